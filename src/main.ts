@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from './config.js';
+
+// Each domain registers its own commands; this file only assembles them and turns failures into one line.
+const program = new Command('kubegraph')
+  .description('Live, historical inventory of Kubernetes clusters in PostgreSQL, served over GraphQL')
+  .showHelpAfterError()
+  .exitOverride();
+
+const registrations: Array<(p: Command) => void> = [];
+
+for (const register of registrations) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exit(err.exitCode);
+  }
+  const message = err instanceof ConfigError || err instanceof Error ? err.message : String(err);
+  process.stderr.write(`kubegraph: ${message}\n`);
+  process.exit(1);
+}
