@@ -1,0 +1,432 @@
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
+import { KubeConfig, type Cluster as KcCluster, type Context as KcContext, type User as KcUser } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
+
+/** A kubeconfig that cannot be used: the message names the problem and never quotes secret material. */
+export class KubeconfigError extends Error {
+  override name = 'KubeconfigError';
+}
+
+/**
+ * The Kubernetes API answered with an error (`status` is the HTTP status, `reason`/`code` come from the
+ * returned Status object), or — as the subclass {@link KubeTransportError} — never answered at all.
+ */
+export class KubeApiError extends Error {
+  override name = 'KubeApiError';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly reason: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+export type TransportReason = 'ConnectionRefused' | 'DNSLookupFailed' | 'Timeout' | 'TLSError' | 'ConnectionReset' | 'NetworkError';
+
+/** No HTTP answer: refused, unresolvable, timed out, TLS rejected or cut. `status` and `code` are 0. */
+export class KubeTransportError extends KubeApiError {
+  override name = 'KubeTransportError';
+  constructor(
+    message: string,
+    override readonly reason: TransportReason,
+    /** The node error code, e.g. ECONNREFUSED or ERR_TLS_CERT_ALTNAME_INVALID. */
+    readonly errno: string | undefined,
+  ) {
+    super(message, 0, reason, 0);
+  }
+}
+
+export interface WatchEvent<T = KubeObject> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** For getJson: the whole request; for watch: until the response headers arrive. */
+  timeoutMs?: number;
+}
+
+export interface KubeClientOptions {
+  /** Context to use; defaults to the kubeconfig's current-context. */
+  context?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+const TLS_ERROR_CODES = new Set([
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'HOSTNAME_MISMATCH',
+  'EPROTO',
+]);
+
+/** Plain-language description of a TLS verification failure, keyed by node's error code. */
+function describeTlsFailure(errno: string): string {
+  switch (errno) {
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case 'HOSTNAME_MISMATCH':
+      return "the server's certificate does not match its host name";
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return "the server's certificate is not signed by a trusted certificate authority (check certificate-authority-data)";
+    case 'CERT_HAS_EXPIRED':
+      return "the server's certificate has expired";
+    case 'CERT_NOT_YET_VALID':
+      return "the server's certificate is not valid yet";
+    default:
+      return 'the TLS handshake failed';
+  }
+}
+
+function toTransportError(err: unknown, server: string): KubeTransportError {
+  const e = err as NodeJS.ErrnoException;
+  const errno = typeof e?.code === 'string' ? e.code : undefined;
+  if (errno && (TLS_ERROR_CODES.has(errno) || errno.startsWith('ERR_SSL_') || errno.startsWith('ERR_TLS_'))) {
+    return new KubeTransportError(`TLS failure talking to ${server}: ${describeTlsFailure(errno)} (${errno})`, 'TLSError', errno);
+  }
+  switch (errno) {
+    case 'ECONNREFUSED':
+      return new KubeTransportError(`cannot connect to ${server}: connection refused (ECONNREFUSED)`, 'ConnectionRefused', errno);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new KubeTransportError(`cannot resolve the host of ${server} (${errno})`, 'DNSLookupFailed', errno);
+    case 'ETIMEDOUT':
+      return new KubeTransportError(`connection to ${server} timed out (ETIMEDOUT)`, 'Timeout', errno);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return new KubeTransportError(`connection to ${server} was reset (${errno})`, 'ConnectionReset', errno);
+    default:
+      return new KubeTransportError(
+        `cannot reach ${server}${errno ? ` (${errno})` : ''}: ${e instanceof Error ? e.message : String(e)}`,
+        'NetworkError',
+        errno,
+      );
+  }
+}
+
+interface StatusBody {
+  kind?: string;
+  message?: string;
+  reason?: string;
+  code?: number;
+}
+
+function apiError(status: number, body: string, method: string, path: string): KubeApiError {
+  let parsed: StatusBody | undefined;
+  try {
+    parsed = JSON.parse(body) as StatusBody;
+  } catch {
+    parsed = undefined;
+  }
+  const reason = parsed?.reason || http.STATUS_CODES[status]?.replace(/\s+/g, '') || 'Unknown';
+  const code = typeof parsed?.code === 'number' ? parsed.code : status;
+  const detail = parsed?.message ?? (body.length > 0 && body.length <= 200 ? body.trim() : http.STATUS_CODES[status] ?? '');
+  return new KubeApiError(`${method} ${path} failed: HTTP ${status} ${reason}${detail ? `: ${detail}` : ''}`, status, reason, code);
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  const err = new Error('the operation was aborted');
+  err.name = 'AbortError';
+  return err;
+}
+
+/** The chosen context's cluster, user and context, validated; nothing else from the file is kept. */
+function selectContext(text: string, context: string | undefined): { cluster: KcCluster; user: KcUser; context: KcContext } {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (err) {
+    // js-yaml quotes the offending lines in its message; they may hold tokens, so report the position only.
+    const mark = (err as { mark?: { line: number; column: number } }).mark;
+    const where = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
+    throw new KubeconfigError(`kubeconfig is not valid YAML${where}`);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new KubeconfigError('kubeconfig must be a YAML mapping with clusters, users and contexts');
+  }
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(text);
+  } catch (err) {
+    // client-node's messages name the missing field (e.g. "clusters[0].cluster.server is missing").
+    const message = err instanceof Error ? err.message : String(err);
+    const safe = /^(clusters|users|contexts)\[\d+\][\w.]* is missing$/.test(message) ? message : 'an entry could not be read';
+    throw new KubeconfigError(`kubeconfig is invalid: ${safe}`);
+  }
+  const contextNames = kc.getContexts().map((c) => c.name);
+  const available = contextNames.length > 0 ? `available: ${contextNames.join(', ')}` : 'it defines no contexts';
+  const name = context ?? kc.getCurrentContext();
+  if (!name) throw new KubeconfigError(`kubeconfig has no current-context; choose a context (${available})`);
+  const ctx = kc.getContextObject(name);
+  if (!ctx) throw new KubeconfigError(`context "${name}" is not in the kubeconfig (${available})`);
+  const cluster = kc.getCluster(ctx.cluster);
+  if (!cluster) throw new KubeconfigError(`context "${name}" refers to cluster "${ctx.cluster}", which the kubeconfig does not define`);
+  let user: KcUser;
+  if (ctx.user) {
+    const found = kc.getUser(ctx.user);
+    if (!found) throw new KubeconfigError(`context "${name}" refers to user "${ctx.user}", which the kubeconfig does not define`);
+    user = found;
+  } else {
+    user = { name: '' };
+  }
+  let url: URL;
+  try {
+    url = new URL(cluster.server);
+  } catch {
+    throw new KubeconfigError(`cluster "${cluster.name}" has an invalid server URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new KubeconfigError(`cluster "${cluster.name}" server must be an https:// URL (got ${url.protocol}//)`);
+  }
+  if (url.protocol === 'http:' && !cluster.skipTLSVerify) {
+    // Same rule as client-node's own agent: plain HTTP only when TLS verification is explicitly off.
+    throw new KubeconfigError(`cluster "${cluster.name}" uses an http:// server, which needs insecure-skip-tls-verify: true`);
+  }
+  return { cluster, user, context: ctx };
+}
+
+type AuthOptions = https.RequestOptions & { headers?: http.OutgoingHttpHeaders };
+
+/**
+ * A Kubernetes API client for one cluster. Authentication (bearer tokens, client certificates, CA data,
+ * insecure-skip-tls-verify, exec plugins, auth providers) comes from client-node's KubeConfig, which re-runs
+ * exec plugins when their credential expires; the transport is our own keep-alive agent, so requests reuse
+ * TLS connections, and our own list/watch code sees raw status codes and NDJSON.
+ *
+ * Each client owns its own KubeConfig holding only the chosen context, so two clusters whose kubeconfigs
+ * reuse user or context names never share cached credentials.
+ */
+export class KubeClient {
+  readonly server: string;
+  readonly contextName: string;
+  private readonly kc: KubeConfig;
+  private readonly base: URL;
+  private readonly isHttps: boolean;
+  private agent: http.Agent | undefined;
+  private agentIdentity = '';
+  private closed = false;
+
+  private constructor(kc: KubeConfig, contextName: string, server: string) {
+    this.kc = kc;
+    this.contextName = contextName;
+    this.server = server;
+    this.base = new URL(server);
+    this.isHttps = this.base.protocol === 'https:';
+  }
+
+  static fromKubeconfig(kubeconfig: string, opts: KubeClientOptions = {}): KubeClient {
+    const { cluster, user, context } = selectContext(kubeconfig, opts.context);
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [cluster],
+      users: user.name ? [user] : [],
+      contexts: [context],
+      currentContext: context.name,
+    });
+    return new KubeClient(kc, context.name, cluster.server);
+  }
+
+  /** GET a JSON document; non-2xx answers throw KubeApiError, transport failures KubeTransportError. */
+  async getJson<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const { res, cancel, timedOut } = await this.open(path, opts.signal, timeoutMs, true);
+    try {
+      const body = await readBody(res);
+      if (res.statusCode! < 200 || res.statusCode! >= 300) throw apiError(res.statusCode!, body, 'GET', path);
+      try {
+        return JSON.parse(body) as T;
+      } catch {
+        throw new KubeApiError(`GET ${path} returned a body that is not JSON`, res.statusCode!, 'InvalidResponse', res.statusCode!);
+      }
+    } catch (err) {
+      throw this.translate(err, opts.signal, timeoutMs, timedOut());
+    } finally {
+      cancel();
+    }
+  }
+
+  /**
+   * Stream a watch (the path carries `watch=1` and its query). Yields each NDJSON line as it arrives,
+   * ends when the server ends the response cleanly, and throws on an HTTP error or a cut connection.
+   * Breaking out of the loop or aborting the signal closes the connection.
+   */
+  async *watch<T = KubeObject>(path: string, opts: RequestOptions = {}): AsyncGenerator<WatchEvent<T>> {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const { res, cancel, req } = await this.open(path, opts.signal, timeoutMs, false);
+    try {
+      if (res.statusCode! < 200 || res.statusCode! >= 300) {
+        throw apiError(res.statusCode!, await readBody(res), 'GET', path);
+      }
+      const decoder = new StringDecoder('utf8');
+      let pending = '';
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        pending += decoder.write(chunk);
+        let newline = pending.indexOf('\n');
+        while (newline >= 0) {
+          const line = pending.slice(0, newline).trim();
+          pending = pending.slice(newline + 1);
+          if (line.length > 0) yield parseEvent<T>(line, path);
+          newline = pending.indexOf('\n');
+        }
+      }
+      // A response cut mid-body also ends the stream; only a complete one is a clean end.
+      if (!res.complete) throw new KubeTransportError(`watch ${path} on ${this.server} was cut off`, 'ConnectionReset', 'ECONNRESET');
+      const rest = (pending + decoder.end()).trim();
+      if (rest.length > 0) yield parseEvent<T>(rest, path);
+    } catch (err) {
+      throw this.translate(err, opts.signal, timeoutMs);
+    } finally {
+      cancel();
+      if (!res.complete) req.destroy();
+    }
+  }
+
+  /** Closes every pooled connection; later requests fail. */
+  close(): void {
+    this.closed = true;
+    this.agent?.destroy();
+    this.agent = undefined;
+  }
+
+  private translate(err: unknown, signal: AbortSignal | undefined, timeoutMs: number, timedOut = false): unknown {
+    if (err instanceof KubeApiError || err instanceof KubeconfigError) return err;
+    if (signal?.aborted) return abortError(signal);
+    if (timedOut || (err as Error)?.name === 'TimeoutError') {
+      return new KubeTransportError(`no answer from ${this.server} within ${timeoutMs} ms`, 'Timeout', 'ETIMEDOUT');
+    }
+    return toTransportError(err, this.server);
+  }
+
+  /** Applies the kubeconfig's credentials; client-node caches exec credentials until they expire. */
+  private async authOptions(): Promise<AuthOptions> {
+    const opts: AuthOptions = {};
+    try {
+      await this.kc.applyToHTTPSOptions(opts);
+    } catch (err) {
+      // Exec plugins report on stderr, which may echo credentials: keep only the first line, trimmed.
+      const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
+      throw new KubeconfigError(`credentials for context "${this.contextName}" could not be obtained: ${first || 'the credential plugin failed'}`);
+    }
+    return opts;
+  }
+
+  /** A keep-alive agent for the current TLS identity, rebuilt only when an exec plugin hands out a new client certificate. */
+  private agentFor(opts: AuthOptions): http.Agent {
+    if (this.kc.getCurrentCluster()?.proxyUrl) return opts.agent as http.Agent;
+    const identity = createHash('sha256')
+      .update(String(opts.cert ?? ''))
+      .update('\0')
+      .update(String(opts.key ?? ''))
+      .digest('hex');
+    if (!this.agent || identity !== this.agentIdentity) {
+      const previous = this.agent;
+      const common = { keepAlive: true, keepAliveMsecs: 15_000, maxSockets: 64, maxFreeSockets: 16 };
+      this.agent = this.isHttps
+        ? new https.Agent({
+            ...common,
+            ca: opts.ca,
+            cert: opts.cert,
+            key: opts.key,
+            pfx: opts.pfx,
+            passphrase: opts.passphrase,
+            servername: opts.servername,
+            rejectUnauthorized: opts.rejectUnauthorized ?? true,
+          })
+        : new http.Agent(common);
+      this.agentIdentity = identity;
+      // Let requests in flight on the old agent finish; only its idle sockets go now.
+      if (previous) setTimeout(() => previous.destroy(), 60_000).unref();
+    }
+    return this.agent;
+  }
+
+  private async open(
+    path: string,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+    wholeRequest: boolean,
+  ): Promise<{ req: http.ClientRequest; res: http.IncomingMessage; cancel: () => void; timedOut: () => boolean }> {
+    if (this.closed) throw new KubeTransportError(`client for ${this.server} is closed`, 'NetworkError', undefined);
+    if (signal?.aborted) throw abortError(signal);
+    const auth = await this.authOptions();
+    const url = new URL(path, this.base);
+    const headers: http.OutgoingHttpHeaders = { ...(auth.headers as http.OutgoingHttpHeaders), Accept: 'application/json' };
+    if (auth.auth) headers.Authorization = `Basic ${Buffer.from(auth.auth).toString('base64')}`;
+    const transport = this.isHttps ? https : http;
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      let expired = false;
+      const req = transport.request(url, { method: 'GET', headers, agent: this.agentFor(auth) });
+      const onAbort = () => req.destroy(abortError(signal!));
+      const cancel = () => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      timer = setTimeout(() => {
+        expired = true;
+        const err = new Error('timeout');
+        err.name = 'TimeoutError';
+        req.destroy(err);
+      }, timeoutMs);
+      req.on('error', (err) => {
+        if (settled) return;
+        settled = true;
+        cancel();
+        reject(this.translate(err, signal, timeoutMs));
+      });
+      req.on('response', (res) => {
+        settled = true;
+        if (!wholeRequest && timer) {
+          clearTimeout(timer);
+          timer = undefined;
+        }
+        resolve({ req, res, cancel, timedOut: () => expired });
+      });
+      req.end();
+    });
+  }
+}
+
+function parseEvent<T>(line: string, path: string): WatchEvent<T> {
+  try {
+    return JSON.parse(line) as WatchEvent<T>;
+  } catch {
+    throw new KubeApiError(`watch ${path} sent a line that is not JSON`, 200, 'InvalidResponse', 200);
+  }
+}
+
+async function readBody(res: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+  if (!res.complete) throw Object.assign(new Error('response cut off'), { code: 'ECONNRESET' });
+  return Buffer.concat(chunks).toString('utf8');
+}
