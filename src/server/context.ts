@@ -1,0 +1,23 @@
+import type { DataSource } from 'typeorm';
+import type { AuthContext } from '../auth/access.js';
+import type { ApiTokenService } from '../auth/api-token.service.js';
+import type { Config } from '../config.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Loaders } from './loaders.js';
+
+/** Services resolvers call into; each domain adds its own here. */
+export interface Services {
+  apiTokens: ApiTokenService;
+}
+
+/** Built per HTTP request and per graphql-ws operation. */
+export interface GraphQLContext {
+  /** Null only for requests without a token, which may do nothing but introspection. */
+  auth: AuthContext | null;
+  dataSource: DataSource;
+  /** Per-request DataLoaders (one batch per relation and level), scoped to `auth`'s organisation. */
+  loaders: Loaders;
+  config: Config;
+  eventBus: EventBus;
+  services: Services;
+}

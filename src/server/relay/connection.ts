@@ -1,0 +1,111 @@
+import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { encodeCursor, type CursorKey } from './cursor.js';
+import type { PageRequest } from './connection-args.js';
+
+@ObjectType({ description: 'Where a page sits in its connection (Relay cursor connections).' })
+export class PageInfo {
+  @Field({ description: 'More items follow this page (paging forward).' })
+  hasNextPage: boolean;
+
+  @Field({ description: 'More items precede this page (paging backward).' })
+  hasPreviousPage: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the first edge; null when the page is empty.' })
+  startCursor: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the last edge; null when the page is empty.' })
+  endCursor: string | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+/** What a connection field returns; `totalCount` may be a function so the count runs only when asked for. */
+export interface Connection<T> {
+  edges: Edge<T>[];
+  nodes: T[];
+  pageInfo: PageInfo;
+  count: number | (() => number | Promise<number>);
+}
+
+/**
+ * Declares `<Name>Connection` and `<Name>Edge` for a node type. The node type is a thunk so that types
+ * referring to each other across modules can be declared in any order.
+ */
+export function connectionType<T extends object>(name: string, nodeType: () => ClassType<T>, description?: string): ClassType<Connection<T>> {
+  @ObjectType(`${name}Edge`, { description: `One ${name} in a ${name}Connection, with its cursor.` })
+  class EdgeType {
+    @Field({ description: 'Opaque cursor: pass it as `after` or `before` to page from this edge.' })
+    cursor: string;
+
+    @Field(nodeType, { description: `The ${name}.` })
+    node: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: description ?? `A page of ${name} items (Relay cursor connection).` })
+  class ConnectionType implements Connection<T> {
+    @Field(() => [EdgeType], { description: 'The items of this page with their cursors.' })
+    edges: Edge<T>[];
+
+    @Field(() => [nodeType()], { description: 'The items of this page, without cursors.' })
+    nodes: T[];
+
+    @Field(() => PageInfo, { description: 'Paging information.' })
+    pageInfo: PageInfo;
+
+    count: number | (() => number | Promise<number>);
+
+    @Field(() => Int, { description: 'Number of items in the whole connection, ignoring paging.' })
+    totalCount(): number | Promise<number> {
+      return typeof this.count === 'function' ? this.count() : this.count;
+    }
+  }
+  return ConnectionType;
+}
+
+export interface BuildConnectionOptions<T> {
+  /** The row's sort key, in the order of the page's ORDER BY (ending in a unique column). */
+  cursorKey: (row: T) => CursorKey;
+  /** Total rows matching the filter, or a function computing it only when the field is selected. */
+  totalCount: number | (() => number | Promise<number>);
+}
+
+/**
+ * Turns up to `limit + 1` rows, in the order the page query returned them (ascending for forward
+ * pages, descending for backward pages), into a connection. The extra row only says more exist.
+ */
+export function buildConnection<T>(rows: readonly T[], page: PageRequest, options: BuildConnectionOptions<T>): Connection<T> {
+  const hasMore = rows.length > page.limit;
+  const pageRows = rows.slice(0, page.limit);
+  if (page.direction === 'backward') pageRows.reverse();
+  const edges = pageRows.map((node) => ({ node, cursor: encodeCursor(options.cursorKey(node), page.tag) }));
+  const pageInfo: PageInfo = {
+    hasNextPage: page.direction === 'forward' ? hasMore : page.before !== null,
+    hasPreviousPage: page.direction === 'backward' ? hasMore : page.after !== null,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges.at(-1)?.cursor ?? null,
+  };
+  return { edges, nodes: pageRows, pageInfo, count: options.totalCount };
+}
+
+/** A connection built from a complete, already sorted list (small in-memory lists). */
+export function connectionFromArray<T>(items: readonly T[], page: PageRequest, cursorKey: (item: T) => CursorKey): Connection<T> {
+  const keyOf = (item: T) => JSON.stringify(cursorKey(item));
+  const afterKey = page.after === null ? null : JSON.stringify(page.after);
+  const beforeKey = page.before === null ? null : JSON.stringify(page.before);
+  let start = 0;
+  let end = items.length;
+  if (afterKey !== null) {
+    const i = items.findIndex((item) => keyOf(item) === afterKey);
+    start = i === -1 ? items.length : i + 1;
+  }
+  if (beforeKey !== null) {
+    const i = items.findIndex((item) => keyOf(item) === beforeKey);
+    end = i === -1 ? 0 : i;
+  }
+  const window = items.slice(start, Math.max(start, end));
+  const rows = page.direction === 'forward' ? window.slice(0, page.limit + 1) : window.slice(-page.limit - 1).reverse();
+  return buildConnection(rows, page, { cursorKey, totalCount: items.length });
+}

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { DateTimeResolver } from 'graphql-scalars';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { NodeResolver } from './relay/node.resolver.js';
+
+/** Every resolver class of the API; each domain adds its own line here. */
+const resolvers: NonEmptyArray<Function> = [
+  NodeResolver,
+];
+
+export async function buildKubegraphSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers,
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    // Input classes may carry class-validator constraints; objects without them pass as they are.
+    validate: { forbidUnknownValues: false },
+    emitSchemaFile: false,
+  });
+}

@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import { GraphQLError } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { buildConnection, connectionFromArray } from '../../src/server/relay/connection.js';
+import { pageRequest } from '../../src/server/relay/connection-args.js';
+import { decodeCursor, encodeCursor } from '../../src/server/relay/cursor.js';
+import { fromGlobalId, toGlobalId } from '../../src/server/relay/global-id.js';
+
+const uuid = '3f2b8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
+
+function codeOf(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(GraphQLError);
+    return (err as GraphQLError).extensions.code;
+  }
+  throw new Error('expected an error');
+}
+
+describe('global ids', () => {
+  it('round-trips and is opaque base64url', () => {
+    const id = toGlobalId('Pod', uuid);
+    expect(id).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(id).not.toContain(uuid);
+    expect(fromGlobalId(id)).toEqual({ type: 'Pod', id: uuid });
+    expect(fromGlobalId(id, 'Pod')).toEqual({ type: 'Pod', id: uuid });
+  });
+
+  it('refuses garbage, non-canonical encodings and the wrong type with BAD_USER_INPUT', () => {
+    for (const garbage of ['', 'not an id', '!!!', Buffer.from('Pod:123').toString('base64url'), Buffer.from(`pod:${uuid}`).toString('base64url'), `${toGlobalId('Pod', uuid)}=`, 'x'.repeat(500)]) {
+      expect(codeOf(() => fromGlobalId(garbage))).toBe('BAD_USER_INPUT');
+    }
+    expect(() => fromGlobalId(toGlobalId('Pod', uuid), 'Cluster', 'clusterId')).toThrow('Argument "clusterId" is a Pod id; expected a Cluster id');
+  });
+});
+
+describe('cursors', () => {
+  it('carry the sort key and the ordering tag', () => {
+    const cursor = encodeCursor(['web-1', 42, null, true], 'name');
+    expect(decodeCursor(cursor, { tag: 'name', arity: 4 })).toEqual(['web-1', 42, null, true]);
+    expect(codeOf(() => decodeCursor(cursor, { tag: 'createdAt' }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(() => decodeCursor(cursor, { tag: 'name', arity: 2 }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(() => decodeCursor('%%%'))).toBe('BAD_USER_INPUT');
+    expect(codeOf(() => decodeCursor(Buffer.from('{"a":1}').toString('base64url')))).toBe('BAD_USER_INPUT');
+    expect(codeOf(() => decodeCursor(Buffer.from('["",{"x":1}]').toString('base64url')))).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('page requests', () => {
+  const opts = { maxPageSize: 50, arity: 1 };
+  it('validates first/last against the maximum page size', () => {
+    expect(pageRequest({}, opts)).toMatchObject({ direction: 'forward', limit: 50, after: null, before: null });
+    expect(pageRequest({ first: 10 }, { maxPageSize: 500 })).toMatchObject({ direction: 'forward', limit: 10 });
+    expect(pageRequest({}, { maxPageSize: 500 }).limit).toBe(100);
+    expect(pageRequest({ last: 3, before: encodeCursor([5]) }, opts)).toMatchObject({ direction: 'backward', limit: 3, before: [5] });
+    expect(() => pageRequest({ first: 51 }, opts)).toThrow('Argument "first" must not exceed the maximum page size of 50 (got 51)');
+    expect(codeOf(() => pageRequest({ first: -1 }, opts))).toBe('BAD_USER_INPUT');
+    expect(codeOf(() => pageRequest({ first: 1, last: 1 }, opts))).toBe('BAD_USER_INPUT');
+    expect(() => pageRequest({ after: 'garbage!' }, opts)).toThrow('Argument "after" is not a valid cursor');
+  });
+
+  it('pages forward and backward through a list with exact pageInfo', () => {
+    const items = Array.from({ length: 7 }, (_, i) => ({ n: i }));
+    const key = (x: { n: number }) => [x.n];
+    const p1 = connectionFromArray(items, pageRequest({ first: 3 }, opts), key);
+    expect(p1.nodes.map((x) => x.n)).toEqual([0, 1, 2]);
+    expect(p1.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    const p3 = connectionFromArray(items, pageRequest({ first: 3, after: encodeCursor([5]) }, opts), key);
+    expect(p3.nodes.map((x) => x.n)).toEqual([6]);
+    expect(p3.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    const exact = connectionFromArray(items, pageRequest({ first: 7 }, opts), key);
+    expect(exact.pageInfo.hasNextPage).toBe(false);
+    const back = connectionFromArray(items, pageRequest({ last: 2, before: p3.pageInfo.startCursor }, opts), key);
+    expect(back.nodes.map((x) => x.n)).toEqual([4, 5]);
+    expect(back.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+    const empty = buildConnection([], pageRequest({ first: 3 }, opts), { cursorKey: key, totalCount: 0 });
+    expect(empty.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
+  });
+});
