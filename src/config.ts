@@ -11,6 +11,8 @@ export interface Config {
   port: number;
   /** Embedded database files and the generated development encryption key. */
   dataDir: string;
+  /** Port of the embedded PostgreSQL (used when `databaseUrl` is unset); not 5432, which a system server may hold. */
+  embeddedPostgresPort: number;
   logLevel: string;
   /** How often metrics.k8s.io and the kubelet Summary API are polled. */
   metricsIntervalMs: number;
@@ -89,6 +91,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST?.trim() || '0.0.0.0',
     port: parseInteger('PORT', env.PORT, 4000, 0, 65535),
     dataDir: env.KUBEGRAPH_DATA_DIR?.trim() || './.kubegraph',
+    embeddedPostgresPort: parseInteger('KUBEGRAPH_EMBEDDED_PG_PORT', env.KUBEGRAPH_EMBEDDED_PG_PORT, 54329, 1, 65535),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     metricsIntervalMs: parseDuration('KUBEGRAPH_METRICS_INTERVAL', env.KUBEGRAPH_METRICS_INTERVAL ?? '30s'),
     encryptionKey: env.BYOK_ENCRYPTION_KEY ? parseKey('BYOK_ENCRYPTION_KEY', env.BYOK_ENCRYPTION_KEY) : undefined,
