@@ -5,9 +5,19 @@ import { StringDecoder } from 'node:string_decoder';
 import { KubeConfig, type Cluster as KcCluster, type Context as KcContext, type User as KcUser } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 
-/** A kubeconfig that cannot be used: the message names the problem and never quotes secret material. */
+/**
+ * A kubeconfig that cannot be used: the message names the problem and never quotes secret material.
+ * `problem`: the document itself is wrong (`invalid`), the context cannot be found (`context`), or
+ * credentials cannot be obtained or are not accepted from this caller (`credentials`).
+ */
 export class KubeconfigError extends Error {
   override name = 'KubeconfigError';
+  constructor(
+    message: string,
+    readonly problem: 'invalid' | 'context' | 'credentials' = 'invalid',
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -157,8 +167,8 @@ function abortError(signal: AbortSignal): Error {
   return err;
 }
 
-/** The chosen context's cluster, user and context, validated; nothing else from the file is kept. */
-function selectContext(text: string, context: string | undefined): { cluster: KcCluster; user: KcUser; context: KcContext } {
+/** The kubeconfig as a plain YAML mapping; errors give the position only. */
+export function parseKubeconfigYaml(text: string): Record<string, unknown> {
   let doc: unknown;
   try {
     doc = yaml.load(text);
@@ -171,6 +181,12 @@ function selectContext(text: string, context: string | undefined): { cluster: Kc
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new KubeconfigError('kubeconfig must be a YAML mapping with clusters, users and contexts');
   }
+  return doc as Record<string, unknown>;
+}
+
+/** The chosen context's cluster, user and context, validated; nothing else from the file is kept. */
+function selectContext(text: string, context: string | undefined): { cluster: KcCluster; user: KcUser; context: KcContext } {
+  parseKubeconfigYaml(text);
   const kc = new KubeConfig();
   try {
     kc.loadFromString(text);
@@ -183,9 +199,9 @@ function selectContext(text: string, context: string | undefined): { cluster: Kc
   const contextNames = kc.getContexts().map((c) => c.name);
   const available = contextNames.length > 0 ? `available: ${contextNames.join(', ')}` : 'it defines no contexts';
   const name = context ?? kc.getCurrentContext();
-  if (!name) throw new KubeconfigError(`kubeconfig has no current-context; choose a context (${available})`);
+  if (!name) throw new KubeconfigError(`kubeconfig has no current-context; choose a context (${available})`, 'context');
   const ctx = kc.getContextObject(name);
-  if (!ctx) throw new KubeconfigError(`context "${name}" is not in the kubeconfig (${available})`);
+  if (!ctx) throw new KubeconfigError(`context "${name}" is not in the kubeconfig (${available})`, 'context');
   const cluster = kc.getCluster(ctx.cluster);
   if (!cluster) throw new KubeconfigError(`context "${name}" refers to cluster "${ctx.cluster}", which the kubeconfig does not define`);
   let user: KcUser;
@@ -332,7 +348,10 @@ export class KubeClient {
     } catch (err) {
       // Exec plugins report on stderr, which may echo credentials: keep only the first line, trimmed.
       const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
-      throw new KubeconfigError(`credentials for context "${this.contextName}" could not be obtained: ${first || 'the credential plugin failed'}`);
+      throw new KubeconfigError(
+        `credentials for context "${this.contextName}" could not be obtained: ${first || 'the credential plugin failed'}`,
+        'credentials',
+      );
     }
     return opts;
   }

@@ -10,7 +10,6 @@ export interface ProviderSignals {
         providerID?: string;
         labels?: Record<string, string>;
         osImage?: string;
-        containerRuntimeVersion?: string;
       }
     | null
     | undefined;

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { logger, type Logger } from '../logger.js';
+import { ClusterEntity } from './cluster.entity.js';
+import { probeCluster, type ProbeResult } from './cluster-probe.js';
+import { ClusterRegistrationError } from './cluster-registration.error.js';
+import { KubeClient, KubeconfigError } from './kube-client.js';
+import type { KubeconfigCrypto } from './kubeconfig-crypto.js';
+import { prepareKubeconfig, type PreparedKubeconfig } from './kubeconfig-preparation.js';
+
+/** NOTIFY channel: every replica's SyncCoordinator re-reads the cluster list when a payload arrives. */
+export const CLUSTER_REGISTRY_CHANNEL = 'kubegraph_cluster_registry';
+
+const MAX_KUBECONFIG_BYTES = 1024 * 1024;
+const MAX_LABELS = 64;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+export interface KubeconfigSource {
+  /** YAML text. */
+  kubeconfig: string;
+  /** Defaults to the kubeconfig's current-context. */
+  context?: string;
+  /** Exec plugins and file references allowed (CLI); refused through the API. */
+  localCredentials?: boolean;
+  /** Where relative file references point from (the kubeconfig file's directory). */
+  kubeconfigDir?: string;
+}
+
+export interface RegisterClusterParams extends KubeconfigSource {
+  organizationId: string;
+  /** Defaults to the context name. */
+  name?: string;
+  labels?: Record<string, string>;
+}
+
+export interface UpdateClusterParams {
+  name?: string;
+  labels?: Record<string, string>;
+  /** A new kubeconfig, validated and contacted like at registration, then re-encrypted. */
+  connection?: KubeconfigSource;
+}
+
+export interface ClusterRegistrationDeps {
+  dataSource: DataSource;
+  crypto: KubeconfigCrypto;
+  /** Budget for each request of the pre-registration check (default 5 s). */
+  probeTimeoutMs?: number;
+  log?: Logger;
+}
+
+type Change = 'registered' | 'updated' | 'removed' | 'resync';
+
+/**
+ * Registers, updates and removes clusters. A kubeconfig is validated, reduced to its one context and used to
+ * contact the cluster before anything is written; it is stored only encrypted, bound to the cluster's id.
+ * Every change is announced on {@link CLUSTER_REGISTRY_CHANNEL} in the same transaction, so each replica's
+ * coordinator starts or stops syncing as soon as it commits.
+ */
+export class ClusterRegistrationService {
+  private readonly dataSource: DataSource;
+  private readonly crypto: KubeconfigCrypto;
+  private readonly probeTimeoutMs: number;
+  private readonly log: Logger;
+
+  constructor(deps: ClusterRegistrationDeps) {
+    this.dataSource = deps.dataSource;
+    this.crypto = deps.crypto;
+    this.probeTimeoutMs = deps.probeTimeoutMs ?? 5000;
+    this.log = deps.log ?? logger.child({ component: 'cluster-registration' });
+  }
+
+  async register(params: RegisterClusterParams): Promise<ClusterEntity> {
+    const labels = validLabels(params.labels ?? {});
+    const connection = await this.connect(params);
+    const name = validName(params.name ?? connection.prepared.contextName);
+    await this.assertNameFree(params.organizationId, name, undefined);
+    const id = randomUUID();
+    const encrypted = this.crypto.encrypt(connection.prepared.kubeconfig, id);
+    const cluster = await this.dataSource.transaction(async (tx) => {
+      await this.insertOrExplain(tx, params.organizationId, name, () =>
+        tx.getRepository(ClusterEntity).insert({
+          id,
+          organizationId: params.organizationId,
+          name,
+          provider: connection.probe.provider,
+          apiServerUrl: connection.prepared.server,
+          kubernetesVersion: connection.probe.gitVersion,
+          contextName: connection.prepared.contextName,
+          kubeconfigEncrypted: encrypted.ciphertext,
+          encryptionKeyId: encrypted.keyId,
+          status: 'pending',
+          apiLatencyMs: connection.probe.latencyMs,
+          labels,
+        }),
+      );
+      await announce(tx, 'registered', id);
+      return tx.getRepository(ClusterEntity).findOneByOrFail({ id });
+    });
+    this.log.info(
+      { clusterId: id, organizationId: params.organizationId, name, provider: cluster.provider, kubernetesVersion: cluster.kubernetesVersion, server: cluster.apiServerUrl },
+      'registered cluster',
+    );
+    return cluster;
+  }
+
+  async update(id: string, organizationId: string, params: UpdateClusterParams): Promise<ClusterEntity> {
+    const existing = await this.find(id, organizationId);
+    const name = params.name === undefined ? undefined : validName(params.name);
+    const labels = params.labels === undefined ? undefined : validLabels(params.labels);
+    const connection = params.connection ? await this.connect(params.connection) : undefined;
+    if (name !== undefined && name !== existing.name) await this.assertNameFree(organizationId, name, id);
+    const cluster = await this.dataSource.transaction(async (tx) => {
+      const changes: QueryDeepPartialEntity<ClusterEntity> = {};
+      if (name !== undefined) changes.name = name;
+      if (labels !== undefined) changes.labels = labels;
+      if (connection) {
+        const encrypted = this.crypto.encrypt(connection.prepared.kubeconfig, id);
+        Object.assign(changes, {
+          kubeconfigEncrypted: encrypted.ciphertext,
+          encryptionKeyId: encrypted.keyId,
+          provider: connection.probe.provider,
+          apiServerUrl: connection.prepared.server,
+          kubernetesVersion: connection.probe.gitVersion,
+          contextName: connection.prepared.contextName,
+          apiLatencyMs: connection.probe.latencyMs,
+          status: 'pending',
+          statusMessage: null,
+        } satisfies QueryDeepPartialEntity<ClusterEntity>);
+      }
+      if (Object.keys(changes).length > 0) {
+        await this.insertOrExplain(tx, organizationId, name ?? existing.name, () =>
+          tx.getRepository(ClusterEntity).update({ id, organizationId }, changes),
+        );
+      }
+      // Only a new connection changes what the sync does; renames and labels need no restart.
+      if (connection) await announce(tx, 'updated', id);
+      return tx.getRepository(ClusterEntity).findOneByOrFail({ id });
+    });
+    this.log.info(
+      { clusterId: id, organizationId, renamed: name !== undefined && name !== existing.name, labels: labels !== undefined, newKubeconfig: !!connection },
+      'updated cluster',
+    );
+    return cluster;
+  }
+
+  /**
+   * Stops the cluster's sync (the coordinators hear it on commit) and deletes it with all its rows, or, with
+   * `keepData`, erases only its credentials: the inventory stays readable as of now, and a later update with a
+   * kubeconfig resumes syncing.
+   */
+  async remove(id: string, organizationId: string, opts: { keepData: boolean }): Promise<ClusterEntity> {
+    const existing = await this.find(id, organizationId);
+    await this.dataSource.transaction(async (tx) => {
+      if (opts.keepData) {
+        await tx.getRepository(ClusterEntity).update(
+          { id, organizationId },
+          {
+            kubeconfigEncrypted: null,
+            encryptionKeyId: null,
+            status: 'error',
+            statusMessage: `removed from sync on ${new Date().toISOString()}; data kept as of then`,
+          },
+        );
+      } else {
+        await tx.getRepository(ClusterEntity).delete({ id, organizationId });
+      }
+      await announce(tx, 'removed', id);
+    });
+    this.log.info({ clusterId: id, organizationId, name: existing.name, keepData: opts.keepData }, 'removed cluster');
+    return opts.keepData ? this.find(id, organizationId) : existing;
+  }
+
+  /** Asks whichever replica syncs the cluster to list everything again. */
+  async requestResync(id: string, organizationId: string): Promise<ClusterEntity> {
+    const existing = await this.find(id, organizationId);
+    if (!existing.encryptionKeyId) {
+      throw new ClusterRegistrationError(`cluster "${existing.name}" has no kubeconfig (it was removed with its data kept)`, 'INVALID_INPUT');
+    }
+    await announce(this.dataSource.manager, 'resync', id);
+    this.log.info({ clusterId: id, organizationId }, 'resync requested');
+    return existing;
+  }
+
+  async find(id: string, organizationId: string): Promise<ClusterEntity> {
+    const cluster = UUID.test(id) ? await this.dataSource.getRepository(ClusterEntity).findOneBy({ id, organizationId }) : null;
+    if (!cluster) throw new ClusterRegistrationError(`no cluster with id ${id} in this organisation`, 'NOT_FOUND');
+    return cluster;
+  }
+
+  private async connect(source: KubeconfigSource): Promise<{ prepared: PreparedKubeconfig; probe: ProbeResult }> {
+    if (typeof source.kubeconfig !== 'string' || source.kubeconfig.trim().length === 0) {
+      throw new ClusterRegistrationError('kubeconfig is empty', 'INVALID_KUBECONFIG');
+    }
+    if (Buffer.byteLength(source.kubeconfig) > MAX_KUBECONFIG_BYTES) {
+      throw new ClusterRegistrationError(`kubeconfig is larger than ${MAX_KUBECONFIG_BYTES} bytes`, 'INVALID_KUBECONFIG');
+    }
+    let prepared: PreparedKubeconfig;
+    let client: KubeClient;
+    try {
+      prepared = prepareKubeconfig(source.kubeconfig, {
+        context: source.context,
+        localCredentials: source.localCredentials ?? false,
+        baseDir: source.kubeconfigDir,
+      });
+      client = KubeClient.fromKubeconfig(prepared.kubeconfig);
+    } catch (err) {
+      throw fromKubeconfigError(err);
+    }
+    try {
+      return { prepared, probe: await probeCluster(client, this.probeTimeoutMs) };
+    } catch (err) {
+      const failure = fromKubeconfigError(err);
+      this.log.info({ server: prepared.server, context: prepared.contextName, reason: failure.reason, error: failure.message }, 'cluster check failed');
+      throw failure;
+    } finally {
+      client.close();
+    }
+  }
+
+  private async assertNameFree(organizationId: string, name: string, exceptId: string | undefined): Promise<void> {
+    const other = await this.dataSource.getRepository(ClusterEntity).findOneBy({ organizationId, name });
+    if (other && other.id !== exceptId) throw nameTaken(name, other);
+  }
+
+  /** Runs a write, turning the per-organisation unique-name violation (a concurrent registration) into NAME_TAKEN. */
+  private async insertOrExplain(tx: EntityManager, organizationId: string, name: string, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      const driver = (err as QueryFailedError & { driverError?: { code?: string; constraint?: string } }).driverError;
+      if (err instanceof QueryFailedError && driver?.code === '23505' && driver.constraint === 'uq_k8s_clusters_organization_name') {
+        throw nameTaken(name, await tx.getRepository(ClusterEntity).findOneBy({ organizationId, name }));
+      }
+      throw err;
+    }
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function announce(manager: EntityManager, change: Change, clusterId: string): Promise<void> {
+  // Inside a transaction NOTIFY is delivered on commit, and not at all on rollback.
+  await manager.query('SELECT pg_notify($1, $2)', [CLUSTER_REGISTRY_CHANNEL, JSON.stringify({ change, clusterId })]);
+}
+
+function nameTaken(name: string, other: ClusterEntity | null): ClusterRegistrationError {
+  const kept = other && !other.encryptionKeyId ? ' (it was removed from sync with its data kept; remove it for good or pick another name)' : '';
+  return new ClusterRegistrationError(`a cluster named "${name}" already exists in this organisation${kept}`, 'NAME_TAKEN');
+}
+
+function fromKubeconfigError(err: unknown): ClusterRegistrationError {
+  if (err instanceof ClusterRegistrationError) return err;
+  if (err instanceof KubeconfigError) {
+    const reason = err.problem === 'context' ? 'UNKNOWN_CONTEXT' : err.problem === 'credentials' ? 'CREDENTIALS_NOT_ALLOWED' : 'INVALID_KUBECONFIG';
+    return new ClusterRegistrationError(err.message, reason);
+  }
+  throw err;
+}
+
+function validName(raw: string): string {
+  const name = typeof raw === 'string' ? raw.trim() : '';
+  if (name.length === 0) throw new ClusterRegistrationError('cluster name must not be empty', 'INVALID_INPUT');
+  if (name.length > 200) throw new ClusterRegistrationError('cluster name must be at most 200 characters', 'INVALID_INPUT');
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw new ClusterRegistrationError('cluster name must not contain control characters', 'INVALID_INPUT');
+  return name;
+}
+
+function validLabels(labels: Record<string, unknown>): Record<string, string> {
+  if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) {
+    throw new ClusterRegistrationError('labels must be an object of string keys and string values', 'INVALID_INPUT');
+  }
+  const entries = Object.entries(labels);
+  if (entries.length > MAX_LABELS) throw new ClusterRegistrationError(`at most ${MAX_LABELS} labels are allowed`, 'INVALID_INPUT');
+  const out: Record<string, string> = {};
+  for (const [key, value] of entries) {
+    if (key.length > 316 || !LABEL_KEY.test(key)) {
+      throw new ClusterRegistrationError(`label key "${key}" is not a valid Kubernetes label key (prefix/name, alphanumeric with - _ .)`, 'INVALID_INPUT');
+    }
+    if (typeof value !== 'string') throw new ClusterRegistrationError(`label "${key}" must have a string value`, 'INVALID_INPUT');
+    if (value.length > 256) throw new ClusterRegistrationError(`label "${key}" value must be at most 256 characters`, 'INVALID_INPUT');
+    out[key] = value;
+  }
+  return out;
+}
