@@ -1,0 +1,4 @@
+import { InitialSchema1764230400000 } from '../../migrations/1764230400000-initial-schema.js';
+
+/** Every migration, oldest first. A schema change is a new file appended here; committed ones never change. */
+export const migrations = [InitialSchema1764230400000];
