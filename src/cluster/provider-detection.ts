@@ -1,4 +1,6 @@
-export type ClusterProvider = 'eks' | 'gke' | 'aks' | 'k3s' | 'kind' | 'openshift' | 'vanilla' | 'unknown';
+import type { ClusterProvider } from './cluster.entity.js';
+
+export type { ClusterProvider };
 
 /** What the API server tells about itself: its URL, `/version`, and one node (when nodes may be listed). */
 export interface ProviderSignals {
