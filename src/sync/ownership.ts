@@ -59,10 +59,13 @@ export class ClusterOwnership {
         WHERE l.cluster_id = c.id AND l.holder = $1 AND c.kubeconfig_encrypted IS NULL`,
       [this.replicaId],
     );
+    // Wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING as [rows, count].
     const rows: Array<{ cluster_id: string }> = await this.dataSource.query(
-      `UPDATE k8s_cluster_leases SET renewed_at = now(), expires_at = now() + $2 * interval '1 millisecond'
-        WHERE holder = $1 AND expires_at > now()
-        RETURNING cluster_id`,
+      `WITH renewed AS (
+         UPDATE k8s_cluster_leases SET renewed_at = now(), expires_at = now() + $2 * interval '1 millisecond'
+          WHERE holder = $1 AND expires_at > now()
+          RETURNING cluster_id
+       ) SELECT cluster_id FROM renewed`,
       [this.replicaId, this.timings.ttlMs],
     );
     return new Set(rows.map((r) => r.cluster_id));
