@@ -1,0 +1,82 @@
+import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { ClusterPricing } from '../cost/cluster-pricing.type.js';
+import { ClusterProvider, ClusterStatus } from './cluster.enums.js';
+
+@ObjectType({
+  description:
+    'A registered Kubernetes cluster. Every field answers from the database, also while the cluster is unreachable: `status`, `statusMessage` and `lastSeenAt` then say why and since when. The kubeconfig is never exposed.',
+})
+export class Cluster {
+  @Field(() => ID, { description: 'Opaque global id (Relay Node).' })
+  id: string;
+
+  /** Row id (k8s_clusters.id); not part of the schema. */
+  rowId: string;
+
+  /** Owning organisation; not part of the schema. */
+  organizationId: string;
+
+  @Field({ description: 'Name, unique within the organisation.' })
+  name: string;
+
+  @Field(() => ClusterProvider, { description: 'Detected distribution or cloud provider.' })
+  provider: ClusterProvider;
+
+  @Field(() => String, { nullable: true, description: 'URL of the Kubernetes API server.' })
+  apiServerUrl: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Kubernetes version reported by /version (for example v1.30.2).' })
+  kubernetesVersion: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Kubeconfig context used to connect.' })
+  contextName: string | null;
+
+  @Field(() => ClusterStatus, { description: 'Connection and sync state.' })
+  status: ClusterStatus;
+
+  @Field(() => String, { nullable: true, description: 'Why the cluster is not HEALTHY (for example "connect ECONNREFUSED"); null when healthy.' })
+  statusMessage: string | null;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'Last time the API server answered.' })
+  lastSeenAt: Date | null;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'Last time a full list of every kind was committed.' })
+  lastSyncAt: Date | null;
+
+  @Field(() => Int, { nullable: true, description: 'Latest measured API server round-trip time, in milliseconds.' })
+  apiLatencyMs: number | null;
+
+  @Field(() => Int, { description: 'Number of nodes, as of the last sync.' })
+  nodeCount: number;
+
+  @Field(() => Int, { description: 'Number of live (not deleted) pods, as of the last sync.' })
+  podCount: number;
+
+  @Field(() => Float, { description: 'Total CPU capacity of all nodes, in millicores (1000 = one core).' })
+  cpuCapacityMillicores: number;
+
+  @Field(() => Float, { description: 'Total CPU capacity of all nodes, in cores.' })
+  cpuCapacityCores: number;
+
+  @Field(() => Float, { description: 'Total memory capacity of all nodes, in bytes.' })
+  memoryCapacityBytes: number;
+
+  @Field(() => Float, { nullable: true, description: 'Estimated cost of the cluster per hour at its effective prices, in `pricing.currency`.' })
+  hourlyCostEstimate: number | null;
+
+  /** Prices stored in k8s_clusters.pricing (null: defaults apply); exposed as `pricing`. */
+  storedPricing: unknown;
+
+  @Field(() => ClusterPricing, { description: 'Effective prices: those set with setClusterPricing, or the defaults (`isDefault: true`).' })
+  pricing: ClusterPricing;
+
+  @Field(() => GraphQLJSONObject, { description: 'Labels given at registration (string keys and values).' })
+  labels: Record<string, string>;
+
+  @Field(() => GraphQLDateTime, { description: 'When the cluster was registered.' })
+  createdAt: Date;
+
+  @Field(() => GraphQLDateTime, { description: 'When the cluster row last changed.' })
+  updatedAt: Date;
+}

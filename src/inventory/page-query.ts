@@ -1,0 +1,101 @@
+/**
+ * SQL for one page of a cursor connection, or for one page per parent of a nested connection in a
+ * single statement (ROW_NUMBER() OVER (PARTITION BY parent)), with the total per parent computed by a
+ * grouped count in the same statement. Keyset conditions come from API-CORE's cursors.
+ */
+import type { CursorValue, PageRequest } from '../server/relay/index.js';
+import type { SqlParams } from './sql-params.js';
+
+/** A sort expression that is never NULL (row comparison needs that) and the SQL type its cursor value is cast to. */
+export interface SortKey {
+  expr: string;
+  type: 'text' | 'uuid' | 'timestamptz' | 'bigint' | 'integer' | 'double precision' | 'numeric';
+}
+
+export interface Ordering {
+  /** Ends with a unique key (the row id) so keys never tie. */
+  keys: readonly SortKey[];
+  descending: boolean;
+  /** Names the ordering inside cursors, so a cursor from another ordering is refused. */
+  tag: string;
+}
+
+export interface PageQuerySpec {
+  /** Select list of the row (for example `p.*`). */
+  select: string;
+  /** FROM with its joins; must already restrict to the caller's organisation. */
+  from: string;
+  where: readonly string[];
+  params: SqlParams;
+  ordering: Ordering;
+  page: PageRequest;
+  /** Nested connections: one page per parent id, all parents in one statement. */
+  parent?: { expr: string; ids: readonly string[] };
+}
+
+/** Columns added to each returned row. */
+export interface PageRow {
+  /** Parent id as text (nested connections), '' at the top level. */
+  __parent: string;
+  /** Sort key values as text, in ordering order: the cursor. */
+  __keys: string[] | null;
+  /** Rows matching the filter under this parent, ignoring paging. */
+  __total: string | number;
+}
+
+function keyset(ordering: Ordering, values: readonly CursorValue[], after: boolean, params: SqlParams): string {
+  const left = ordering.keys.map((k) => k.expr).join(', ');
+  const right = ordering.keys.map((k, i) => `${params.add(values[i])}::${k.type}`).join(', ');
+  // "after" in a descending ordering means smaller keys.
+  const op = after !== ordering.descending ? '>' : '<';
+  return `(${left}) ${op} (${right})`;
+}
+
+/**
+ * Builds the statement. Result rows: the page rows (up to limit + 1 per parent, in fetch order: forward
+ * pages in the ordering's direction, backward pages reversed), each carrying `__total`; a parent whose
+ * page is empty still yields one row with `__keys` NULL so its total is known.
+ */
+export function buildPageQuery(spec: PageQuerySpec): string {
+  const { ordering, page, params } = spec;
+  const baseWhere = [...spec.where];
+  if (spec.parent) baseWhere.push(`${spec.parent.expr} = ANY(${params.add(spec.parent.ids)}::uuid[])`);
+  const pageWhere = [...baseWhere];
+  if (page.after) pageWhere.push(keyset(ordering, page.after, true, params));
+  if (page.before) pageWhere.push(keyset(ordering, page.before, false, params));
+  const fetchDescending = ordering.descending !== (page.direction === 'backward');
+  const dir = fetchDescending ? 'DESC' : 'ASC';
+  const orderBy = ordering.keys.map((k) => `${k.expr} ${dir}`).join(', ');
+  const keysArray = `ARRAY[${ordering.keys.map((k) => `(${k.expr})::text`).join(', ')}]`;
+  const limit = params.add(page.limit + 1);
+  const where = (conditions: string[]) => (conditions.length ? conditions.join(' AND ') : 'TRUE');
+
+  if (!spec.parent) {
+    // The sort keys travel as typed columns too, so the outer query can restore the page order cheaply.
+    const sortColumns = ordering.keys.map((k, i) => `${k.expr} AS __s${i}`).join(', ');
+    const outerOrder = ordering.keys.map((_, i) => `page.__s${i} ${dir}`).join(', ');
+    return `WITH page AS (
+  SELECT ${spec.select}, ${keysArray} AS __keys, ${sortColumns}
+  FROM ${spec.from}
+  WHERE ${where(pageWhere)}
+  ORDER BY ${orderBy}
+  LIMIT ${limit}
+), total AS (
+  SELECT count(*) AS __total FROM ${spec.from} WHERE ${where(baseWhere)}
+)
+SELECT page.*, '' AS __parent, total.__total FROM total LEFT JOIN page ON TRUE ORDER BY ${outerOrder}`;
+  }
+  const parentExpr = spec.parent.expr;
+  return `WITH page AS (
+  SELECT * FROM (
+    SELECT ${spec.select}, ${keysArray} AS __keys, (${parentExpr})::text AS __page_parent,
+      row_number() OVER (PARTITION BY ${parentExpr} ORDER BY ${orderBy}) AS __rn
+    FROM ${spec.from}
+    WHERE ${where(pageWhere)}
+  ) ranked WHERE ranked.__rn <= ${limit}
+), totals AS (
+  SELECT (${parentExpr})::text AS __parent, count(*) AS __total FROM ${spec.from} WHERE ${where(baseWhere)} GROUP BY 1
+)
+SELECT page.*, totals.__parent, totals.__total FROM totals LEFT JOIN page ON page.__page_parent = totals.__parent
+ORDER BY totals.__parent, page.__rn`;
+}
