@@ -1,0 +1,533 @@
+import type { K8sObject } from './k8s-object.js';
+import { objectKey } from './k8s-object.js';
+import type { ObjectStore, StoredObject } from './object-store.js';
+import {
+  buildDeployment, buildNamespace, buildPod, buildReplicaSet, buildSecret, isPodReady, nodeConditions, setPodConditions, timestamp,
+} from './object-factory.js';
+import { buildHelmSecret, encodeRelease, HELM_SECRET_TYPE, helmSecretName } from './helm-release.js';
+import type { ProviderProfile } from './provider-profiles.js';
+import { cpuMillis, parseQuantity } from './quantity.js';
+import type { Random } from './random.js';
+import type { SimChange } from './sim-change.js';
+import { gunzipSync } from 'node:zlib';
+
+export class SimulationError extends Error {}
+
+/**
+ * Plays the part of the Kubernetes controllers (deployment, replicaset, kubelet, node lifecycle, Helm):
+ * every change goes through here so that owners, statuses and indexes stay consistent.
+ */
+export class ClusterController {
+  private readonly podsByReplicaSet = new Map<string, Set<string>>();
+  private readonly replicaSetsByDeployment = new Map<string, Set<string>>();
+  readonly podsByNode = new Map<string, Set<string>>();
+  private readonly nodeIndex = new Map<string, number>();
+  private readonly nextPodIp = new Map<string, number>();
+  /** Requested millicores per node over its allocatable millicores, for spreading pods like a scheduler would. */
+  private readonly cpuRequested = new Map<string, number>();
+  private schedulable?: string[];
+  readonly deletedPodUids: string[] = [];
+  /** Pods without an owner (created by `createPod`), in creation order. */
+  readonly standalonePods = new Set<string>();
+
+  constructor(readonly store: ObjectStore, readonly profile: ProviderProfile, private readonly clock: () => number) {}
+
+  now(): number {
+    return this.clock();
+  }
+
+  registerNode(name: string, index: number): void {
+    this.nodeIndex.set(name, index);
+    this.podsByNode.set(name, this.podsByNode.get(name) ?? new Set());
+    this.schedulable = undefined;
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  require(resource: Parameters<ObjectStore['get']>[0], key: string, what: string): StoredObject {
+    const s = this.store.get(resource, key);
+    if (!s) throw new SimulationError(`${what} ${key} not found`);
+    return s;
+  }
+
+  podsOf(rsKey: string): Set<string> {
+    return this.podsByReplicaSet.get(rsKey) ?? new Set();
+  }
+
+  replicaSetsOf(deploymentKey: string): string[] {
+    return [...(this.replicaSetsByDeployment.get(deploymentKey) ?? [])].sort();
+  }
+
+  currentReplicaSet(deploymentKey: string): StoredObject | undefined {
+    let best: StoredObject | undefined;
+    for (const k of this.replicaSetsOf(deploymentKey)) {
+      const rs = this.store.get('replicasets', k);
+      if (rs && (!best || revision(rs.obj) > revision(best.obj))) best = rs;
+    }
+    return best;
+  }
+
+  private schedulableNodes(): string[] {
+    if (!this.schedulable) {
+      const all = this.store.values('nodes');
+      const ready = all.filter((n) => nodeReady(n.obj) && !n.obj.spec.taints?.some((t: any) => t.effect === 'NoSchedule'));
+      this.schedulable = (ready.length ? ready : all).map((n) => n.key);
+    }
+    return this.schedulable;
+  }
+
+  // ---- object creation used by the scenario and by changes ----------------------------------
+
+  createDeployment(rng: Random, params: Parameters<typeof buildDeployment>[1], hash: string, podCreated: (i: number) => number, mutatePod?: (pod: K8sObject) => void): { deployment: StoredObject; replicaSet: StoredObject } {
+    const deployment = this.store.create('deployments', buildDeployment(rng, params));
+    const rs = this.store.create('replicasets', buildReplicaSet(rng, deployment.obj, hash, 1, params.replicas, params.created + 1000));
+    this.indexReplicaSet(deployment.key, rs.key);
+    for (let i = 0; i < params.replicas; i++) this.createPodForReplicaSet(rng, rs.key, podCreated(i), mutatePod);
+    this.syncReplicaSet(rs.key);
+    this.syncDeployment(deployment.key);
+    return { deployment, replicaSet: rs };
+  }
+
+  private indexReplicaSet(deploymentKey: string, rsKey: string): void {
+    let set = this.replicaSetsByDeployment.get(deploymentKey);
+    if (!set) this.replicaSetsByDeployment.set(deploymentKey, (set = new Set()));
+    set.add(rsKey);
+  }
+
+  createPodForReplicaSet(rng: Random, rsKey: string, created: number, mutate?: (pod: K8sObject) => void): StoredObject {
+    const rs = this.require('replicasets', rsKey, 'replicaset').obj;
+    let name: string;
+    do name = `${rs.metadata.name}-${rng.suffix(5)}`;
+    while (this.store.get('pods', `${rs.metadata.namespace}/${name}`));
+    return this.createPod(rng, name, rs.metadata.namespace as string, rs.spec.template, rs, undefined, created, mutate);
+  }
+
+  createPod(rng: Random, name: string, namespace: string, template: Record<string, any>, owner: K8sObject | undefined, nodeName: string | undefined, created: number, mutate?: (pod: K8sObject) => void): StoredObject {
+    const nodes = this.schedulableNodes();
+    if (nodes.length === 0) throw new SimulationError('the cluster has no nodes to schedule a pod on');
+    const node = nodeName ?? this.pickNode(rng, nodes);
+    const index = this.nodeIndex.get(node);
+    if (index === undefined) throw new SimulationError(`node ${node} not found`);
+    const pod = buildPod(rng, name, namespace, template, owner, { nodeName: node, hostIp: this.nodeIp(node), podIp: this.allocatePodIp(node, index) }, created);
+    mutate?.(pod);
+    const stored = this.store.create('pods', pod);
+    this.podsByNode.get(node)?.add(stored.key);
+    this.cpuRequested.set(node, (this.cpuRequested.get(node) ?? 0) + podCpuMillis(pod));
+    if (!owner) this.standalonePods.add(stored.key);
+    if (owner?.kind === 'ReplicaSet') {
+      const rsKey = objectKey(owner);
+      let set = this.podsByReplicaSet.get(rsKey);
+      if (!set) this.podsByReplicaSet.set(rsKey, (set = new Set()));
+      set.add(stored.key);
+    }
+    return stored;
+  }
+
+  /** Power of two choices: of two random nodes, the one with the lower share of its CPU requested. */
+  private pickNode(rng: Random, nodes: string[]): string {
+    const a = rng.pick(nodes);
+    const b = rng.pick(nodes);
+    return this.cpuLoad(a) <= this.cpuLoad(b) ? a : b;
+  }
+
+  private cpuLoad(node: string): number {
+    const alloc = this.store.get('nodes', node)?.obj.status.allocatable.cpu;
+    return (this.cpuRequested.get(node) ?? 0) / (alloc ? cpuMillis(alloc) : 1000);
+  }
+
+  private nodeIp(node: string): string {
+    const n = this.store.get('nodes', node)?.obj;
+    return n?.status.addresses.find((a: any) => a.type === 'InternalIP')?.address ?? '10.0.0.1';
+  }
+
+  private allocatePodIp(node: string, index: number): string {
+    const next = this.nextPodIp.get(node) ?? 2;
+    this.nextPodIp.set(node, next >= 254 ? 2 : next + 1);
+    return `10.${64 + (index >> 8)}.${index & 255}.${next}`;
+  }
+
+  private removePod(key: string): void {
+    const pod = this.require('pods', key, 'pod');
+    this.store.delete('pods', key);
+    this.deletedPodUids.push(pod.obj.metadata.uid);
+    this.podsByNode.get(pod.obj.spec.nodeName)?.delete(key);
+    this.cpuRequested.set(pod.obj.spec.nodeName, (this.cpuRequested.get(pod.obj.spec.nodeName) ?? 0) - podCpuMillis(pod.obj));
+    this.standalonePods.delete(key);
+    const owner = pod.obj.metadata.ownerReferences?.[0];
+    if (owner?.kind === 'ReplicaSet') this.podsByReplicaSet.get(`${pod.obj.metadata.namespace}/${owner.name}`)?.delete(key);
+  }
+
+  // ---- status reconciliation -----------------------------------------------------------------
+
+  /** Recomputes a ReplicaSet's status from its pods; writes only when something changed. */
+  syncReplicaSet(rsKey: string): void {
+    const rs = this.store.get('replicasets', rsKey);
+    if (!rs) return;
+    const pods = [...this.podsOf(rsKey)].map((k) => this.store.get('pods', k)?.obj).filter((p): p is K8sObject => Boolean(p));
+    const ready = pods.filter(isPodReady).length;
+    const status: Record<string, unknown> = { replicas: pods.length };
+    if (pods.length) status.fullyLabeledReplicas = pods.length;
+    if (ready) { status.readyReplicas = ready; status.availableReplicas = ready; }
+    status.observedGeneration = rs.obj.metadata.generation;
+    if (JSON.stringify(status) !== JSON.stringify(rs.obj.status)) this.store.update('replicasets', rsKey, (o) => { o.status = status; });
+  }
+
+  syncDeployment(deploymentKey: string): void {
+    const d = this.store.get('deployments', deploymentKey);
+    if (!d) return;
+    const current = this.currentReplicaSet(deploymentKey);
+    let replicas = 0, ready = 0, updated = 0;
+    for (const k of this.replicaSetsOf(deploymentKey)) {
+      const rs = this.store.get('replicasets', k)?.obj;
+      if (!rs) continue;
+      replicas += rs.status.replicas ?? 0;
+      ready += rs.status.readyReplicas ?? 0;
+      if (current && k === current.key) updated = rs.status.replicas ?? 0;
+    }
+    const desired = d.obj.spec.replicas as number;
+    const maxUnavailable = Math.floor(desired * 0.25);
+    const available = ready >= desired - maxUnavailable;
+    const old = d.obj.status ?? {};
+    const at = timestamp(this.clock());
+    const condition = (type: string, status: string, reason: string, message: string) => {
+      const prev = (old.conditions ?? []).find((c: any) => c.type === type);
+      if (prev && prev.status === status && prev.reason === reason && prev.message === message) return prev;
+      return { type, status, lastUpdateTime: at, lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : at, reason, message };
+    };
+    const status: Record<string, unknown> = { observedGeneration: d.obj.metadata.generation };
+    if (replicas) status.replicas = replicas;
+    if (updated) status.updatedReplicas = updated;
+    if (ready) { status.readyReplicas = ready; status.availableReplicas = ready; }
+    if (desired - ready > 0) status.unavailableReplicas = desired - ready;
+    status.conditions = [
+      available
+        ? condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
+        : condition('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'),
+      condition('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${current?.obj.metadata.name ?? d.obj.metadata.name}" has successfully progressed.`),
+    ];
+    if (JSON.stringify(status) !== JSON.stringify(old)) this.store.update('deployments', deploymentKey, (o) => { o.status = status; });
+  }
+
+  private syncOwners(pod: K8sObject): void {
+    const owner = pod.metadata.ownerReferences?.[0];
+    if (owner?.kind !== 'ReplicaSet') return;
+    const rsKey = `${pod.metadata.namespace}/${owner.name}`;
+    this.syncReplicaSet(rsKey);
+    const rs = this.store.get('replicasets', rsKey)?.obj;
+    const d = rs?.metadata.ownerReferences?.[0];
+    if (d) this.syncDeployment(`${pod.metadata.namespace}/${d.name}`);
+  }
+
+  // ---- changes -------------------------------------------------------------------------------
+
+  apply(rng: Random, change: SimChange): void {
+    const now = this.clock();
+    switch (change.kind) {
+      case 'scaleDeployment': return this.scale(rng, `${change.namespace}/${change.name}`, change.replicas, now);
+      case 'rollout': return this.rollout(rng, `${change.namespace}/${change.name}`, change.image, now);
+      case 'deletePod': {
+        const key = `${change.namespace}/${change.name}`;
+        const pod = this.require('pods', key, 'pod').obj;
+        this.removePod(key);
+        const owner = pod.metadata.ownerReferences?.[0];
+        if (owner?.kind === 'ReplicaSet' && change.replace !== false) {
+          const rsKey = `${change.namespace}/${owner.name}`;
+          const rs = this.store.get('replicasets', rsKey);
+          if (rs && this.podsOf(rsKey).size < rs.obj.spec.replicas) this.createPodForReplicaSet(rng, rsKey, now);
+        }
+        return this.syncOwners(pod);
+      }
+      case 'createPod': {
+        this.require('namespaces', change.namespace, 'namespace');
+        const name = change.name ?? `job-${rng.suffix(5)}`;
+        if (this.store.get('pods', `${change.namespace}/${name}`)) throw new SimulationError(`pod ${change.namespace}/${name} already exists`);
+        if (change.nodeName) this.require('nodes', change.nodeName, 'node');
+        const cpu = change.cpu ?? '100m';
+        const memory = change.memory ?? '128Mi';
+        cpuMillis(cpu);
+        parseQuantity(memory);
+        const template = {
+          metadata: { labels: { ...(change.labels ?? { app: name }) } },
+          spec: {
+            containers: [{ name: 'main', image: 'busybox:1.36', resources: { requests: { cpu, memory } }, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' }],
+            restartPolicy: 'Never', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst', securityContext: {}, schedulerName: 'default-scheduler',
+          },
+        };
+        this.createPod(rng, name, change.namespace, template, undefined, change.nodeName, now);
+        return;
+      }
+      case 'crashPod': return this.mutatePod(change, (pod) => crashContainer(pod, now, 'Error', 1, rng));
+      case 'oomKill': return this.mutatePod(change, (pod) => oomKill(pod, now, rng));
+      case 'imagePullBackOff': return this.mutatePod(change, (pod) => imagePullBackOff(pod, now));
+      case 'recoverPod': return this.mutatePod(change, (pod) => recover(pod, now, rng));
+      case 'completePod': return this.mutatePod(change, (pod) => complete(pod, now));
+      case 'nodeNotReady':
+      case 'nodeReady': {
+        const ready = change.kind === 'nodeReady';
+        const node = this.require('nodes', change.name, 'node');
+        if (nodeReady(node.obj) === ready) return;
+        this.store.update('nodes', change.name, (n) => setNodeReady(n, ready, timestamp(now)));
+        this.schedulable = undefined;
+        return;
+      }
+      case 'helmUpgrade': return this.helmUpgrade(rng, change.namespace, change.name, now);
+      case 'createNamespace': {
+        if (this.store.get('namespaces', change.name)) throw new SimulationError(`namespace ${change.name} already exists`);
+        this.store.create('namespaces', buildNamespace(rng, change.name, change.labels ?? {}, now));
+        return;
+      }
+      case 'labelNamespace': {
+        this.require('namespaces', change.name, 'namespace');
+        this.store.update('namespaces', change.name, (ns) => {
+          for (const [k, v] of Object.entries(change.labels)) {
+            if (v === null) delete ns.metadata.labels?.[k];
+            else ns.metadata.labels = { ...ns.metadata.labels, [k]: v };
+          }
+        });
+        return;
+      }
+      case 'createDeployment': {
+        this.require('namespaces', change.namespace, 'namespace');
+        const key = `${change.namespace}/${change.name}`;
+        if (this.store.get('deployments', key)) throw new SimulationError(`deployment ${key} already exists`);
+        if (!Number.isInteger(change.replicas) || change.replicas < 0) throw new SimulationError(`replicas must be a non-negative integer, got ${change.replicas}`);
+        const cpu = cpuMillis(change.cpu ?? '100m');
+        const memory = parseQuantity(change.memory ?? '128Mi');
+        this.createDeployment(rng, {
+          name: change.name, namespace: change.namespace, replicas: change.replicas, labels: { app: change.name }, created: now,
+          containers: [{ name: change.name, image: change.image ?? 'nginx:1.27.2', cpuMillis: cpu, memoryBytes: memory, port: 8080 }],
+        }, templateHash(rng), () => now);
+        return;
+      }
+      case 'deleteDeployment': {
+        const key = `${change.namespace}/${change.name}`;
+        this.require('deployments', key, 'deployment');
+        for (const rsKey of this.replicaSetsOf(key)) {
+          for (const p of [...this.podsOf(rsKey)]) this.removePod(p);
+          this.store.delete('replicasets', rsKey);
+          this.podsByReplicaSet.delete(rsKey);
+        }
+        this.replicaSetsByDeployment.delete(key);
+        this.store.delete('deployments', key);
+        return;
+      }
+      default:
+        throw new SimulationError(`unknown change kind "${(change as { kind: string }).kind}"`);
+    }
+  }
+
+  private mutatePod(change: { namespace: string; name: string }, mutate: (pod: K8sObject) => void): void {
+    const key = `${change.namespace}/${change.name}`;
+    this.require('pods', key, 'pod');
+    const updated = this.store.update('pods', key, mutate);
+    this.syncOwners(updated.obj);
+  }
+
+  private scale(rng: Random, key: string, replicas: number, now: number): void {
+    if (!Number.isInteger(replicas) || replicas < 0) throw new SimulationError(`replicas must be a non-negative integer, got ${replicas}`);
+    const d = this.require('deployments', key, 'deployment');
+    if (d.obj.spec.replicas === replicas) return;
+    this.store.update('deployments', key, (o) => {
+      o.spec.replicas = replicas;
+      o.metadata.generation = (o.metadata.generation ?? 1) + 1;
+    });
+    const rs = this.currentReplicaSet(key);
+    if (!rs) return;
+    this.store.update('replicasets', rs.key, (o) => {
+      o.spec.replicas = replicas;
+      o.metadata.generation = (o.metadata.generation ?? 1) + 1;
+      (o.metadata.annotations ??= {})['deployment.kubernetes.io/desired-replicas'] = String(replicas);
+      (o.metadata.annotations ??= {})['deployment.kubernetes.io/max-replicas'] = String(replicas + Math.ceil(replicas / 4));
+    });
+    this.reconcilePods(rng, rs.key, replicas, now);
+    this.syncReplicaSet(rs.key);
+    this.syncDeployment(key);
+  }
+
+  private reconcilePods(rng: Random, rsKey: string, replicas: number, now: number): void {
+    const pods = [...this.podsOf(rsKey)].sort();
+    for (let i = pods.length; i < replicas; i++) this.createPodForReplicaSet(rng, rsKey, now);
+    // Like the ReplicaSet controller: unready pods go first, then the newest.
+    const victims = pods
+      .map((k) => this.store.get('pods', k) as StoredObject)
+      .sort((a, b) => Number(isPodReady(a.obj)) - Number(isPodReady(b.obj)) || b.rv - a.rv)
+      .slice(0, Math.max(0, pods.length - replicas));
+    for (const v of victims) this.removePod(v.key);
+  }
+
+  private rollout(rng: Random, key: string, image: string | undefined, now: number): void {
+    const d = this.require('deployments', key, 'deployment');
+    const old = this.currentReplicaSet(key);
+    const nextRevision = old ? revision(old.obj) + 1 : 1;
+    const updated = this.store.update('deployments', key, (o) => {
+      const c = o.spec.template.spec.containers[0];
+      c.image = image ?? bumpTag(c.image);
+      o.metadata.generation = (o.metadata.generation ?? 1) + 1;
+      o.metadata.annotations = { ...o.metadata.annotations, 'deployment.kubernetes.io/revision': String(nextRevision) };
+    });
+    const replicas = d.obj.spec.replicas as number;
+    const rs = this.store.create('replicasets', buildReplicaSet(rng, updated.obj, templateHash(rng), nextRevision, replicas, now));
+    this.indexReplicaSet(key, rs.key);
+    this.reconcilePods(rng, rs.key, replicas, now);
+    if (old) {
+      this.store.update('replicasets', old.key, (o) => {
+        o.spec.replicas = 0;
+        o.metadata.generation = (o.metadata.generation ?? 1) + 1;
+        (o.metadata.annotations ??= {})['deployment.kubernetes.io/desired-replicas'] = String(replicas);
+      });
+      this.reconcilePods(rng, old.key, 0, now);
+      this.syncReplicaSet(old.key);
+    }
+    this.syncReplicaSet(rs.key);
+    // revisionHistoryLimit, kept small so that long runs do not accumulate ReplicaSets.
+    const history = this.replicaSetsOf(key).map((k) => this.store.get('replicasets', k) as StoredObject).sort((a, b) => revision(b.obj) - revision(a.obj));
+    for (const stale of history.slice(3)) {
+      this.store.delete('replicasets', stale.key);
+      this.replicaSetsByDeployment.get(key)?.delete(stale.key);
+      this.podsByReplicaSet.delete(stale.key);
+    }
+    this.syncDeployment(key);
+  }
+
+  private helmUpgrade(rng: Random, namespace: string, release: string, now: number): void {
+    let latest: StoredObject | undefined;
+    for (let v = 1; ; v++) {
+      const s = this.store.get('secrets', `${namespace}/${helmSecretName(release, v)}`);
+      if (!s) break;
+      latest = s;
+    }
+    if (!latest) throw new SimulationError(`helm release ${namespace}/${release} not found`);
+    const decoded = decodeRelease(latest.obj);
+    const revisionNo = Number(latest.obj.metadata.labels?.version) + 1;
+    this.store.update('secrets', latest.key, (s) => {
+      s.metadata.labels = { ...s.metadata.labels, status: 'superseded', modifiedAt: String(Math.floor(now / 1000)) };
+      s.data.release = Buffer.from(encodeRelease({ ...decoded, info: { ...(decoded.info as object), status: 'superseded' } })).toString('base64');
+    });
+    const chart = (decoded.chart as any).metadata;
+    this.store.create('secrets', buildHelmSecret(rng, {
+      name: release, namespace, chart: chart.name, chartVersion: bumpVersion(chart.version), appVersion: chart.appVersion, revision: revisionNo, status: 'deployed',
+      firstDeployed: Date.parse((decoded.info as any).first_deployed), lastDeployed: now, values: { ...(decoded.config as object), revision: revisionNo }, manifest: decoded.manifest as string,
+    }, now));
+  }
+
+  /** A plain Opaque secret, for scenario generation. */
+  createOpaqueSecret(rng: Random, name: string, namespace: string, type: string, data: Record<string, string>, created: number): void {
+    this.store.create('secrets', buildSecret(rng, name, namespace, type, data, undefined, created));
+  }
+}
+
+export function decodeRelease(secret: K8sObject): Record<string, unknown> {
+  if (secret.type !== HELM_SECRET_TYPE) throw new SimulationError(`secret ${secret.metadata.name} is not a Helm release`);
+  const helmPayload = Buffer.from(secret.data.release, 'base64').toString();
+  return JSON.parse(gunzipSync(Buffer.from(helmPayload, 'base64')).toString());
+}
+
+function podCpuMillis(pod: K8sObject): number {
+  let m = 0;
+  for (const c of pod.spec.containers) m += c.resources?.requests?.cpu ? cpuMillis(c.resources.requests.cpu) : 0;
+  return m;
+}
+
+export function revision(obj: K8sObject): number {
+  return Number(obj.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+}
+
+export function nodeReady(node: K8sObject): boolean {
+  return node.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True');
+}
+
+export function templateHash(rng: Random): string {
+  return rng.suffix(rng.int(9, 10));
+}
+
+function setNodeReady(n: K8sObject, ready: boolean, at: string): void {
+  n.status.conditions = nodeConditions(ready, at, at);
+  const taints = (n.spec.taints ?? []).filter((t: any) => t.key !== 'node.kubernetes.io/unreachable');
+  if (!ready) {
+    taints.push({ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule', timeAdded: at });
+    taints.push({ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: at });
+  }
+  if (taints.length) n.spec.taints = taints;
+  else delete n.spec.taints;
+}
+
+function bumpTag(image: string): string {
+  const [repo, tag = 'latest'] = image.split(':');
+  const m = /^(.*?)(\d+)$/.exec(tag);
+  return `${repo}:${m ? `${m[1]}${Number(m[2]) + 1}` : `${tag}-1`}`;
+}
+
+function bumpVersion(v: string): string {
+  const parts = v.split('.');
+  parts[parts.length - 1] = String(Number(parts[parts.length - 1]) + 1);
+  return parts.join('.');
+}
+
+function containerId(rng: Random): string {
+  return `containerd://${rng.hex(64)}`;
+}
+
+export function crashContainer(pod: K8sObject, now: number, reason: string, exitCode: number, rng: Random): void {
+  const at = timestamp(now);
+  const c = pod.status.containerStatuses[0];
+  const startedAt = c.state.running?.startedAt ?? c.lastState?.terminated?.finishedAt ?? pod.status.startTime;
+  c.lastState = { terminated: { exitCode, reason, startedAt, finishedAt: at, containerID: c.containerID } };
+  c.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.min(300, 10 * 2 ** Math.min(5, c.restartCount))}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})` } };
+  c.ready = false;
+  c.started = false;
+  c.restartCount += 1;
+  c.containerID = containerId(rng);
+  pod.status.phase = 'Running';
+  setPodConditions(pod, false, at);
+}
+
+export function oomKill(pod: K8sObject, now: number, rng: Random): void {
+  const at = timestamp(now);
+  const c = pod.status.containerStatuses[0];
+  const startedAt = c.state.running?.startedAt ?? pod.status.startTime;
+  c.lastState = { terminated: { exitCode: 137, reason: 'OOMKilled', startedAt, finishedAt: at, containerID: c.containerID } };
+  c.state = { running: { startedAt: timestamp(now + 1000) } };
+  c.restartCount += 1;
+  c.containerID = containerId(rng);
+  c.ready = true;
+  c.started = true;
+  setPodConditions(pod, pod.status.containerStatuses.every((s: any) => s.ready), at);
+}
+
+export function imagePullBackOff(pod: K8sObject, now: number): void {
+  const at = timestamp(now);
+  for (const c of pod.status.containerStatuses) {
+    c.state = { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` } };
+    c.ready = false;
+    c.started = false;
+  }
+  pod.status.phase = 'Pending';
+  setPodConditions(pod, false, at);
+}
+
+function recover(pod: K8sObject, now: number, rng: Random): void {
+  const at = timestamp(now);
+  for (const c of pod.status.containerStatuses) {
+    if (!c.state.running) {
+      c.state = { running: { startedAt: at } };
+      c.containerID = containerId(rng);
+    }
+    c.ready = true;
+    c.started = true;
+  }
+  pod.status.phase = 'Running';
+  setPodConditions(pod, true, at);
+}
+
+function complete(pod: K8sObject, now: number): void {
+  const at = timestamp(now);
+  for (const c of pod.status.containerStatuses) {
+    const startedAt = c.state.running?.startedAt ?? pod.status.startTime;
+    c.state = { terminated: { exitCode: 0, reason: 'Completed', startedAt, finishedAt: at, containerID: c.containerID } };
+    c.ready = false;
+    c.started = false;
+  }
+  pod.status.phase = 'Succeeded';
+  setPodConditions(pod, false, at, 'PodCompleted');
+}
+

@@ -1,0 +1,43 @@
+/** A change to the simulated cluster, applied the way the corresponding Kubernetes controller would apply it. */
+export type SimChange =
+  | { kind: 'scaleDeployment'; namespace: string; name: string; replicas: number }
+  /** New pod template (image tag) → new ReplicaSet with new pods; the old ReplicaSet is scaled to 0. */
+  | { kind: 'rollout'; namespace: string; name: string; image?: string }
+  /** Deletes a pod; its ReplicaSet (if any) creates a replacement unless `replace` is false. */
+  | { kind: 'deletePod'; namespace: string; name: string; replace?: boolean }
+  /** A standalone pod (no owner), Running on `nodeName` or a node chosen by the simulator. */
+  | { kind: 'createPod'; namespace: string; name?: string; nodeName?: string; labels?: Record<string, string>; cpu?: string; memory?: string }
+  /** Container exits with an error and waits in CrashLoopBackOff; restartCount +1. */
+  | { kind: 'crashPod'; namespace: string; name: string }
+  /** Container is OOM-killed and restarted: lastState.terminated.reason OOMKilled; restartCount +1. */
+  | { kind: 'oomKill'; namespace: string; name: string }
+  | { kind: 'imagePullBackOff'; namespace: string; name: string }
+  /** Containers back to running and ready. */
+  | { kind: 'recoverPod'; namespace: string; name: string }
+  /** The pod's containers exit 0 and the pod becomes Succeeded (a finished job). */
+  | { kind: 'completePod'; namespace: string; name: string }
+  | { kind: 'nodeNotReady'; name: string }
+  | { kind: 'nodeReady'; name: string }
+  /** New Helm revision: the previous release secret becomes superseded. */
+  | { kind: 'helmUpgrade'; namespace: string; name: string }
+  | { kind: 'createNamespace'; name: string; labels?: Record<string, string> }
+  | { kind: 'labelNamespace'; name: string; labels: Record<string, string | null> }
+  | { kind: 'createDeployment'; namespace: string; name: string; replicas: number; cpu?: string; memory?: string; image?: string }
+  | { kind: 'deleteDeployment'; namespace: string; name: string };
+
+export type SimChangeKind = SimChange['kind'];
+
+export type SimFault =
+  /** Close every open watch (abruptly, or with a clean end of stream when `clean`). */
+  | { kind: 'dropWatches'; clean?: boolean }
+  /** Half-open: keep every open watch connection but never write to it again. */
+  | { kind: 'stallWatches' }
+  /** Answer every API request with this status for `forMs` milliseconds. */
+  | { kind: 'errors'; status: 500 | 429 | 503; forMs: number }
+  /** The next watch request gets an ERROR event with a 410 Status (or an HTTP 410 when `http`). */
+  | { kind: 'force410'; http?: boolean }
+  /** Forget the event history: older resourceVersions become too old for watch and continue. */
+  | { kind: 'compactHistory' }
+  /** Close the listener and every connection; `up` listens again on the same port. */
+  | { kind: 'down' }
+  | { kind: 'up' };
