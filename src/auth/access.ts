@@ -25,9 +25,9 @@ export function hasRole(auth: AuthContext, role: Role): boolean {
  * The caller's identity when it holds at least `role` (viewer < editor < admin). Throws UNAUTHENTICATED
  * without a token and FORBIDDEN with a weaker one.
  */
-export function requireRole(ctx: { auth: AuthContext | null }, role: Role): AuthContext {
+export function requireRole(ctx: { auth: AuthContext | null; authError?: string }, role: Role): AuthContext {
   const auth = ctx.auth;
-  if (!auth) throw unauthenticated('An API token is required: send "Authorization: Bearer <token>"');
+  if (!auth) throw unauthenticated(ctx.authError ?? 'An API token is required: send "Authorization: Bearer <token>"');
   if (!hasRole(auth, role)) throw forbidden(`This requires the ${role} role; the token has the ${auth.role} role`);
   return auth;
 }

@@ -14,6 +14,8 @@ export interface Services {
 export interface GraphQLContext {
   /** Null only for requests without a token, which may do nothing but introspection. */
   auth: AuthContext | null;
+  /** Why a credential that was sent was refused (for the UNAUTHENTICATED message). */
+  authError?: string;
   dataSource: DataSource;
   /** Per-request DataLoaders (one batch per relation and level), scoped to `auth`'s organisation. */
   loaders: Loaders;

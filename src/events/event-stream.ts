@@ -1,0 +1,80 @@
+import type { ChangeEvent } from './change-event.js';
+import type { EventBus } from './event-bus.js';
+
+/** Events waiting for a slow subscriber before it is cut off (it can resubscribe and re-query). */
+export const MAX_PENDING_EVENTS = 10_000;
+
+export class SubscriberTooSlowError extends Error {
+  override name = 'SubscriberTooSlowError';
+}
+
+/**
+ * Committed changes from the bus as an async iterator, one item per event that `select` keeps (it filters
+ * and maps, synchronously, in bus order). Unsubscribes from the bus when the consumer stops. A `select`
+ * that throws ends the stream with that error.
+ */
+export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T | null): AsyncIterableIterator<T> {
+  const pending: T[] = [];
+  let waiter: (() => void) | null = null;
+  let failure: Error | null = null;
+  let done = false;
+
+  const wake = () => {
+    const w = waiter;
+    waiter = null;
+    w?.();
+  };
+
+  const unsubscribe = bus.subscribe((events) => {
+    if (done) return;
+    try {
+      for (const event of events) {
+        const item = select(event);
+        if (item === null) continue;
+        if (pending.length >= MAX_PENDING_EVENTS) {
+          throw new SubscriberTooSlowError(`More than ${MAX_PENDING_EVENTS} events were waiting for this subscriber; subscribe again and re-query`);
+        }
+        pending.push(item);
+      }
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+      unsubscribe();
+    }
+    wake();
+  });
+
+  const finish = () => {
+    done = true;
+    pending.length = 0;
+    unsubscribe();
+    wake();
+  };
+
+  const iterator: AsyncIterableIterator<T> = {
+    async next(): Promise<IteratorResult<T>> {
+      for (;;) {
+        if (done) return { value: undefined, done: true };
+        if (pending.length > 0) return { value: pending.shift() as T, done: false };
+        if (failure) {
+          finish();
+          throw failure;
+        }
+        await new Promise<void>((resolve) => {
+          waiter = resolve;
+        });
+      }
+    },
+    async return(): Promise<IteratorResult<T>> {
+      finish();
+      return { value: undefined, done: true };
+    },
+    async throw(err?: unknown): Promise<IteratorResult<T>> {
+      finish();
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

@@ -1,0 +1,179 @@
+import type { Server as HttpServer } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type Response } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import type { DataSource } from 'typeorm';
+import { ApiTokenService } from '../auth/api-token.service.js';
+import type { Config } from '../config.js';
+import type { EventBus } from '../events/event-bus.js';
+import { logger } from '../logger.js';
+import type { GraphQLContext, Services } from './context.js';
+import { formatError, unauthenticated } from './errors.js';
+import { graphiqlPage } from './graphiql-page.js';
+import { createLoaders } from './loaders.js';
+import { GraphQLMetrics, MetricsRegistry } from './metrics-registry.js';
+import { enforceQueryLimits, rootFieldNames } from './query-limits.js';
+import { authenticateBearer, type RequestAuth } from './request-auth.js';
+import { buildKubegraphSchema } from './schema.js';
+import { startSubscriptionServer } from './subscription-server.js';
+
+const log = logger.child({ component: 'graphql' });
+
+export const GRAPHQL_PATH = '/graphql';
+/** Largest request body accepted; a dashboard query is a few kilobytes. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface GraphQLEndpointDeps {
+  config: Config;
+  dataSource: DataSource;
+  eventBus: EventBus;
+  /** Services of other domains (everything but API tokens, which this endpoint creates). */
+  services?: Omit<Services, 'apiTokens'>;
+  /** Registry rendered on /metrics; other parts may register their own metrics in it. */
+  metrics?: MetricsRegistry;
+  /** A schema built beforehand; built here otherwise. */
+  schema?: GraphQLSchema;
+}
+
+export interface GraphQLEndpoint {
+  schema: GraphQLSchema;
+  metrics: GraphQLMetrics;
+  /** Closes every graphql-ws connection and stops Apollo. The HTTP server is closed by its owner. */
+  stop(): Promise<void>;
+}
+
+export type ContextFactory = (requestAuth: RequestAuth) => GraphQLContext;
+
+/** Only introspection may run without a valid token; any data field needs one. */
+function isIntrospectionOnly(fields: string[]): boolean {
+  return fields.every((f) => f.startsWith('__'));
+}
+
+function accessAndLimitsPlugin(schema: GraphQLSchema, config: Config): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document, operation, request }) {
+          if (!operation) return;
+          if (!contextValue.auth && !isIntrospectionOnly(rootFieldNames(document, operation))) {
+            throw unauthenticated(contextValue.authError ?? 'An API token is required: send "Authorization: Bearer <token>"');
+          }
+          enforceQueryLimits(schema, document, operation, request.variables ?? {}, config.graphql);
+        },
+      };
+    },
+  };
+}
+
+function metricsPlugin(metrics: GraphQLMetrics): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async didEncounterErrors({ errors, operation }) {
+          const operationType = operation?.operation ?? 'unknown';
+          for (const err of errors) {
+            const code = typeof err.extensions?.code === 'string' ? err.extensions.code : 'INTERNAL_SERVER_ERROR';
+            metrics.errors.inc({ operation_type: operationType, code });
+          }
+        },
+        async willSendResponse({ operation }) {
+          const operationType = operation?.operation ?? 'unknown';
+          metrics.requests.inc({ operation_type: operationType });
+          metrics.duration.observe({ operation_type: operationType }, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
+  };
+}
+
+/** JSON answers for bodies express refuses (too large, not JSON) instead of its HTML error page. */
+const bodyErrors: ErrorRequestHandler = (err: { type?: string; status?: number }, _req, res, next) => {
+  if (err.type === 'entity.too.large') {
+    res.status(413).json({ errors: [{ message: `Request body exceeds ${MAX_BODY_BYTES} bytes`, extensions: { code: 'BAD_REQUEST' } }] });
+  } else if (err.type === 'entity.parse.failed') {
+    res.status(400).json({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+  } else {
+    next(err);
+  }
+};
+
+function corsOptions(origins: string[]): cors.CorsOptions {
+  return {
+    origin: origins.includes('*') ? '*' : origins,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Apollo-Require-Preflight', 'X-Apollo-Operation-Name'],
+    maxAge: 600,
+  };
+}
+
+/**
+ * Serves GraphQL on `/graphql`: Apollo for queries and mutations (CSRF prevention on, CORS from config),
+ * GraphiQL for browsers, graphql-ws subscriptions on the same path, and Prometheus text on `/metrics`.
+ */
+export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: GraphQLEndpointDeps): Promise<GraphQLEndpoint> {
+  const { config, dataSource, eventBus } = deps;
+  const schema = deps.schema ?? (await buildKubegraphSchema());
+  const metrics = new GraphQLMetrics(deps.metrics);
+  const apiTokens = new ApiTokenService(dataSource);
+  const services: Services = { ...deps.services, apiTokens };
+  const contextFor: ContextFactory = (requestAuth) => ({
+    ...requestAuth,
+    dataSource,
+    loaders: createLoaders(dataSource, requestAuth.auth),
+    config,
+    eventBus,
+    services,
+  });
+
+  const subscriptions = startSubscriptionServer({ httpServer, path: GRAPHQL_PATH, schema, config, apiTokens, contextFor, metrics });
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: true,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: false,
+    status400ForVariableCoercionErrors: true,
+    formatError,
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      accessAndLimitsPlugin(schema, config),
+      metricsPlugin(metrics),
+      { async serverWillStart() { return { drainServer: () => subscriptions.close() }; } },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.registry.render());
+  });
+
+  app.use(
+    GRAPHQL_PATH,
+    cors(corsOptions(config.corsOrigins)),
+    (req: Request, res: Response, next: NextFunction) => {
+      if (req.method === 'GET' && req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html') {
+        res.type('html').send(graphiqlPage());
+        return;
+      }
+      next();
+    },
+    express.json({ limit: MAX_BODY_BYTES }),
+    bodyErrors,
+    expressMiddleware(apollo, {
+      context: async ({ req }) => contextFor(await authenticateBearer(req.headers.authorization, apiTokens)),
+    }),
+  );
+  log.info({ path: GRAPHQL_PATH }, 'GraphQL endpoint mounted');
+
+  return {
+    schema,
+    metrics,
+    async stop() {
+      await apollo.stop();
+    },
+  };
+}

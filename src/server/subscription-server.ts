@@ -1,0 +1,124 @@
+import type { Server as HttpServer } from 'node:http';
+import { GraphQLError, getOperationAST, parse, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { AuthContext } from '../auth/access.js';
+import type { ApiTokenService } from '../auth/api-token.service.js';
+import type { Config } from '../config.js';
+import { logger } from '../logger.js';
+import { formatError } from './errors.js';
+import type { ContextFactory } from './graphql-endpoint.js';
+import type { GraphQLMetrics } from './metrics-registry.js';
+import { enforceQueryLimits } from './query-limits.js';
+import { authenticateBearer, authorizationFromConnectionParams } from './request-auth.js';
+
+const log = logger.child({ component: 'graphql-ws' });
+
+/** Close code for a connection without a valid token (the HTTP 401 of graphql-ws). */
+export const CLOSE_UNAUTHORIZED = 4401;
+
+export interface SubscriptionServerOptions {
+  httpServer: HttpServer;
+  path: string;
+  schema: GraphQLSchema;
+  config: Config;
+  apiTokens: ApiTokenService;
+  contextFor: ContextFactory;
+  metrics: GraphQLMetrics;
+}
+
+type ConnectionExtra = {
+  auth?: AuthContext;
+  /** Ids of this connection's open subscriptions, for the active-subscriptions gauge. */
+  open?: Set<string>;
+};
+
+function asGraphQLErrors(err: unknown): GraphQLError[] {
+  return [err instanceof GraphQLError ? err : new GraphQLError(err instanceof Error ? err.message : String(err))];
+}
+
+/**
+ * graphql-ws on the HTTP server's `path`. The token comes in `connection_init`; without a valid one the
+ * socket closes with 4401 before any operation. Operations pass the same depth/complexity limits as HTTP.
+ */
+export function startSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
+  const { schema, config, apiTokens, contextFor, metrics } = options;
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
+
+  const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
+    {
+      schema,
+      async onConnect(ctx) {
+        const header = authorizationFromConnectionParams(ctx.connectionParams);
+        const { auth } = header === undefined ? { auth: null } : await authenticateBearer(header, apiTokens);
+        if (!auth) {
+          ctx.extra.socket.close(CLOSE_UNAUTHORIZED, header === undefined ? 'Unauthorized: no API token in connection_init' : 'Unauthorized: the API token is unknown, revoked or expired');
+          return false;
+        }
+        (ctx.extra as ConnectionExtra).auth = auth;
+        return true;
+      },
+      async onSubscribe(ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+        const auth = (ctx.extra as ConnectionExtra).auth ?? null;
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return asGraphQLErrors(err);
+        }
+        const validationErrors = validate(schema, document);
+        if (validationErrors.length > 0) return validationErrors;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Unable to identify the operation to run')];
+        const variables = payload.variables ?? {};
+        try {
+          enforceQueryLimits(schema, document, operation, variables, config.graphql);
+        } catch (err) {
+          return asGraphQLErrors(err);
+        }
+        metrics.requests.inc({ operation_type: operation.operation });
+        if (operation.operation === 'subscription') {
+          const extra = ctx.extra as ConnectionExtra;
+          (extra.open ??= new Set()).add(id);
+          metrics.activeSubscriptions.inc();
+        }
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: variables,
+          contextValue: contextFor({ auth }),
+        };
+      },
+      onNext(_ctx, _id, _payload, _args, result) {
+        if (!result.errors) return;
+        return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
+      },
+      onError(_ctx, _id, _payload, errors) {
+        for (const e of errors) {
+          const code = typeof e.extensions?.code === 'string' ? e.extensions.code : 'GRAPHQL_VALIDATION_FAILED';
+          metrics.errors.inc({ operation_type: 'subscription', code });
+        }
+        return errors.map((e) => formatError(e.toJSON(), e));
+      },
+      onComplete(ctx, id) {
+        if ((ctx.extra as ConnectionExtra).open?.delete(id)) metrics.activeSubscriptions.dec();
+      },
+      onClose(ctx) {
+        const open = (ctx.extra as ConnectionExtra).open;
+        if (open) metrics.activeSubscriptions.dec({}, open.size);
+        open?.clear();
+      },
+    },
+    wss,
+  );
+
+  return {
+    async close() {
+      for (const client of wss.clients) client.close(1001, 'Server shutting down');
+      await cleanup.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      log.info('subscription server closed');
+    },
+  };
+}
