@@ -1,0 +1,61 @@
+import type { DataSource } from 'typeorm';
+import { ApiTokenService } from '../auth/api-token.service.js';
+import { loadConfig, type Config } from '../config.js';
+import { openDatabase } from '../db/database.js';
+import { applyMigrations, pendingMigrations } from '../db/migration-runner.js';
+import { resolveKubeconfigCrypto } from './key-store.js';
+import type { KubeconfigCrypto } from './kubeconfig-crypto.js';
+
+export interface CliDatabase {
+  config: Config;
+  dataSource: DataSource;
+  crypto: KubeconfigCrypto;
+}
+
+/**
+ * Opens the database for one CLI command and closes it afterwards. The embedded database is brought up to
+ * date like `serve` would; an external one must have been migrated with `kubegraph migrate` first.
+ */
+export async function withCliDatabase<T>(fn: (db: CliDatabase) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const crypto = await resolveKubeconfigCrypto(config);
+  const db = await openDatabase(config, { poolSize: 2, applicationName: 'kubegraph-cli' });
+  try {
+    const pending = await pendingMigrations(db.dataSource);
+    if (pending.length > 0) {
+      if (!db.embedded) {
+        throw new Error(`the database at ${db.description} is missing ${pending.length} migration(s); run \`kubegraph migrate\` first`);
+      }
+      await applyMigrations(db.dataSource);
+    }
+    return await fn({ config, dataSource: db.dataSource, crypto });
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * The organisation a CLI command acts on: `--org` when given (created on registration if new), else the only
+ * one there is, else `default` (created when there are none).
+ */
+export async function resolveCliOrganization(
+  dataSource: DataSource,
+  name: string | undefined,
+  opts: { create: boolean },
+): Promise<{ id: string; name: string; created: boolean }> {
+  const tokens = new ApiTokenService(dataSource);
+  if (name !== undefined) {
+    if (opts.create) return tokens.ensureOrganization(name);
+    const rows: Array<{ id: string; name: string }> = await dataSource.query(`SELECT id, name FROM organizations WHERE name = $1`, [name]);
+    if (!rows[0]) throw new Error(`there is no organisation named "${name}"`);
+    return { ...rows[0], created: false };
+  }
+  const all: Array<{ id: string; name: string }> = await dataSource.query(`SELECT id, name FROM organizations ORDER BY name LIMIT 11`);
+  if (all.length === 1) return { ...all[0]!, created: false };
+  if (all.length > 1) {
+    const names = all.slice(0, 10).map((o) => o.name).join(', ');
+    throw new Error(`there are several organisations (${names}${all.length > 10 ? ', …' : ''}); choose one with --org`);
+  }
+  if (!opts.create) throw new Error('there are no organisations yet; register a cluster first');
+  return tokens.ensureOrganization('default');
+}
