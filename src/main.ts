@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from './config.js';
+import { registerSimulateCommand } from './simulator/simulate.command.js';
 
 // Each domain registers its own commands; this file only assembles them and turns failures into one line.
 const program = new Command('kubegraph')
@@ -8,7 +9,7 @@ const program = new Command('kubegraph')
   .showHelpAfterError()
   .exitOverride();
 
-const registrations: Array<(p: Command) => void> = [];
+const registrations: Array<(p: Command) => void> = [registerSimulateCommand];
 
 for (const register of registrations) register(program);
 
