@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
+import { registerTokenCommand } from './auth/token.command.js';
 import { ConfigError } from './config.js';
+import { registerSchemaCommand } from './server/schema.command.js';
 import { registerSimulateCommand } from './simulator/simulate.command.js';
 
 // Each domain registers its own commands; this file only assembles them and turns failures into one line.
@@ -9,7 +11,7 @@ const program = new Command('kubegraph')
   .showHelpAfterError()
   .exitOverride();
 
-const registrations: Array<(p: Command) => void> = [registerSimulateCommand];
+const registrations: Array<(p: Command) => void> = [registerSimulateCommand, registerTokenCommand, registerSchemaCommand];
 
 for (const register of registrations) register(program);
 
