@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { badInput } from '../server/errors.js';
 import type { PageRequest } from '../server/relay/connection-args.js';
 import { buildConnection, type Connection } from '../server/relay/connection.js';
@@ -94,7 +94,12 @@ export function checkOrganizationName(name: string): string {
 
 /** API tokens and organisations. Every read and write names the organisation in SQL. */
 export class ApiTokenService {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly db: Pick<EntityManager, 'query'>;
+
+  /** With `manager`, statements run in that transaction. */
+  constructor(dataSource: DataSource, manager?: EntityManager) {
+    this.db = manager ?? dataSource;
+  }
 
   /**
    * The caller behind a bearer token, or null when the token is unknown, revoked or expired. One
@@ -102,7 +107,7 @@ export class ApiTokenService {
    */
   async authenticate(secret: string): Promise<AuthContext | null> {
     if (!TOKEN_PATTERN.test(secret)) return null;
-    const rows: Array<{ id: string; organization_id: string; role: string }> = await this.dataSource.query(
+    const rows: Array<{ id: string; organization_id: string; role: string }> = await this.db.query(
       `WITH valid AS (
          SELECT id, organization_id, role, last_used_at FROM api_tokens
           WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
@@ -125,7 +130,7 @@ export class ApiTokenService {
       throw badInput('expiresAt must be in the future', { argumentName: 'expiresAt' });
     }
     const secret = generateTokenSecret();
-    const rows: TokenRow[] = await this.dataSource.query(
+    const rows: TokenRow[] = await this.db.query(
       `INSERT INTO api_tokens (organization_id, name, token_hash, token_prefix, role, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${TOKEN_COLUMNS}`,
       [input.organizationId, name, hashToken(secret), secret.slice(0, PREFIX_LENGTH), input.role, input.expiresAt ?? null],
@@ -135,7 +140,7 @@ export class ApiTokenService {
 
   /** Revokes a token of the organisation; revoking twice keeps the first time. Null when there is no such token. */
   async revoke(organizationId: string, id: string): Promise<ApiTokenRecord | null> {
-    const rows: TokenRow[] = await this.dataSource.query(
+    const rows: TokenRow[] = await this.db.query(
       `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
         WHERE id = $1 AND organization_id = $2 RETURNING ${TOKEN_COLUMNS}`,
       [id, organizationId],
@@ -144,7 +149,7 @@ export class ApiTokenService {
   }
 
   async findById(organizationId: string, id: string): Promise<ApiTokenRecord | null> {
-    const rows: TokenRow[] = await this.dataSource.query(
+    const rows: TokenRow[] = await this.db.query(
       `SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE id = $1 AND organization_id = $2`,
       [id, organizationId],
     );
@@ -171,7 +176,7 @@ export class ApiTokenService {
     }
     params.push(page.limit + 1);
     const direction = forward ? 'ASC' : 'DESC';
-    const rows: TokenRow[] = await this.dataSource.query(
+    const rows: TokenRow[] = await this.db.query(
       `SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE ${where.join(' AND ')}
         ORDER BY created_at ${direction}, id ${direction} LIMIT $${params.length}`,
       params,
@@ -179,14 +184,14 @@ export class ApiTokenService {
     return buildConnection(rows.map(toRecord), page, {
       cursorKey: (t) => [t.createdUs, t.id],
       totalCount: async () => {
-        const [{ count }] = await this.dataSource.query(`SELECT count(*)::int AS count FROM api_tokens WHERE organization_id = $1`, [organizationId]);
+        const [{ count }] = await this.db.query(`SELECT count(*)::int AS count FROM api_tokens WHERE organization_id = $1`, [organizationId]);
         return count as number;
       },
     });
   }
 
   async getOrganization(id: string): Promise<OrganizationRecord | null> {
-    const rows: Array<{ id: string; name: string; created_at: Date }> = await this.dataSource.query(
+    const rows: Array<{ id: string; name: string; created_at: Date }> = await this.db.query(
       `SELECT id, name, created_at FROM organizations WHERE id = $1`,
       [id],
     );
@@ -196,12 +201,12 @@ export class ApiTokenService {
   /** The organisation with this name, created when missing; `created` says which. */
   async ensureOrganization(name: string): Promise<OrganizationRecord & { created: boolean }> {
     const orgName = checkOrganizationName(name);
-    const inserted: Array<{ id: string; name: string; created_at: Date }> = await this.dataSource.query(
+    const inserted: Array<{ id: string; name: string; created_at: Date }> = await this.db.query(
       `INSERT INTO organizations (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id, name, created_at`,
       [orgName],
     );
     if (inserted[0]) return { id: inserted[0].id, name: inserted[0].name, createdAt: inserted[0].created_at, created: true };
-    const existing: Array<{ id: string; name: string; created_at: Date }> = await this.dataSource.query(
+    const existing: Array<{ id: string; name: string; created_at: Date }> = await this.db.query(
       `SELECT id, name, created_at FROM organizations WHERE name = $1`,
       [orgName],
     );
@@ -209,7 +214,7 @@ export class ApiTokenService {
   }
 
   async countAllTokens(): Promise<number> {
-    const [{ count }] = await this.dataSource.query(`SELECT count(*)::int AS count FROM api_tokens`);
+    const [{ count }] = await this.db.query(`SELECT count(*)::int AS count FROM api_tokens`);
     return count as number;
   }
 }

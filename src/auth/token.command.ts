@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { openDatabase } from '../db/database.js';
+import { pendingMigrations } from '../db/migration-runner.js';
+import { isRole, ROLES } from './access.js';
+import { ApiTokenService } from './api-token.service.js';
+
+function parseExpiry(value: string | undefined): Date | null {
+  if (value === undefined) return null;
+  const m = /^(\d+)d$/.exec(value.trim());
+  if (!m || Number(m[1]) < 1) throw new Error(`--expires-in must be a number of days such as 30d (got "${value}")`);
+  return new Date(Date.now() + Number(m[1]) * 86_400_000);
+}
+
+export function registerTokenCommand(program: Command): void {
+  const token = program.command('token').description('manage API tokens');
+  token
+    .command('create')
+    .description('create an API token (and its organisation, if new) and print the secret once')
+    .requiredOption('--org <name>', 'organisation name; created when it does not exist')
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--name <name>', 'a name to tell the token apart', 'cli')
+    .option('--expires-in <days>', 'expire after this many days, e.g. 90d (default: never)')
+    .action(async (opts: { org: string; role: string; name: string; expiresIn?: string }) => {
+      if (!isRole(opts.role)) throw new Error(`--role must be one of ${ROLES.join(', ')} (got "${opts.role}")`);
+      const expiresAt = parseExpiry(opts.expiresIn);
+      const config = loadConfig();
+      const db = await openDatabase(config);
+      try {
+        const pending = await pendingMigrations(db.dataSource);
+        if (pending.length > 0) throw new Error(`the database at ${db.description} is missing migrations; run "kubegraph migrate" first`);
+        const tokens = new ApiTokenService(db.dataSource);
+        const org = await tokens.ensureOrganization(opts.org);
+        const created = await tokens.create({ organizationId: org.id, name: opts.name, role: opts.role, expiresAt });
+        process.stderr.write(
+          `${org.created ? 'created organisation' : 'organisation'} "${org.name}"; created ${created.token.role} token "${created.token.name}"` +
+            `${expiresAt ? ` expiring ${expiresAt.toISOString()}` : ''}. The secret is shown only this once:\n`,
+        );
+        // The secret alone on stdout, so that `TOKEN=$(kubegraph token create ...)` works.
+        process.stdout.write(`${created.secret}\n`);
+      } finally {
+        await db.close();
+      }
+    });
+}

@@ -1,0 +1,28 @@
+import type { AddressInfo } from 'node:net';
+import { bootstrapMessage, ensureBootstrapToken } from '../auth/bootstrap-token.js';
+import { GRAPHQL_PATH, mountGraphQL, type GraphQLEndpoint } from './graphql-endpoint.js';
+import type { Component, ServeContext } from './serve.js';
+
+function graphiqlUrl(ctx: ServeContext): string {
+  const { port } = ctx.http.server.address() as AddressInfo;
+  const host = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? 'localhost' : ctx.config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}${GRAPHQL_PATH}`;
+}
+
+/** The GraphQL endpoint inside `serve`; on the first start of the embedded default it prints an admin token. */
+export function graphqlComponent(ctx: ServeContext): Component {
+  let endpoint: GraphQLEndpoint | undefined;
+  return {
+    name: 'graphql',
+    async start() {
+      await ctx.http.mount(async (app, server) => {
+        endpoint = await mountGraphQL(app, server, { config: ctx.config, dataSource: ctx.dataSource, eventBus: ctx.eventBus });
+      });
+      const token = await ensureBootstrapToken(ctx.dataSource, ctx.config);
+      if (token) process.stdout.write(`${bootstrapMessage(token, graphiqlUrl(ctx))}\n`);
+    },
+    async stop() {
+      await endpoint?.stop();
+    },
+  };
+}
