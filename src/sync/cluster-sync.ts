@@ -1,0 +1,258 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config.js';
+import type { EventBus } from '../events/event-bus.js';
+import { logger } from '../logger.js';
+import { ClaimMounts } from './claim-mounts.js';
+import { ClusterHealthTracker } from './cluster-health.tracker.js';
+import { mapDeployment } from './deployment.mapper.js';
+import { HelmReleases } from './helm-releases.js';
+import { DEPLOYMENTS, NAMESPACES, NODES, PERSISTENT_VOLUME_CLAIMS, PODS, REPLICA_SETS, type TableSpec } from './inventory-tables.js';
+import type { Obj } from './k8s-fields.js';
+import { MetricsCollector } from './metrics-collector.js';
+import { mapNamespace } from './namespace.mapper.js';
+import { NamespacePolicies } from './namespace-policies.js';
+import { mapNode } from './node.mapper.js';
+import { mapPersistentVolumeClaim } from './persistent-volume-claim.mapper.js';
+import { mapPod } from './pod.mapper.js';
+import { type ListWatchClient, Reflector, type ReflectorHandler, type ReflectorStatus } from './reflector.js';
+import { mapReplicaSet } from './replica-set.mapper.js';
+import { RowHandler } from './row-handler.js';
+import type { Row } from './row-digest.js';
+import { SyncProgress } from './sync-progress.js';
+import { Writer, type WriterStats } from './writer.js';
+
+/** Knobs with production defaults; tests and benchmarks shorten them. */
+export interface SyncTuning {
+  pageSize: number;
+  watchTimeoutSeconds: number;
+  /** No event or bookmark on a watch for this long: reopen it. */
+  inactivityMs: number;
+  requestTimeoutMs: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  maxBatch: number;
+  lingerMs: number;
+  healthIntervalMs: number;
+  unreachableAfterMs: number;
+  /** 0 disables usage polling. */
+  metricsIntervalMs: number;
+}
+
+export interface ClusterSyncOptions {
+  dataSource: DataSource;
+  eventBus: EventBus;
+  config: Config;
+  cluster: { id: string; organizationId: string; name: string };
+  client: ListWatchClient;
+  tuning?: Partial<SyncTuning>;
+}
+
+const DEFAULT_TUNING: Omit<SyncTuning, 'metricsIntervalMs'> = {
+  pageSize: 500,
+  watchTimeoutSeconds: 300,
+  inactivityMs: 120_000,
+  requestTimeoutMs: 60_000,
+  backoffInitialMs: 250,
+  backoffMaxMs: 30_000,
+  maxBatch: 1000,
+  lingerMs: 20,
+  healthIntervalMs: 10_000,
+  unreachableAfterMs: 60_000,
+};
+
+interface KindDef {
+  resource: string;
+  path: string;
+  handler: ReflectorHandler;
+  fieldSelector?: string;
+  labelSelector?: string;
+  /** Listed only after these kinds, so that pods find their namespace and ReplicaSet rows already written. */
+  after?: string[];
+}
+
+/**
+ * Keeps PostgreSQL equal to one cluster: a reflector per kind feeding one writer, plus usage metrics and health.
+ * Nothing in it gives up: API errors and database outages are retried until stop().
+ */
+export class ClusterSync {
+  private readonly writer: Writer;
+  private readonly reflectors = new Map<string, Reflector>();
+  private readonly kinds: KindDef[];
+  private readonly health: ClusterHealthTracker;
+  private readonly metrics: MetricsCollector | undefined;
+  private readonly progress: SyncProgress;
+  private readonly tuning: SyncTuning;
+  private readonly log;
+  private syncedPromise: Promise<void> | undefined;
+  private syncedFlag = false;
+  private started = false;
+
+  constructor(private readonly o: ClusterSyncOptions) {
+    this.tuning = { ...DEFAULT_TUNING, metricsIntervalMs: o.config.metricsIntervalMs, ...o.tuning };
+    this.log = logger.child({ component: 'sync', cluster: o.cluster.name, clusterId: o.cluster.id });
+    const policies: { current?: NamespacePolicies } = {};
+    const mounts: { current?: ClaimMounts } = {};
+    this.writer = new Writer({
+      dataSource: o.dataSource,
+      eventBus: o.eventBus,
+      clusterId: o.cluster.id,
+      organizationId: o.cluster.organizationId,
+      log: this.log.child({ part: 'writer' }),
+      maxBatch: this.tuning.maxBatch,
+      lingerMs: this.tuning.lingerMs,
+      extras: (spec: TableSpec, row: Row): Row => {
+        if (spec === NAMESPACES) return policies.current!.columnsFor(String(row.name));
+        if (spec === PERSISTENT_VOLUME_CLAIMS) return { mountedByPods: mounts.current!.podsFor(String(row.namespace), String(row.name)) };
+        return {};
+      },
+    });
+    policies.current = new NamespacePolicies(this.writer, this.log);
+    mounts.current = new ClaimMounts(this.writer);
+    const rows = (spec: TableSpec, map: (obj: Obj) => Row, observe?: (obj: Obj, row: Row | undefined, removed: boolean) => void) =>
+      new RowHandler({ spec, map, writer: this.writer, log: this.log, observe });
+    const labelKeys = { teamLabelKeys: o.config.teamLabelKeys, costCenterLabelKeys: o.config.costCenterLabelKeys };
+    this.kinds = [
+      { resource: 'namespaces', path: '/api/v1/namespaces', handler: rows(NAMESPACES, (obj) => ({ ...mapNamespace(obj, labelKeys) })) },
+      { resource: 'nodes', path: '/api/v1/nodes', handler: rows(NODES, (obj) => ({ ...mapNode(obj) })) },
+      { resource: 'deployments', path: '/apis/apps/v1/deployments', handler: rows(DEPLOYMENTS, (obj) => ({ ...mapDeployment(obj) })) },
+      { resource: 'replicasets', path: '/apis/apps/v1/replicasets', handler: rows(REPLICA_SETS, (obj) => ({ ...mapReplicaSet(obj) })) },
+      {
+        resource: 'pods',
+        path: '/api/v1/pods',
+        handler: rows(PODS, (obj) => ({ ...mapPod(obj) }), (obj, _row, removed) => mounts.current!.observePod(obj, removed)),
+        after: ['namespaces', 'deployments', 'replicasets'],
+      },
+      {
+        resource: 'persistentvolumeclaims',
+        path: '/api/v1/persistentvolumeclaims',
+        handler: rows(PERSISTENT_VOLUME_CLAIMS, (obj) => ({ ...mapPersistentVolumeClaim(obj) })),
+        after: ['namespaces'],
+      },
+      {
+        resource: 'secrets',
+        path: '/api/v1/secrets',
+        fieldSelector: 'type=helm.sh/release.v1',
+        labelSelector: 'owner=helm',
+        handler: new HelmReleases(this.writer, o.client, this.log),
+        after: ['namespaces'],
+      },
+      { resource: 'resourcequotas', path: '/api/v1/resourcequotas', handler: policies.current.quotaHandler },
+      { resource: 'limitranges', path: '/api/v1/limitranges', handler: policies.current.limitRangeHandler },
+    ];
+    this.progress = new SyncProgress(o.cluster.name, this.log);
+    for (const kind of this.kinds) {
+      this.reflectors.set(
+        kind.resource,
+        new Reflector({
+          path: kind.path,
+          resource: kind.resource,
+          client: o.client,
+          handler: kind.handler,
+          log: this.log,
+          fieldSelector: kind.fieldSelector,
+          labelSelector: kind.labelSelector,
+          pageSize: this.tuning.pageSize,
+          watchTimeoutSeconds: this.tuning.watchTimeoutSeconds,
+          inactivityMs: this.tuning.inactivityMs,
+          requestTimeoutMs: this.tuning.requestTimeoutMs,
+          backoffInitialMs: this.tuning.backoffInitialMs,
+          backoffMaxMs: this.tuning.backoffMaxMs,
+          onProgress: (listed, total) => {
+            if (!this.syncedFlag) this.progress.update(kind.resource, listed, total);
+          },
+        }),
+      );
+    }
+    this.health = new ClusterHealthTracker({
+      dataSource: o.dataSource,
+      eventBus: o.eventBus,
+      cluster: o.cluster,
+      client: o.client,
+      writer: this.writer,
+      reflectors: () => this.status(),
+      synced: () => this.syncedFlag,
+      log: this.log,
+      intervalMs: this.tuning.healthIntervalMs,
+      unreachableAfterMs: this.tuning.unreachableAfterMs,
+    });
+    this.metrics =
+      this.tuning.metricsIntervalMs > 0
+        ? new MetricsCollector({ dataSource: o.dataSource, client: o.client, cluster: o.cluster, intervalMs: this.tuning.metricsIntervalMs, log: this.log })
+        : undefined;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const startedAt = Date.now();
+    const synced = new Map<string, Promise<void>>();
+    for (const kind of this.kinds) {
+      const reflector = this.reflectors.get(kind.resource)!;
+      const prerequisites = (kind.after ?? []).map((r) => this.reflectors.get(r)!.synced);
+      synced.set(
+        kind.resource,
+        (async () => {
+          await Promise.all(prerequisites);
+          // Rows the prerequisites listed must be committed before children join against them.
+          if (prerequisites.length > 0) await this.writer.flush();
+          reflector.start();
+          await reflector.synced;
+          this.progress.kindDone(kind.resource);
+        })(),
+      );
+    }
+    this.syncedPromise = (async () => {
+      await Promise.all(synced.values());
+      await this.writer.flush();
+      this.syncedFlag = true;
+      this.progress.finish(Date.now() - startedAt);
+      await this.health.tick();
+    })();
+    this.health.start();
+    this.metrics?.start(this.syncedPromise);
+  }
+
+  /** Resolves once the initial list of every kind is committed. */
+  whenSynced(): Promise<void> {
+    if (!this.syncedPromise) return Promise.reject(new Error('ClusterSync.whenSynced() called before start()'));
+    return this.syncedPromise;
+  }
+
+  /** Lists every kind again (deleting what disappeared) and resolves once that is committed. */
+  async resync(): Promise<void> {
+    await this.whenSynced();
+    await Promise.all([...this.reflectors.values()].map((r) => r.relist()));
+    await this.writer.flush();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.reflectors.values()].map((r) => r.stop()));
+    await this.metrics?.stop();
+    await this.health.stop();
+    await this.writer.stop();
+  }
+
+  status(): ReflectorStatus[] {
+    return [...this.reflectors.values()].map((r) => r.status());
+  }
+
+  writerStats(): WriterStats {
+    return this.writer.stats();
+  }
+
+  /** Waits until every change handed to the writer so far is committed. */
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  /** One health probe and cluster-row update now, instead of at the next interval. */
+  refreshHealth() {
+    return this.health.tick();
+  }
+
+  /** One metrics poll now. */
+  pollMetrics() {
+    if (!this.metrics) throw new Error('metrics polling is disabled for this sync');
+    return this.metrics.poll();
+  }
+}

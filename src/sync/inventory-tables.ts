@@ -1,0 +1,165 @@
+import type { ChangeKind } from '../events/change-event.js';
+
+/** How a mapped row (camelCase properties) lands in its table (snake_case columns), for the bulk writer. */
+export interface ColumnDef {
+  prop: string;
+  column: string;
+  /** PostgreSQL type used to read the column out of the JSON batch (jsonb_to_recordset). */
+  type: 'text' | 'jsonb' | 'bigint' | 'integer' | 'boolean' | 'timestamptz' | 'double precision';
+}
+
+export interface TableSpec {
+  kind: ChangeKind;
+  table: string;
+  columns: readonly ColumnDef[];
+  /** Columns of the unique constraint the upsert targets (a partitioned table's includes its partition key). */
+  conflict: readonly string[];
+  /** SQL (over the table's columns) and JS (over a row) for the key a change is identified by. */
+  keySql: string;
+  keyOf(row: Record<string, unknown>): string;
+  namespaced: boolean;
+  /** Live rows are unique by these columns: a new uid under a live name means the old object is gone. */
+  liveNameColumns: readonly string[] | null;
+  /** How deployment_id is resolved: pods through their owning ReplicaSet, ReplicaSets directly. */
+  deploymentVia: 'replica-set' | 'deployment-uid' | null;
+  /** Columns kept current from other objects (quotas on namespaces, mounting pods on claims), not the object itself. */
+  extraColumns: readonly ColumnDef[];
+}
+
+function snake(prop: string): string {
+  return prop.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function cols(spec: Record<string, ColumnDef['type']>): ColumnDef[] {
+  return Object.entries(spec).map(([prop, type]) => ({ prop, column: snake(prop), type }));
+}
+
+const byUid = { keySql: 'uid', keyOf: (row: Record<string, unknown>) => String(row.uid) };
+
+export const NAMESPACES: TableSpec = {
+  kind: 'Namespace',
+  table: 'k8s_namespaces',
+  columns: cols({
+    uid: 'text', name: 'text', resourceVersion: 'text', phase: 'text', labels: 'jsonb', annotations: 'jsonb',
+    team: 'text', costCenter: 'text', createdAt: 'timestamptz', deletedAt: 'timestamptz',
+  }),
+  conflict: ['cluster_id', 'uid'],
+  ...byUid,
+  namespaced: false,
+  liveNameColumns: ['name'],
+  deploymentVia: null,
+  extraColumns: cols({ resourceQuotaHard: 'jsonb', resourceQuotaUsed: 'jsonb', limitRanges: 'jsonb' }),
+};
+
+export const NODES: TableSpec = {
+  kind: 'Node',
+  table: 'k8s_nodes',
+  columns: cols({
+    uid: 'text', name: 'text', resourceVersion: 'text', providerId: 'text', instanceType: 'text', region: 'text', zone: 'text',
+    cpuCapacityMillicores: 'bigint', memoryCapacityBytes: 'bigint', podsCapacity: 'integer', ephemeralStorageCapacityBytes: 'bigint',
+    cpuAllocatableMillicores: 'bigint', memoryAllocatableBytes: 'bigint', podsAllocatable: 'integer', ephemeralStorageAllocatableBytes: 'bigint',
+    labels: 'jsonb', taints: 'jsonb', conditions: 'jsonb', ready: 'boolean', unschedulable: 'boolean', kubeletVersion: 'text',
+    containerRuntimeVersion: 'text', osImage: 'text', operatingSystem: 'text', architecture: 'text', createdAt: 'timestamptz',
+    deletedAt: 'timestamptz',
+  }),
+  conflict: ['cluster_id', 'uid'],
+  ...byUid,
+  namespaced: false,
+  liveNameColumns: ['name'],
+  deploymentVia: null,
+  extraColumns: [],
+};
+
+export const DEPLOYMENTS: TableSpec = {
+  kind: 'Deployment',
+  table: 'k8s_deployments',
+  columns: cols({
+    uid: 'text', namespace: 'text', name: 'text', resourceVersion: 'text', desiredReplicas: 'integer', readyReplicas: 'integer',
+    availableReplicas: 'integer', updatedReplicas: 'integer', unavailableReplicas: 'integer', strategy: 'text', maxSurge: 'text',
+    maxUnavailable: 'text', containers: 'jsonb', selector: 'jsonb', labels: 'jsonb', annotations: 'jsonb', health: 'text',
+    generation: 'bigint', observedGeneration: 'bigint', conditions: 'jsonb', createdAt: 'timestamptz', deletedAt: 'timestamptz',
+  }),
+  conflict: ['cluster_id', 'uid'],
+  ...byUid,
+  namespaced: true,
+  liveNameColumns: ['namespace', 'name'],
+  deploymentVia: null,
+  extraColumns: [],
+};
+
+export const REPLICA_SETS: TableSpec = {
+  kind: 'ReplicaSet',
+  table: 'k8s_replica_sets',
+  columns: cols({
+    uid: 'text', namespace: 'text', name: 'text', resourceVersion: 'text', ownerKind: 'text', ownerName: 'text', ownerUid: 'text',
+    deploymentUid: 'text', revision: 'text', desiredReplicas: 'integer', readyReplicas: 'integer', labels: 'jsonb',
+    createdAt: 'timestamptz', deletedAt: 'timestamptz',
+  }),
+  conflict: ['cluster_id', 'uid'],
+  ...byUid,
+  namespaced: true,
+  liveNameColumns: null,
+  deploymentVia: 'deployment-uid',
+  extraColumns: [],
+};
+
+export const PODS: TableSpec = {
+  kind: 'Pod',
+  table: 'k8s_pods',
+  columns: cols({
+    uid: 'text', namespace: 'text', name: 'text', resourceVersion: 'text', ownerKind: 'text', ownerName: 'text', ownerUid: 'text',
+    nodeName: 'text', phase: 'text', reason: 'text', qosClass: 'text', ready: 'boolean', restartCount: 'integer',
+    containerStatuses: 'jsonb', containers: 'jsonb', cpuRequestMillicores: 'bigint', cpuLimitMillicores: 'bigint',
+    memoryRequestBytes: 'bigint', memoryLimitBytes: 'bigint', labels: 'jsonb', podIp: 'text', startedAt: 'timestamptz',
+    createdAt: 'timestamptz', deletedAt: 'timestamptz',
+  }),
+  // Partitioned by created_at: the unique key must include it.
+  conflict: ['cluster_id', 'uid', 'created_at'],
+  ...byUid,
+  namespaced: true,
+  liveNameColumns: null,
+  deploymentVia: 'replica-set',
+  extraColumns: [],
+};
+
+export const PERSISTENT_VOLUME_CLAIMS: TableSpec = {
+  kind: 'PersistentVolumeClaim',
+  table: 'k8s_persistent_volume_claims',
+  columns: cols({
+    uid: 'text', namespace: 'text', name: 'text', resourceVersion: 'text', storageClass: 'text', phase: 'text', volumeName: 'text',
+    accessModes: 'jsonb', capacityBytes: 'bigint', requestedBytes: 'bigint', labels: 'jsonb', createdAt: 'timestamptz',
+    deletedAt: 'timestamptz',
+  }),
+  conflict: ['cluster_id', 'uid'],
+  ...byUid,
+  namespaced: true,
+  liveNameColumns: null,
+  deploymentVia: null,
+  extraColumns: cols({ mountedByPods: 'jsonb' }),
+};
+
+/** One row per release (its latest revision), keyed by namespace and release name rather than by secret uid. */
+export const HELM_RELEASES: TableSpec = {
+  kind: 'HelmRelease',
+  table: 'k8s_helm_releases',
+  columns: cols({
+    namespace: 'text', name: 'text', uid: 'text', resourceVersion: 'text', revision: 'integer', status: 'text', chartName: 'text',
+    chartVersion: 'text', appVersion: 'text', values: 'jsonb', firstDeployedAt: 'timestamptz', lastDeployedAt: 'timestamptz',
+    deletedAt: 'timestamptz',
+  }),
+  conflict: ['cluster_id', 'namespace', 'name'],
+  keySql: `namespace || '/' || name`,
+  keyOf: (row) => `${row.namespace}/${row.name}`,
+  namespaced: true,
+  liveNameColumns: null,
+  deploymentVia: null,
+  extraColumns: [],
+};
+
+/** Write order inside a batch: parents before children so joins find them. */
+export const TABLE_ORDER: readonly TableSpec[] = [NAMESPACES, NODES, DEPLOYMENTS, REPLICA_SETS, PODS, PERSISTENT_VOLUME_CLAIMS, HELM_RELEASES];
+
+/** Columns the digest covers: everything the object determines except its resourceVersion (which changes always). */
+export function digestColumns(spec: TableSpec): string[] {
+  return spec.columns.filter((c) => c.prop !== 'resourceVersion').map((c) => c.prop);
+}

@@ -1,0 +1,504 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { ChangeEvent, ChangeType } from '../events/change-event.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Logger } from '../logger.js';
+import { Backoff, sleep } from './backoff.js';
+import { type ColumnDef, DEPLOYMENTS, NAMESPACES, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
+import type { Row } from './row-digest.js';
+
+/**
+ * One change to one object, as the reflectors hand it over. `upsert` and `delete` carry the mapped row (a delete sets
+ * deletedAt: rows are kept for history); `deleteKey` knows only the key; `extras` refreshes columns that other objects
+ * determine (quotas on a namespace, mounting pods on a claim).
+ */
+export type Change =
+  | { op: 'upsert' | 'delete'; spec: TableSpec; key: string; row: Row; changedFields: string[] }
+  | { op: 'deleteKey'; spec: TableSpec; key: string }
+  | { op: 'extras'; spec: TableSpec; key: string; where: Row };
+
+/** After a complete list: every live row of `spec` whose key is not in `present` is gone from the cluster. */
+export interface Sweep {
+  spec: TableSpec;
+  present: readonly string[];
+}
+
+interface Segment {
+  changes: Map<string, Change>;
+  sweeps: Sweep[];
+  waiters: Array<() => void>;
+}
+
+export interface WriterOptions {
+  dataSource: DataSource;
+  eventBus: EventBus;
+  clusterId: string;
+  organizationId: string;
+  log: Logger;
+  /** Values of a table's extraColumns for one row, read when the batch is written so they are always the latest. */
+  extras?: (spec: TableSpec, where: Row) => Row;
+  maxBatch?: number;
+  lingerMs?: number;
+}
+
+export interface WriterStats {
+  batches: number;
+  changes: number;
+  retries: number;
+  dropped: number;
+  pending: number;
+  lastCommitAt: Date | undefined;
+}
+
+const RETRYABLE_SQLSTATE = /^(08|57P|53|40001|40P01)/;
+const RETRYABLE_MESSAGE = /Connection terminated|connection error|not queryable|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|timeout exceeded when trying to connect|Client was closed/i;
+
+/** Errors after which the same batch can succeed: the connection or the server went away, or a transient conflict. */
+export function isRetryable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; driverError?: unknown };
+  const inner = (e?.driverError ?? e) as { code?: unknown; message?: unknown };
+  const code = typeof inner?.code === 'string' ? inner.code : typeof e?.code === 'string' ? e.code : '';
+  if (RETRYABLE_SQLSTATE.test(code) || /^E[A-Z]+$/.test(code)) return true;
+  return RETRYABLE_MESSAGE.test(String(inner?.message ?? e?.message ?? ''));
+}
+
+function camel(column: string): string {
+  return column.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** A RETURNING * row as event state: camelCase keys, bigints as numbers (they are counts, bytes and millicores). */
+function stateOf(spec: TableSpec, row: Record<string, unknown>): Record<string, unknown> {
+  const bigints = new Set(spec.columns.filter((c) => c.type === 'bigint').map((c) => c.column));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    out[camel(k)] = bigints.has(k) && typeof v === 'string' ? Number(v) : v;
+  }
+  return out;
+}
+
+function recordsetType(columns: readonly ColumnDef[]): string {
+  return columns.map((c) => `"${c.column}" ${c.type}`).join(', ');
+}
+
+function jsonRow(columns: readonly ColumnDef[], row: Row): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of columns) {
+    const v = row[c.prop];
+    out[c.column] = v === undefined ? null : v;
+  }
+  return out;
+}
+
+/**
+ * Turns the reflectors' changes into transactions: changes are coalesced per object (the latest state wins), cut into
+ * batches by count and by a few milliseconds, and each batch is one transaction of bulk statements. Events are
+ * published only after COMMIT. A batch that fails because the database went away is retried, in order, until it
+ * commits; nothing is dropped, and changes arriving meanwhile queue (coalesced) behind it.
+ */
+export class Writer {
+  private readonly segments: Segment[] = [{ changes: new Map(), sweeps: [], waiters: [] }];
+  private readonly maxBatch: number;
+  private readonly lingerMs: number;
+  private readonly backoff = new Backoff(100, 5_000);
+  private readonly stopController = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private pumping: Promise<void> | undefined;
+  private readonly sqlCache = new Map<string, string>();
+  private readonly s: WriterStats = { batches: 0, changes: 0, retries: 0, dropped: 0, pending: 0, lastCommitAt: undefined };
+  /** Whether the last attempt to write failed (the database is unavailable), for health reporting. */
+  private failingSinceMs: number | undefined;
+  private lastFailure: string | undefined;
+
+  constructor(private readonly o: WriterOptions) {
+    this.maxBatch = o.maxBatch ?? 1000;
+    this.lingerMs = o.lingerMs ?? 20;
+  }
+
+  enqueue(change: Change): void {
+    const seg = this.segments[this.segments.length - 1]!;
+    const id = `${change.op === 'extras' ? 'x:' : ''}${change.spec.kind}:${change.key}`;
+    const prev = seg.changes.get(id);
+    seg.changes.set(id, prev ? coalesce(prev, change) : change);
+    this.schedule();
+  }
+
+  /** Queued after every change enqueued so far, and before any enqueued later. */
+  enqueueSweep(sweep: Sweep): void {
+    const seg = this.segments[this.segments.length - 1]!;
+    seg.sweeps.push(sweep);
+    this.segments.push({ changes: new Map(), sweeps: [], waiters: [] });
+    this.schedule();
+  }
+
+  /** Resolves when every change enqueued before the call is committed (and its events published). */
+  flush(): Promise<void> {
+    if (this.pendingCount() === 0 && !this.pumping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const seg = this.segments[this.segments.length - 1]!;
+      seg.waiters.push(resolve);
+      this.segments.push({ changes: new Map(), sweeps: [], waiters: [] });
+      this.schedule(true);
+    });
+  }
+
+  /**
+   * Writes what is queued, waiting at most `timeoutMs` (the database may be down); whatever is left is abandoned, which
+   * is safe because whoever syncs the cluster next starts with a full list and sweep.
+   */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.flush(), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    this.stopController.abort();
+    if (this.timer) clearTimeout(this.timer);
+    await this.pumping?.catch(() => undefined);
+  }
+
+  stats(): WriterStats {
+    return { ...this.s, pending: this.pendingCount() };
+  }
+
+  /** The reason the database is failing, while it is. */
+  failure(): { since: number; message: string } | undefined {
+    return this.failingSinceMs === undefined ? undefined : { since: this.failingSinceMs, message: this.lastFailure ?? '' };
+  }
+
+  private pendingCount(): number {
+    let n = 0;
+    for (const seg of this.segments) n += seg.changes.size + seg.sweeps.length;
+    return n;
+  }
+
+  private schedule(now = false): void {
+    if (this.pumping || this.stopController.signal.aborted) return;
+    if (now || this.pendingCount() >= this.maxBatch) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.pumping = this.pump();
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      if (!this.pumping) this.pumping = this.pump();
+    }, this.lingerMs);
+  }
+
+  private settle(): void {
+    while (this.segments.length > 0) {
+      const seg = this.segments[0]!;
+      if (seg.changes.size > 0 || seg.sweeps.length > 0) return;
+      for (const w of seg.waiters.splice(0)) w();
+      if (this.segments.length === 1) return;
+      this.segments.shift();
+    }
+  }
+
+  private async pump(): Promise<void> {
+    await Promise.resolve();
+    try {
+      for (;;) {
+        this.settle();
+        const seg = this.segments[0]!;
+        if (seg.changes.size === 0 && seg.sweeps.length === 0) break;
+        const batch: Change[] = [];
+        for (const [id, change] of seg.changes) {
+          batch.push(change);
+          seg.changes.delete(id);
+          if (batch.length >= this.maxBatch) break;
+        }
+        const sweeps = seg.changes.size === 0 ? seg.sweeps.splice(0) : [];
+        await this.commit(batch, sweeps);
+      }
+    } finally {
+      this.pumping = undefined;
+    }
+    if (this.pendingCount() > 0) this.schedule();
+  }
+
+  /** Commits one batch, retrying on connection loss; a batch that fails for another reason is bisected. */
+  private async commit(batch: Change[], sweeps: Sweep[]): Promise<void> {
+    for (;;) {
+      try {
+        const events = await this.transaction(batch, sweeps);
+        if (this.failingSinceMs !== undefined) this.o.log.info({ retries: this.backoff.attempts }, 'database writable again');
+        this.failingSinceMs = undefined;
+        this.backoff.reset();
+        this.s.batches++;
+        this.s.changes += batch.length + sweeps.length;
+        this.s.lastCommitAt = new Date();
+        if (events.length > 0) {
+          try {
+            await this.o.eventBus.publish(events);
+          } catch (err) {
+            this.o.log.error({ err }, 'publishing change events failed');
+          }
+        }
+        return;
+      } catch (err) {
+        if (this.stopController.signal.aborted) return;
+        if (isRetryable(err)) {
+          this.failingSinceMs ??= Date.now();
+          this.lastFailure = (err as Error).message;
+          this.s.retries++;
+          const delay = this.backoff.next();
+          this.o.log.warn({ err: (err as Error).message, delayMs: delay, changes: batch.length }, 'batch failed; retrying');
+          await sleep(delay, this.stopController.signal);
+          continue;
+        }
+        if (batch.length + sweeps.length <= 1) {
+          this.s.dropped++;
+          const c = batch[0] ?? sweeps[0];
+          this.o.log.error({ err, kind: c?.spec.kind, key: batch[0]?.key }, 'change cannot be written; skipped');
+          return;
+        }
+        const half = Math.ceil(batch.length / 2);
+        await this.commit(batch.slice(0, half), []);
+        await this.commit(batch.slice(half), sweeps);
+        return;
+      }
+    }
+  }
+
+  private async transaction(batch: Change[], sweeps: Sweep[]): Promise<ChangeEvent[]> {
+    const qr = this.o.dataSource.createQueryRunner();
+    const events: Array<Omit<ChangeEvent, 'committedAt'>> = [];
+    try {
+      await qr.connect();
+      await qr.startTransaction();
+      for (const spec of TABLE_ORDER) {
+        const mine = batch.filter((c) => c.spec === spec);
+        if (mine.length > 0) await this.writeTable(qr, spec, mine, events);
+      }
+      for (const sweep of sweeps) await this.sweep(qr, sweep, events);
+      await qr.commitTransaction();
+    } catch (err) {
+      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await qr.release().catch(() => undefined);
+    }
+    const committedAt = new Date();
+    return events.map((e) => ({ ...e, committedAt }));
+  }
+
+  private event(spec: TableSpec, type: ChangeType, state: Record<string, unknown>, changedFields: string[]): Omit<ChangeEvent, 'committedAt'> {
+    return {
+      organizationId: this.o.organizationId,
+      clusterId: this.o.clusterId,
+      kind: spec.kind,
+      type,
+      namespace: (state.namespace as string | undefined) ?? null,
+      name: String(state.name),
+      uid: String(state.uid ?? ''),
+      changedFields,
+      state,
+    };
+  }
+
+  private async writeTable(qr: QueryRunner, spec: TableSpec, changes: Change[], events: Array<Omit<ChangeEvent, 'committedAt'>>): Promise<void> {
+    const cid = this.o.clusterId;
+    const deleteKeys = changes.filter((c) => c.op === 'deleteKey').map((c) => c.key);
+    if (deleteKeys.length > 0) {
+      const rows: Record<string, unknown>[] = await qr.query(
+        `UPDATE ${spec.table} SET deleted_at = now(), synced_at = now()
+         WHERE cluster_id = $1 AND deleted_at IS NULL AND ${spec.keySql} = ANY($2::text[]) RETURNING *`,
+        [cid, deleteKeys],
+      );
+      for (const r of rows) events.push(this.event(spec, 'DELETED', stateOf(spec, r), []));
+    }
+
+    const rowChanges = changes.filter((c): c is Extract<Change, { op: 'upsert' | 'delete' }> => c.op === 'upsert' || c.op === 'delete');
+    if (rowChanges.length > 0) {
+      if (spec.liveNameColumns) await this.displace(qr, spec, rowChanges, events);
+      const inserted = await this.upsert(qr, spec, rowChanges, events);
+      await this.relink(qr, spec, inserted);
+    }
+
+    const extras = changes.filter((c): c is Extract<Change, { op: 'extras' }> => c.op === 'extras');
+    if (extras.length > 0 && this.o.extras) {
+      const where = spec.namespaced ? ['namespace', 'name'] : ['name'];
+      const columns: ColumnDef[] = [
+        ...where.map((w) => ({ prop: w, column: w, type: 'text' as const })),
+        ...spec.extraColumns,
+      ];
+      const payload = extras.map((c) => jsonRow(columns, { ...c.where, ...this.o.extras!(spec, c.where) }));
+      const set = spec.extraColumns.map((c) => `${c.column} = x.${c.column}`).join(', ');
+      const rows: Record<string, unknown>[] = await qr.query(
+        `UPDATE ${spec.table} t SET ${set}, synced_at = now()
+         FROM jsonb_to_recordset($2::jsonb) AS x(${recordsetType(columns)})
+         WHERE t.cluster_id = $1 AND t.deleted_at IS NULL AND ${where.map((w) => `t.${w} = x.${w}`).join(' AND ')}
+           AND (${spec.extraColumns.map((c) => `t.${c.column}`).join(', ')}) IS DISTINCT FROM (${spec.extraColumns.map((c) => `x.${c.column}`).join(', ')})
+         RETURNING t.*`,
+        [cid, JSON.stringify(payload)],
+      );
+      for (const r of rows) events.push(this.event(spec, 'MODIFIED', stateOf(spec, r), spec.extraColumns.map((c) => c.prop)));
+    }
+  }
+
+  /** A live row holding the name of a new object belongs to an object that is gone (names are unique among live objects). */
+  private async displace(
+    qr: QueryRunner,
+    spec: TableSpec,
+    changes: Array<Extract<Change, { op: 'upsert' | 'delete' }>>,
+    events: Array<Omit<ChangeEvent, 'committedAt'>>,
+  ): Promise<void> {
+    const columns = [...spec.liveNameColumns!, 'uid'];
+    const payload = changes
+      .filter((c) => c.op === 'upsert')
+      .map((c) => Object.fromEntries(columns.map((k) => [k, c.row[k]])));
+    if (payload.length === 0) return;
+    const rows: Record<string, unknown>[] = await qr.query(
+      `UPDATE ${spec.table} t SET deleted_at = now(), synced_at = now()
+       FROM jsonb_to_recordset($2::jsonb) AS x(${columns.map((c) => `${c} text`).join(', ')})
+       WHERE t.cluster_id = $1 AND t.deleted_at IS NULL AND ${spec.liveNameColumns!.map((c) => `t.${c} = x.${c}`).join(' AND ')}
+         AND t.uid <> x.uid
+       RETURNING t.*`,
+      [this.o.clusterId, JSON.stringify(payload)],
+    );
+    for (const r of rows) events.push(this.event(spec, 'DELETED', stateOf(spec, r), []));
+  }
+
+  private upsertSql(spec: TableSpec): string {
+    const cached = this.sqlCache.get(spec.table);
+    if (cached) return cached;
+    const columns = [...spec.columns, ...spec.extraColumns];
+    const names = columns.map((c) => c.column);
+    const select = columns.map((c) => (c.column === 'created_at' ? `coalesce(x.created_at, now())` : `x.${c.column}`));
+    const joins: string[] = [];
+    const insertCols = ['cluster_id', ...names, 'synced_at'];
+    const selectCols = ['$1::uuid', ...select, 'now()'];
+    const set: Array<[string, string]> = [];
+    if (spec.namespaced) {
+      insertCols.push('namespace_id');
+      selectCols.push('ns.id');
+      joins.push(`LEFT JOIN k8s_namespaces ns ON ns.cluster_id = $1 AND ns.name = x.namespace AND ns.deleted_at IS NULL`);
+      set.push(['namespace_id', `coalesce(EXCLUDED.namespace_id, t.namespace_id)`]);
+    }
+    if (spec.deploymentVia === 'replica-set') {
+      insertCols.push('deployment_id');
+      selectCols.push('d.id');
+      joins.push(`LEFT JOIN k8s_replica_sets rs ON rs.cluster_id = $1 AND rs.uid = x.owner_uid AND x.owner_kind = 'ReplicaSet'`);
+      joins.push(`LEFT JOIN k8s_deployments d ON d.cluster_id = $1 AND d.uid = rs.deployment_uid`);
+      set.push(['deployment_id', `coalesce(EXCLUDED.deployment_id, t.deployment_id)`]);
+    } else if (spec.deploymentVia === 'deployment-uid') {
+      insertCols.push('deployment_id');
+      selectCols.push('d.id');
+      joins.push(`LEFT JOIN k8s_deployments d ON d.cluster_id = $1 AND d.uid = x.deployment_uid`);
+      set.push(['deployment_id', `coalesce(EXCLUDED.deployment_id, t.deployment_id)`]);
+    }
+    for (const c of columns) {
+      if (spec.conflict.includes(c.column) || c.column === 'resource_version') continue;
+      if (c.column === 'deleted_at') {
+        // A delete keeps the first deletion time; an object seen alive again (a relist) is live.
+        set.push(['deleted_at', `CASE WHEN EXCLUDED.deleted_at IS NULL THEN NULL ELSE coalesce(t.deleted_at, EXCLUDED.deleted_at) END`]);
+      } else {
+        set.push([c.column, `EXCLUDED.${c.column}`]);
+      }
+    }
+    const returning = ['t.id', `t.${spec.keySql === 'uid' ? 'uid' : 'namespace'} AS k1`, 't.name AS k2', '(t.xmax = 0) AS inserted'];
+    if (spec.namespaced) returning.push('t.namespace_id');
+    if (spec.deploymentVia) returning.push('t.deployment_id');
+    const sql = `INSERT INTO ${spec.table} AS t (${insertCols.join(', ')})
+      SELECT ${selectCols.join(', ')}
+      FROM jsonb_to_recordset($2::jsonb) AS x(${recordsetType(columns)})
+      ${joins.join('\n      ')}
+      ON CONFLICT (${spec.conflict.join(', ')}) DO UPDATE SET
+        ${[...set, ['resource_version', 'EXCLUDED.resource_version'], ['synced_at', 'now()']].map(([c, e]) => `${c} = ${e}`).join(',\n        ')}
+      WHERE (${set.map(([c]) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${set.map(([, e]) => e).join(', ')})
+      RETURNING ${returning.join(', ')}`;
+    this.sqlCache.set(spec.table, sql);
+    return sql;
+  }
+
+  /** Bulk upsert; returns the keys of rows that were inserted (not updated). */
+  private async upsert(
+    qr: QueryRunner,
+    spec: TableSpec,
+    changes: Array<Extract<Change, { op: 'upsert' | 'delete' }>>,
+    events: Array<Omit<ChangeEvent, 'committedAt'>>,
+  ): Promise<string[]> {
+    const columns = [...spec.columns, ...spec.extraColumns];
+    const payload = changes.map((c) => {
+      const extra = spec.extraColumns.length > 0 && this.o.extras ? this.o.extras(spec, c.row) : {};
+      return jsonRow(columns, { ...c.row, ...extra });
+    });
+    const rows: Array<{ id: string; k1: string; k2: string; inserted: boolean; namespace_id?: string | null; deployment_id?: string | null }> =
+      await qr.query(this.upsertSql(spec), [this.o.clusterId, JSON.stringify(payload)]);
+    const byKey = new Map(changes.map((c) => [c.key, c]));
+    const inserted: string[] = [];
+    for (const r of rows) {
+      const key = spec.keySql === 'uid' ? r.k1 : `${r.k1}/${r.k2}`;
+      const change = byKey.get(key);
+      if (!change) continue;
+      if (r.inserted) inserted.push(key);
+      const state: Record<string, unknown> = { ...change.row, id: r.id, clusterId: this.o.clusterId };
+      if (spec.namespaced) state.namespaceId = r.namespace_id ?? null;
+      if (spec.deploymentVia) state.deploymentId = r.deployment_id ?? null;
+      const type: ChangeType = change.op === 'delete' ? 'DELETED' : r.inserted ? 'ADDED' : 'MODIFIED';
+      events.push(this.event(spec, type, state, type === 'MODIFIED' ? change.changedFields : []));
+    }
+    return inserted;
+  }
+
+  /**
+   * Reflectors of different kinds are not ordered against each other, so a child can be written before its parent:
+   * when a parent row appears, children that could not be linked yet are linked now.
+   */
+  private async relink(qr: QueryRunner, spec: TableSpec, inserted: string[]): Promise<void> {
+    if (inserted.length === 0) return;
+    const cid = this.o.clusterId;
+    if (spec === NAMESPACES) {
+      for (const child of TABLE_ORDER.filter((t) => t.namespaced)) {
+        await qr.query(
+          `UPDATE ${child.table} c SET namespace_id = ns.id FROM k8s_namespaces ns
+           WHERE ns.cluster_id = $1 AND ns.uid = ANY($2::text[]) AND ns.deleted_at IS NULL
+             AND c.cluster_id = $1 AND c.namespace = ns.name AND c.namespace_id IS NULL AND c.deleted_at IS NULL`,
+          [cid, inserted],
+        );
+      }
+    } else if (spec === DEPLOYMENTS) {
+      await qr.query(
+        `UPDATE k8s_replica_sets rs SET deployment_id = d.id FROM k8s_deployments d
+         WHERE d.cluster_id = $1 AND d.uid = ANY($2::text[]) AND rs.cluster_id = $1 AND rs.deployment_uid = d.uid
+           AND rs.deployment_id IS NULL`,
+        [cid, inserted],
+      );
+      await qr.query(
+        `UPDATE k8s_pods p SET deployment_id = d.id FROM k8s_replica_sets rs JOIN k8s_deployments d ON d.cluster_id = rs.cluster_id AND d.uid = rs.deployment_uid
+         WHERE d.cluster_id = $1 AND d.uid = ANY($2::text[]) AND rs.cluster_id = $1
+           AND p.cluster_id = $1 AND p.owner_uid = rs.uid AND p.deployment_id IS NULL`,
+        [cid, inserted],
+      );
+    } else if (spec === REPLICA_SETS) {
+      await qr.query(
+        `UPDATE k8s_pods p SET deployment_id = d.id FROM k8s_replica_sets rs JOIN k8s_deployments d ON d.cluster_id = rs.cluster_id AND d.uid = rs.deployment_uid
+         WHERE rs.cluster_id = $1 AND rs.uid = ANY($2::text[]) AND p.cluster_id = $1 AND p.owner_uid = rs.uid AND p.deployment_id IS NULL`,
+        [cid, inserted],
+      );
+    }
+  }
+
+  private async sweep(qr: QueryRunner, sweep: Sweep, events: Array<Omit<ChangeEvent, 'committedAt'>>): Promise<void> {
+    const { spec } = sweep;
+    // NOT IN over a subquery is hashed; `<> ALL(array)` would compare every row with every key.
+    const rows: Record<string, unknown>[] = await qr.query(
+      `UPDATE ${spec.table} t SET deleted_at = now(), synced_at = now()
+       WHERE t.cluster_id = $1 AND t.deleted_at IS NULL AND (${spec.keySql.replace(/\b(namespace|name|uid)\b/g, 't.$1')}) NOT IN (SELECT unnest($2::text[]))
+       RETURNING t.*`,
+      [this.o.clusterId, sweep.present],
+    );
+    for (const r of rows) events.push(this.event(spec, 'DELETED', stateOf(spec, r), []));
+  }
+}
+
+function coalesce(prev: Change, next: Change): Change {
+  if (next.op === 'extras' || prev.op === 'extras') return next;
+  const prevFields = prev.op === 'deleteKey' ? [] : prev.changedFields;
+  if (next.op === 'deleteKey') {
+    // The object vanished after a change we had not written yet: write its last state, marked deleted.
+    if (prev.op === 'deleteKey') return next;
+    return { op: 'delete', spec: prev.spec, key: prev.key, row: { ...prev.row, deletedAt: new Date().toISOString() }, changedFields: prevFields };
+  }
+  const fields = prevFields.length === 0 ? next.changedFields : [...new Set([...prevFields, ...next.changedFields])];
+  return { ...next, changedFields: fields };
+}
+
