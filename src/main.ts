@@ -1,9 +1,14 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
+import { registerClusterCommands } from './cluster/cluster.commands.js';
+import { registerKeysCommands } from './cluster/keys.commands.js';
 import { registerTokenCommand } from './auth/token.command.js';
 import { ConfigError } from './config.js';
-import { registerSchemaCommand } from './server/schema.command.js';
 import { registerSimulateCommand } from './simulator/simulate.command.js';
+import { registerMigrateCommand } from './db/migrate.command.js';
+import { registerPartitionsCommand } from './db/partitions.command.js';
+import { registerSchemaCommand } from './server/schema.command.js';
+import { registerServeCommand } from './server/serve.command.js';
 
 // Each domain registers its own commands; this file only assembles them and turns failures into one line.
 const program = new Command('kubegraph')
@@ -11,7 +16,7 @@ const program = new Command('kubegraph')
   .showHelpAfterError()
   .exitOverride();
 
-const registrations: Array<(p: Command) => void> = [registerSimulateCommand, registerTokenCommand, registerSchemaCommand];
+const registrations: Array<(p: Command) => void> = [registerServeCommand, registerMigrateCommand, registerPartitionsCommand, registerClusterCommands, registerKeysCommands, registerSimulateCommand, registerTokenCommand, registerSchemaCommand];
 
 for (const register of registrations) register(program);
 
