@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { openDatabase } from './database.js';
+import { pendingMigrations } from './migration-runner.js';
+import { listPartitions, maintainPartitions } from './partition-maintenance.js';
+
+function day(d: Date | null): string {
+  return d ? d.toISOString().slice(0, 10) : '';
+}
+
+export function registerPartitionsCommand(program: Command): void {
+  program
+    .command('partitions')
+    .description('show the partitions of k8s_pods and k8s_resource_metrics (range and rows)')
+    .option('--maintain', 'first create missing months, move rows out of DEFAULT and drop months past retention, as serve does daily')
+    .action(async (opts: { maintain?: boolean }) => {
+      const config = loadConfig();
+      const db = await openDatabase(config);
+      try {
+        const pending = await pendingMigrations(db.dataSource);
+        if (pending.length > 0) throw new Error(`the schema on ${db.description} is not up to date (${pending.length} migration(s) pending): run "kubegraph migrate" first`);
+        if (opts.maintain) {
+          const r = await maintainPartitions(db.dataSource, config);
+          const moved = r.moved.reduce((n, m) => n + m.rows, 0);
+          const purged = r.purgedFromDefault.reduce((n, m) => n + m.rows, 0);
+          process.stdout.write(
+            `maintenance: created ${r.created.length} partition(s), moved ${moved} row(s) out of DEFAULT, dropped ${r.dropped.length} partition(s) past retention, purged ${purged} row(s) from DEFAULT\n`,
+          );
+        }
+        const rows = await listPartitions(db.dataSource);
+        const table = [['table', 'partition', 'from', 'to', 'rows'], ...rows.map((p) => [p.table, p.partition, p.isDefault ? 'DEFAULT' : day(p.from), day(p.to), String(p.rows)])];
+        const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+        for (const r of table) process.stdout.write(`${r.map((c, i) => (i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ')}\n`);
+      } finally {
+        await db.close();
+      }
+    });
+}

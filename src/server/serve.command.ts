@@ -1,0 +1,59 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config.js';
+import { logger } from '../logger.js';
+import { ServeAborted, startServe } from './serve.js';
+
+const log = logger.child({ component: 'serve' });
+
+function portOption(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return n;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the GraphQL API and keep every registered cluster in sync (embedded PostgreSQL when DATABASE_URL is unset)')
+    .option('--demo', 'register a simulated demo cluster while no cluster is registered')
+    .option('--port <port>', 'HTTP port (overrides PORT)', portOption)
+    .action(async (opts: { demo?: boolean; port?: number }) => {
+      const config = loadConfig();
+      if (opts.port !== undefined) config.port = opts.port;
+
+      const abort = new AbortController();
+      const signalled = new Promise<NodeJS.Signals>((resolve) => {
+        const onSignal = (sig: NodeJS.Signals) => {
+          if (abort.signal.aborted) {
+            // A second Ctrl-C: the user does not want to wait. The embedded server still gets its
+            // fast-shutdown request from the exit hook.
+            process.stderr.write(`kubegraph: ${sig} again, exiting now\n`);
+            process.exit(130);
+          }
+          abort.abort();
+          resolve(sig);
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
+
+      let running;
+      try {
+        running = await startServe({ config, demo: opts.demo ?? false, signal: abort.signal });
+      } catch (err) {
+        if (err instanceof ServeAborted) {
+          process.stdout.write('kubegraph: stopped\n');
+          return;
+        }
+        throw err;
+      }
+      process.stdout.write(`kubegraph is serving at ${running.url}  (GraphQL: ${running.url}/graphql, health: ${running.url}/healthz, ${running.url}/readyz)\n`);
+
+      const sig = await signalled;
+      log.info({ signal: sig }, 'shutting down');
+      await running.stop();
+      process.stdout.write('kubegraph: stopped\n');
+      // Everything we own is closed; a handle left by a library must not keep the process alive.
+      setTimeout(() => process.exit(0), 2000).unref();
+    });
+}

@@ -1,0 +1,124 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config.js';
+import { DatabaseReadiness } from '../db/database-readiness.js';
+import { type OpenDatabase, openDatabase } from '../db/database.js';
+import { applyMigrations } from '../db/migration-runner.js';
+import { PartitionMaintainer } from '../db/partition-maintenance.js';
+import type { EventBus } from '../events/event-bus.js';
+import { InProcessEventBus } from '../events/in-process-event-bus.js';
+import { logger } from '../logger.js';
+import { createHttpServer, type HttpServer } from './http-server.js';
+
+const log = logger.child({ component: 'serve' });
+
+/** Something serve starts after the database is ready and stops, in reverse order, on shutdown. */
+export interface Component {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What every component can build on. */
+export interface ServeContext {
+  config: Config;
+  /** `serve --demo`: register a simulated demo cluster while no cluster is registered. */
+  demo: boolean;
+  dataSource: DataSource;
+  database: OpenDatabase;
+  eventBus: EventBus;
+  /** Routes and upgrade handlers are added with `http.mount(...)` (GraphQL, GraphiQL, graphql-ws, /metrics). */
+  http: HttpServer;
+}
+
+/** Builds a component from the context, or returns undefined when it does not apply. */
+export type ComponentFactory = (ctx: ServeContext) => Component | undefined | Promise<Component | undefined>;
+
+/**
+ * The parts of kubegraph that serve runs, in start order. Each part adds one factory here: the
+ * GraphQL endpoint mounts itself through `ctx.http.mount` in its start(), the sync coordinator owns
+ * the cluster syncs, the demo cluster registers itself when `ctx.demo` is set.
+ */
+export const components: ComponentFactory[] = [
+  (ctx) => new PartitionMaintainer(ctx.dataSource, ctx.config),
+];
+
+export class ServeAborted extends Error {
+  override name = 'ServeAborted';
+}
+
+export interface RunningServer {
+  /** Base URL, e.g. http://localhost:4000. */
+  url: string;
+  context: ServeContext;
+  stop(): Promise<void>;
+}
+
+export interface ServeOptions {
+  config: Config;
+  demo?: boolean;
+  /** Aborting during start tears down whatever was started and rejects with ServeAborted. */
+  signal?: AbortSignal;
+  /** Defaults to `components`. */
+  components?: ComponentFactory[];
+}
+
+/**
+ * config → database (embedded when DATABASE_URL is unset) → migrations → components → ready.
+ * The HTTP server listens first, so /healthz answers and /readyz explains the wait during startup.
+ * Shutdown undoes each completed step in reverse: components, HTTP, event bus, pool, embedded server.
+ */
+export async function startServe(opts: ServeOptions): Promise<RunningServer> {
+  const { config } = opts;
+  const undo: Array<{ what: string; fn: () => Promise<void> }> = [];
+  const stopAll = async (): Promise<void> => {
+    while (undo.length > 0) {
+      const { what, fn } = undo.pop()!;
+      try {
+        await fn();
+      } catch (err) {
+        log.error({ err, what }, 'error while stopping');
+      }
+    }
+  };
+  const checkpoint = (): void => {
+    if (opts.signal?.aborted) throw new ServeAborted('stopped during startup');
+  };
+
+  try {
+    const readiness = new DatabaseReadiness();
+    const http = createHttpServer({ config, readiness });
+    const url = await http.listen();
+    undo.push({ what: 'http server', fn: () => http.close() });
+    checkpoint();
+
+    readiness.starting(config.databaseUrl ? 'connecting to the database' : 'starting the embedded database');
+    const database = await openDatabase(config);
+    undo.push({ what: 'database', fn: () => database.close() });
+    log.info({ database: database.description }, 'database connected');
+    checkpoint();
+
+    readiness.starting('applying migrations');
+    const applied = await applyMigrations(database.dataSource);
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    readiness.attach(database.dataSource);
+    checkpoint();
+
+    const eventBus = new InProcessEventBus();
+    undo.push({ what: 'event bus', fn: () => eventBus.close() });
+    const context: ServeContext = { config, demo: opts.demo ?? false, dataSource: database.dataSource, database, eventBus, http };
+
+    for (const factory of opts.components ?? components) {
+      const component = await factory(context);
+      if (!component) continue;
+      await component.start();
+      undo.push({ what: component.name, fn: () => component.stop() });
+      log.info({ component: component.name }, 'started');
+      checkpoint();
+    }
+
+    return { url, context, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
