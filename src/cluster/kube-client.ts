@@ -242,7 +242,11 @@ type AuthOptions = https.RequestOptions & { headers?: http.OutgoingHttpHeaders }
 export class KubeClient {
   readonly server: string;
   readonly contextName: string;
+  /** Requests sent and connections opened for them; with keep-alive the second stays small. */
+  readonly stats = { requests: 0, connections: 0 };
   private readonly kc: KubeConfig;
+  private readonly sockets = new WeakSet<object>();
+  private pendingAuth: Promise<AuthOptions> | undefined;
   private readonly base: URL;
   private readonly isHttps: boolean;
   private agent: http.Agent | undefined;
@@ -342,6 +346,14 @@ export class KubeClient {
 
   /** Applies the kubeconfig's credentials; client-node caches exec credentials until they expire. */
   private async authOptions(): Promise<AuthOptions> {
+    // Concurrent requests share one credential lookup: a reflector set starting up runs an exec plugin once.
+    this.pendingAuth ??= this.loadAuthOptions().finally(() => {
+      this.pendingAuth = undefined;
+    });
+    return this.pendingAuth;
+  }
+
+  private async loadAuthOptions(): Promise<AuthOptions> {
     const opts: AuthOptions = {};
     try {
       await this.kc.applyToHTTPSOptions(opts);
@@ -391,19 +403,43 @@ export class KubeClient {
     signal: AbortSignal | undefined,
     timeoutMs: number,
     wholeRequest: boolean,
-  ): Promise<{ req: http.ClientRequest; res: http.IncomingMessage; cancel: () => void; timedOut: () => boolean }> {
+  ): Promise<Opened> {
     if (this.closed) throw new KubeTransportError(`client for ${this.server} is closed`, 'NetworkError', undefined);
     if (signal?.aborted) throw abortError(signal);
     const auth = await this.authOptions();
     const url = new URL(path, this.base);
     const headers: http.OutgoingHttpHeaders = { ...(auth.headers as http.OutgoingHttpHeaders), Accept: 'application/json' };
     if (auth.auth) headers.Authorization = `Basic ${Buffer.from(auth.auth).toString('base64')}`;
+    try {
+      return await this.send(url, headers, auth, signal, timeoutMs, wholeRequest);
+    } catch (err) {
+      // A pooled connection the server already closed fails at once; like other HTTP clients, retry a GET once
+      // on a fresh connection before calling the server unreachable.
+      if (!(err instanceof StaleConnectionError)) throw err;
+      return this.send(url, headers, auth, signal, timeoutMs, wholeRequest);
+    }
+  }
+
+  private send(
+    url: URL,
+    headers: http.OutgoingHttpHeaders,
+    auth: AuthOptions,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+    wholeRequest: boolean,
+  ): Promise<Opened> {
     const transport = this.isHttps ? https : http;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       let settled = false;
       let expired = false;
       const req = transport.request(url, { method: 'GET', headers, agent: this.agentFor(auth) });
+      this.stats.requests += 1;
+      req.once('socket', (socket) => {
+        if (this.sockets.has(socket)) return;
+        this.sockets.add(socket);
+        this.stats.connections += 1;
+      });
       const onAbort = () => req.destroy(abortError(signal!));
       const cancel = () => {
         if (timer) clearTimeout(timer);
@@ -416,11 +452,12 @@ export class KubeClient {
         err.name = 'TimeoutError';
         req.destroy(err);
       }, timeoutMs);
-      req.on('error', (err) => {
+      req.on('error', (err: NodeJS.ErrnoException) => {
         if (settled) return;
         settled = true;
         cancel();
-        reject(this.translate(err, signal, timeoutMs));
+        const stale = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !expired && !signal?.aborted;
+        reject(stale ? new StaleConnectionError() : this.translate(err, signal, timeoutMs));
       });
       req.on('response', (res) => {
         settled = true;
@@ -434,6 +471,15 @@ export class KubeClient {
     });
   }
 }
+
+interface Opened {
+  req: http.ClientRequest;
+  res: http.IncomingMessage;
+  cancel: () => void;
+  timedOut: () => boolean;
+}
+
+class StaleConnectionError extends Error {}
 
 function parseEvent<T>(line: string, path: string): WatchEvent<T> {
   try {
