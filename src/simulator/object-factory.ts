@@ -178,21 +178,27 @@ export interface PodPlacement {
   podIp: string;
 }
 
+// Parts every pod shares. Stored objects are never mutated in place (updates copy first), so sharing is safe.
+const POD_TOLERATIONS = Object.freeze([
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+]);
+const API_ACCESS_SOURCES = Object.freeze([
+  { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+  { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+  { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+]);
+
 export function buildPod(rng: Random, name: string, namespace: string, template: Record<string, any>, owner: K8sObject | undefined, place: PodPlacement, created: number): K8sObject {
-  const spec = structuredClone(template.spec);
-  const token = rng.suffix(5);
-  spec.volumes = [...(spec.volumes ?? []), {
-    name: `kube-api-access-${token}`,
-    projected: { sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }, { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }, { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } }], defaultMode: 420 },
-  }];
-  for (const c of spec.containers) c.volumeMounts = [...(c.volumeMounts ?? []), { name: `kube-api-access-${token}`, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }];
-  Object.assign(spec, {
+  const token = `kube-api-access-${rng.suffix(5)}`;
+  const mount = { name: token, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' };
+  const spec: Record<string, any> = {
+    ...template.spec,
+    volumes: [...(template.spec.volumes ?? []), { name: token, projected: { sources: API_ACCESS_SOURCES, defaultMode: 420 } }],
+    containers: template.spec.containers.map((c: any) => ({ ...c, volumeMounts: [...(c.volumeMounts ?? []), mount] })),
     serviceAccountName: 'default', serviceAccount: 'default', nodeName: place.nodeName, enableServiceLinks: true, priority: 0, preemptionPolicy: 'PreemptLowerPriority',
-    tolerations: [
-      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
-    ],
-  });
+    tolerations: POD_TOLERATIONS,
+  };
   const metadata: Record<string, unknown> = {
     name, namespace, uid: rng.uuid(), resourceVersion: '', creationTimestamp: timestamp(created), labels: { ...template.metadata.labels },
   };

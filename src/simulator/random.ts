@@ -54,8 +54,8 @@ export class Random {
 
   hex(length: number): string {
     let s = '';
-    for (let i = 0; i < length; i++) s += HEX[Math.floor(this.next() * 16)];
-    return s;
+    while (s.length < length) s += Math.floor(this.next() * 4294967296).toString(16).padStart(8, '0');
+    return s.slice(0, length);
   }
 
   /** Characters Kubernetes uses for generated name suffixes (no vowels, no look-alikes). */
