@@ -140,7 +140,8 @@ export class ApiTokenService {
 
   /** Revokes a token of the organisation; revoking twice keeps the first time. Null when there is no such token. */
   async revoke(organizationId: string, id: string): Promise<ApiTokenRecord | null> {
-    const rows: TokenRow[] = await this.db.query(
+    // TypeORM answers an UPDATE with [rows, affected count].
+    const [rows]: [TokenRow[], number] = await this.db.query(
       `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
         WHERE id = $1 AND organization_id = $2 RETURNING ${TOKEN_COLUMNS}`,
       [id, organizationId],

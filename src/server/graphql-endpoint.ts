@@ -136,7 +136,6 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
     introspection: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    status400ForVariableCoercionErrors: true,
     formatError,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),

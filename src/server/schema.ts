@@ -1,19 +1,50 @@
 import 'reflect-metadata';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { GraphQLSchema } from 'graphql';
-import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
 import { ClusterStatusChangedResolver } from '../events/cluster-status-changed.resolver.js';
 import { PodChangedResolver } from '../events/pod-changed.resolver.js';
+import { ClusterResolver } from '../cluster/cluster.resolver.js';
+import { ClusterPricingResolver } from '../cost/cluster-pricing.resolver.js';
+import { CostResolver } from '../cost/cost.resolver.js';
+import { ClusterNodeResolver } from '../inventory/cluster-node.resolver.js';
+import { DeploymentResolver } from '../inventory/deployment.resolver.js';
+import { HelmReleaseResolver } from '../inventory/helm-release.resolver.js';
+import { NamespaceResolver } from '../inventory/namespace.resolver.js';
+import { PodResolver } from '../inventory/pod.resolver.js';
+import { MetricsResolver } from '../metrics/metrics.resolver.js';
 import { NodeResolver } from './relay/node.resolver.js';
 
 /** Every resolver class of the API; each domain adds its own line here. */
 const resolvers: NonEmptyArray<Function> = [
   NodeResolver,
+  ClusterResolver,
+  NamespaceResolver,
+  DeploymentResolver,
+  PodResolver,
+  ClusterNodeResolver,
+  HelmReleaseResolver,
+  MetricsResolver,
+  CostResolver,
+  ClusterPricingResolver,
   AuthResolver,
   PodChangedResolver,
   ClusterStatusChangedResolver,
 ];
+
+/**
+ * type-graphql insists on a PubSub once any subscription exists, but ours read the EventBus through
+ * their own `subscribe` functions; topic-based subscriptions are a mistake this makes loud.
+ */
+const noTopicPubSub: PubSub = {
+  publish() {
+    throw new Error('topic-based subscriptions are not used: subscribe to the EventBus in @Subscription({ subscribe })');
+  },
+  subscribe() {
+    throw new Error('topic-based subscriptions are not used: subscribe to the EventBus in @Subscription({ subscribe })');
+  },
+};
 
 export async function buildKubegraphSchema(): Promise<GraphQLSchema> {
   return buildSchema({
@@ -22,5 +53,6 @@ export async function buildKubegraphSchema(): Promise<GraphQLSchema> {
     // Input classes may carry class-validator constraints; objects without them pass as they are.
     validate: { forbidUnknownValues: false },
     emitSchemaFile: false,
+    pubSub: noTopicPubSub,
   });
 }

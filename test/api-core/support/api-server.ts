@@ -1,0 +1,103 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { ApiTokenService } from '../../../src/auth/api-token.service.js';
+import type { Role } from '../../../src/auth/access.js';
+import { loadConfig, type Config } from '../../../src/config.js';
+import { InProcessEventBus } from '../../../src/events/in-process-event-bus.js';
+import { mountGraphQL, type GraphQLEndpoint } from '../../../src/server/graphql-endpoint.js';
+import { createHttpServer, type HttpServer } from '../../../src/server/http-server.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+
+export interface ApiServer {
+  db: TestDatabase;
+  config: Config;
+  eventBus: InProcessEventBus;
+  endpoint: GraphQLEndpoint;
+  http: HttpServer;
+  /** http://127.0.0.1:PORT */
+  baseUrl: string;
+  graphqlUrl: string;
+  wsUrl: string;
+  tokens: ApiTokenService;
+  close(): Promise<void>;
+}
+
+/** A fresh database and the real HTTP server with the GraphQL endpoint, on a random loopback port. */
+export async function startApiServer(env: Record<string, string> = {}): Promise<ApiServer> {
+  const db = await createTestDatabase();
+  const config: Config = { ...loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1' }) };
+  const eventBus = new InProcessEventBus();
+  const http = createHttpServer({ config, readiness: { check: async () => ({ ready: true, checks: {} }) } });
+  let endpoint: GraphQLEndpoint | undefined;
+  await http.mount(async (app, server) => {
+    endpoint = await mountGraphQL(app, server, { config, dataSource: db.dataSource, eventBus });
+  });
+  await http.listen();
+  const { port } = http.server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    db,
+    config,
+    eventBus,
+    endpoint: endpoint!,
+    http,
+    baseUrl,
+    graphqlUrl: `${baseUrl}/graphql`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    tokens: new ApiTokenService(db.dataSource),
+    async close() {
+      await endpoint?.stop();
+      await http.close(1000);
+      await eventBus.close();
+      await db.drop();
+    },
+  };
+}
+
+export interface Caller {
+  organizationId: string;
+  tokenId: string;
+  secret: string;
+}
+
+/** An organisation (created when new) and a token with `role` in it. */
+export async function createCaller(server: ApiServer, org: string, role: Role, name = `${role} token`): Promise<Caller> {
+  const organization = await server.tokens.ensureOrganization(org);
+  const created = await server.tokens.create({ organizationId: organization.id, name, role });
+  return { organizationId: organization.id, tokenId: created.token.id, secret: created.secret };
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, unknown>; path?: unknown[] }> };
+}
+
+/** POST /graphql with a JSON body, as dashboards do. */
+export async function gql<T = Record<string, unknown>>(
+  server: ApiServer,
+  query: string,
+  opts: { variables?: Record<string, unknown>; token?: string; headers?: Record<string, string> } = {},
+): Promise<GraphQLResponse<T>> {
+  const res = await fetch(server.graphqlUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...opts.headers,
+    },
+    body: JSON.stringify({ query, variables: opts.variables }),
+  });
+  const text = await res.text();
+  let body: GraphQLResponse<T>['body'];
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`non-JSON response ${res.status}: ${text.slice(0, 200)}`);
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+export function errorCodes(res: GraphQLResponse): unknown[] {
+  return (res.body.errors ?? []).map((e) => e.extensions?.code);
+}
