@@ -9,8 +9,9 @@ import { Cluster } from './cluster.type.js';
 /** The cluster columns the API reads: everything except the encrypted kubeconfig and its key id. */
 export const CLUSTER_COLUMNS = [
   'id', 'organization_id', 'name', 'provider', 'api_server_url', 'kubernetes_version', 'context_name', 'status',
-  'status_message', 'last_seen_at', 'last_sync_at', 'api_latency_ms', 'node_count', 'pod_count',
-  'cpu_capacity_millicores', 'memory_capacity_bytes', 'hourly_cost_estimate', 'pricing', 'labels', 'created_at', 'updated_at',
+  'status_message', 'last_seen_at', 'last_sync_at', 'api_latency_ms', 'node_count', 'ready_node_count', 'namespace_count',
+  'deployment_count', 'pod_count', 'running_pod_count', 'cpu_capacity_millicores', 'memory_capacity_bytes',
+  'cpu_allocatable_millicores', 'memory_allocatable_bytes', 'hourly_cost_estimate', 'pricing', 'labels', 'created_at', 'updated_at',
 ].map((c) => `c.${c}`).join(', ');
 
 export function toCluster(r: Row): Cluster {
@@ -30,10 +31,16 @@ export function toCluster(r: Row): Cluster {
     lastSyncAt: (r.last_sync_at as Date | null) ?? null,
     apiLatencyMs: numOrNull(r.api_latency_ms),
     nodeCount: num(r.node_count),
+    readyNodeCount: num(r.ready_node_count),
+    namespaceCount: num(r.namespace_count),
+    deploymentCount: num(r.deployment_count),
     podCount: num(r.pod_count),
+    runningPodCount: num(r.running_pod_count),
     cpuCapacityMillicores: cpu,
     cpuCapacityCores: cpu / 1000,
     memoryCapacityBytes: num(r.memory_capacity_bytes),
+    cpuAllocatableMillicores: num(r.cpu_allocatable_millicores),
+    memoryAllocatableBytes: num(r.memory_allocatable_bytes),
     hourlyCostEstimate: numOrNull(r.hourly_cost_estimate),
     storedPricing: r.pricing ?? null,
     pricing: effectivePricing(r.pricing),

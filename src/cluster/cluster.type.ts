@@ -1,9 +1,11 @@
 import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { connectionType, Node } from '../server/relay/index.js';
 import { ClusterPricing } from '../cost/cluster-pricing.type.js';
 import { ClusterProvider, ClusterStatus } from './cluster.enums.js';
 
 @ObjectType({
+  implements: Node,
   description:
     'A registered Kubernetes cluster. Every field answers from the database, also while the cluster is unreachable: `status`, `statusMessage` and `lastSeenAt` then say why and since when. The kubeconfig is never exposed.',
 })
@@ -50,8 +52,20 @@ export class Cluster {
   @Field(() => Int, { description: 'Number of nodes, as of the last sync.' })
   nodeCount: number;
 
-  @Field(() => Int, { description: 'Number of live (not deleted) pods, as of the last sync.' })
+  @Field(() => Int, { description: 'Nodes whose Ready condition is True, as of the last sync.' })
+  readyNodeCount: number;
+
+  @Field(() => Int, { description: 'Namespaces, as of the last sync.' })
+  namespaceCount: number;
+
+  @Field(() => Int, { description: 'Deployments, as of the last sync.' })
+  deploymentCount: number;
+
+  @Field(() => Int, { description: 'Live (not deleted) pods, as of the last sync.' })
   podCount: number;
+
+  @Field(() => Int, { description: 'Pods in phase Running, as of the last sync.' })
+  runningPodCount: number;
 
   @Field(() => Float, { description: 'Total CPU capacity of all nodes, in millicores (1000 = one core).' })
   cpuCapacityMillicores: number;
@@ -61,6 +75,12 @@ export class Cluster {
 
   @Field(() => Float, { description: 'Total memory capacity of all nodes, in bytes.' })
   memoryCapacityBytes: number;
+
+  @Field(() => Float, { description: 'CPU allocatable to pods on all nodes, in millicores.' })
+  cpuAllocatableMillicores: number;
+
+  @Field(() => Float, { description: 'Memory allocatable to pods on all nodes, in bytes.' })
+  memoryAllocatableBytes: number;
 
   @Field(() => Float, { nullable: true, description: 'Estimated cost of the cluster per hour at its effective prices, in `pricing.currency`.' })
   hourlyCostEstimate: number | null;
@@ -80,3 +100,5 @@ export class Cluster {
   @Field(() => GraphQLDateTime, { description: 'When the cluster row last changed.' })
   updatedAt: Date;
 }
+
+export const ClusterConnection = connectionType('Cluster', () => Cluster);

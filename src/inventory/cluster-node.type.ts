@@ -1,7 +1,9 @@
 import { GraphQLDateTime, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { connectionType, Node } from '../server/relay/index.js';
 
-@ObjectType({ description: 'A Kubernetes node (a machine of a cluster).' })
+@ObjectType({
+  implements: Node, description: 'A Kubernetes node (a machine of a cluster).' })
 export class ClusterNode {
   @Field(() => ID, { description: 'Opaque global id (Relay Node).' })
   id: string;
@@ -105,3 +107,5 @@ export class ClusterNode {
   @Field(() => GraphQLDateTime, { nullable: true, description: 'When the node was removed from the cluster; null while it exists.' })
   deletedAt: Date | null;
 }
+
+export const ClusterNodeConnection = connectionType('ClusterNode', () => ClusterNode);

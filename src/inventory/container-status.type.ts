@@ -29,4 +29,10 @@ export class ContainerStatus {
 
   @Field(() => GraphQLDateTime, { nullable: true, description: 'When the current state began (running or terminated).' })
   startedAt: Date | null;
+
+  @Field(() => Int, { nullable: true, description: 'Exit code of the previous termination (137 usually means killed, for example OOMKilled).' })
+  lastTerminationExitCode: number | null;
+
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'When the previous termination happened.' })
+  lastTerminatedAt: Date | null;
 }

@@ -1,9 +1,10 @@
 import { GraphQLDateTime, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { connectionType, Node } from '../server/relay/index.js';
 import { ContainerSpec } from './container-spec.type.js';
 import { DeploymentHealth } from './inventory.enums.js';
 
-@ObjectType({ description: 'A Kubernetes Deployment; its pods are linked through their ReplicaSets.' })
+@ObjectType({ implements: Node, description: 'A Kubernetes Deployment; its pods are linked through their ReplicaSets.' })
 export class Deployment {
   @Field(() => ID, { description: 'Opaque global id (Relay Node).' })
   id: string;
@@ -81,3 +82,5 @@ export class Deployment {
   @Field(() => GraphQLDateTime, { nullable: true, description: 'When the Deployment was deleted; null while it exists.' })
   deletedAt: Date | null;
 }
+
+export const DeploymentConnection = connectionType('Deployment', () => Deployment);

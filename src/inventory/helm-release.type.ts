@@ -1,7 +1,9 @@
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { connectionType, Node } from '../server/relay/index.js';
 
-@ObjectType({ description: 'A Helm 3 release (its latest revision), decoded from its release Secret.' })
+@ObjectType({
+  implements: Node, description: 'A Helm 3 release (its latest revision), decoded from its release Secret.' })
 export class HelmRelease {
   @Field(() => ID, { description: 'Opaque global id (Relay Node).' })
   id: string;
@@ -47,3 +49,5 @@ export class HelmRelease {
   @Field(() => GraphQLDateTime, { nullable: true, description: 'When the release was uninstalled; null while it is installed.' })
   deletedAt: Date | null;
 }
+
+export const HelmReleaseConnection = connectionType('HelmRelease', () => HelmRelease);

@@ -127,6 +127,8 @@ function toContainerStatus(c: Record<string, unknown>): ContainerStatus {
     exitCode: numOrNull(c.exitCode),
     lastTerminationReason: str(c.lastTerminationReason),
     startedAt: date(c.startedAt),
+    lastTerminationExitCode: numOrNull(c.lastTerminationExitCode),
+    lastTerminatedAt: date(c.lastTerminatedAt),
   });
 }
 

@@ -1,7 +1,9 @@
 import { GraphQLDateTime, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { connectionType, Node } from '../server/relay/index.js';
 
-@ObjectType({ description: 'A Kubernetes namespace of one cluster, with the team and cost centre taken from its labels.' })
+@ObjectType({
+  implements: Node, description: 'A Kubernetes namespace of one cluster, with the team and cost centre taken from its labels.' })
 export class Namespace {
   @Field(() => ID, { description: 'Opaque global id (Relay Node).' })
   id: string;
@@ -63,3 +65,5 @@ export class Namespace {
   @Field(() => GraphQLDateTime, { nullable: true, description: 'When the namespace was deleted in Kubernetes; null while it exists.' })
   deletedAt: Date | null;
 }
+
+export const NamespaceConnection = connectionType('Namespace', () => Namespace);

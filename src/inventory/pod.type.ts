@@ -1,10 +1,12 @@
 import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { connectionType, Node } from '../server/relay/index.js';
 import { ContainerStatus } from './container-status.type.js';
 import { ContainerSpec } from './container-spec.type.js';
 import { PodPhase } from './inventory.enums.js';
 
-@ObjectType({ description: 'A Kubernetes pod. Deleted pods keep their row (with `deletedAt`) for history and cost.' })
+@ObjectType({
+  implements: Node, description: 'A Kubernetes pod. Deleted pods keep their row (with `deletedAt`) for history and cost.' })
 export class Pod {
   @Field(() => ID, { description: 'Opaque global id (Relay Node).' })
   id: string;
@@ -87,3 +89,5 @@ export class Pod {
   @Field(() => GraphQLDateTime, { nullable: true, description: 'When the row was last written by the sync.' })
   syncedAt: Date | null;
 }
+
+export const PodConnection = connectionType('Pod', () => Pod);

@@ -80,9 +80,9 @@ ORDER BY b.bucket_start`;
   return { text, params: p.values };
 }
 
-export async function metricBuckets(sql: SqlRunner, q: MetricBucketQuery): Promise<MetricPoint[]> {
-  const { text, params } = metricBucketsSql(q);
-  const rows = await sql(text, params);
+/** Runs a query prepared (and so validated) by `metricBucketsSql`. */
+export async function metricBuckets(sql: SqlRunner, query: { text: string; params: unknown[] }): Promise<MetricPoint[]> {
+  const rows = await sql(query.text, query.params);
   return rows.map((r) => {
     const cpuAvg = numOrNull(r.cpu_avg);
     const cpuMax = numOrNull(r.cpu_max);

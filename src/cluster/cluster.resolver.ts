@@ -1,0 +1,130 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { requireRole } from '../auth/access.js';
+import { ClusterNodeFilter, ClusterNodeOrder, clusterNodeConditions, clusterNodeOrdering } from '../inventory/cluster-node.filter.js';
+import { ClusterNode, ClusterNodeConnection } from '../inventory/cluster-node.type.js';
+import { fetchConnection } from '../inventory/connection-loader.js';
+import { DeploymentFilter, DeploymentOrder, deploymentConditions, deploymentOrdering } from '../inventory/deployment.filter.js';
+import { Deployment, DeploymentConnection } from '../inventory/deployment.type.js';
+import { idsCondition } from '../inventory/filter-sql.js';
+import { HelmReleaseFilter, HelmReleaseOrder, helmReleaseConditions, helmReleaseOrdering } from '../inventory/helm-release.filter.js';
+import { HelmRelease, HelmReleaseConnection } from '../inventory/helm-release.type.js';
+import { listQuery, nestedListQuery } from '../inventory/list-query.js';
+import { NamespaceFilter, NamespaceOrder, namespaceConditions, namespaceOrdering } from '../inventory/namespace.filter.js';
+import { Namespace, NamespaceConnection } from '../inventory/namespace.type.js';
+import { PodFilter, PodOrder, podConditions, podOrdering } from '../inventory/pod.filter.js';
+import { Pod, PodConnection } from '../inventory/pod.type.js';
+import { clusterSource } from '../inventory/sources.js';
+import { SqlParams } from '../inventory/sql-params.js';
+import type { GraphQLContext } from '../server/context.js';
+import { notFound } from '../server/errors.js';
+import { ConnectionArgs, registerNodeType, uuidFromGlobalId, type Connection } from '../server/relay/index.js';
+import { ClusterHealth } from './cluster-health.type.js';
+import { ClusterFilter, ClusterOrder, clusterConditions, clusterOrdering } from './cluster.filter.js';
+import { toClusterHealth } from './cluster.rows.js';
+import { Cluster, ClusterConnection } from './cluster.type.js';
+
+registerNodeType({ typeName: 'Cluster', classRef: Cluster, load: (uuid, context) => context.loaders.cluster.load(uuid) });
+
+@Resolver(() => Cluster)
+export class ClusterResolver {
+  @Query(() => ClusterConnection, { description: 'Clusters of the organisation, filtered and sorted (default: by name).' })
+  async clusters(
+    @Args() connection: ConnectionArgs,
+    @Arg('filter', () => ClusterFilter, { nullable: true, description: 'Which clusters to return.' }) filter: ClusterFilter | null,
+    @Arg('orderBy', () => ClusterOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: ClusterOrder | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<Cluster>> {
+    const auth = requireRole(context, 'viewer');
+    const query = listQuery(context, { connection, filter, orderBy }, clusterConditions, clusterOrdering);
+    return fetchConnection(context.loaders.sql, clusterSource, auth.organizationId, query);
+  }
+
+  @Query(() => Cluster, { description: 'One cluster by id. NOT_FOUND when it does not exist or belongs to another organisation.' })
+  async cluster(@Arg('id', () => ID, { description: 'A Cluster id.' }) id: string, @Ctx() context: GraphQLContext): Promise<Cluster> {
+    requireRole(context, 'viewer');
+    const cluster = await context.loaders.cluster.load(uuidFromGlobalId(id, 'Cluster'));
+    if (!cluster) throw notFound(`Cluster "${id}" was not found`);
+    return cluster;
+  }
+
+  @Query(() => [ClusterHealth], { description: 'Health summaries (view v_k8s_cluster_health) of the given clusters, or of every cluster of the organisation, sorted by cluster name.' })
+  async clusterHealth(
+    @Arg('clusterIds', () => [ID], { nullable: true, description: 'Cluster ids; all clusters when omitted.' }) clusterIds: string[] | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<ClusterHealth[]> {
+    const auth = requireRole(context, 'viewer');
+    const params = new SqlParams();
+    const where = [`h.organization_id = ${params.add(auth.organizationId)}::uuid`];
+    if (clusterIds) where.push(idsCondition('h.cluster_id', clusterIds, 'Cluster', 'clusterIds', params));
+    const rows = await context.loaders.sql(
+      `SELECT h.* FROM v_k8s_cluster_health h WHERE ${where.join(' AND ')} ORDER BY h.cluster_name, h.cluster_id`,
+      params.values,
+    );
+    return rows.map(toClusterHealth);
+  }
+
+  @FieldResolver(() => ClusterHealth, { description: 'Health summary computed from the stored inventory.' })
+  async health(@Root() cluster: Cluster, @Ctx() context: GraphQLContext): Promise<ClusterHealth | null> {
+    return context.loaders.clusterHealth.load(cluster.rowId);
+  }
+
+  @FieldResolver(() => NamespaceConnection, { description: 'Namespaces of the cluster.' })
+  async namespaces(
+    @Root() cluster: Cluster,
+    @Args() connection: ConnectionArgs,
+    @Arg('filter', () => NamespaceFilter, { nullable: true, description: 'Which namespaces to return.' }) filter: NamespaceFilter | null,
+    @Arg('orderBy', () => NamespaceOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: NamespaceOrder | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<Namespace>> {
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, namespaceConditions, namespaceOrdering);
+    return context.loaders.namespacesOfCluster.load(cluster.rowId, variant, build);
+  }
+
+  @FieldResolver(() => ClusterNodeConnection, { description: 'Kubernetes nodes of the cluster.' })
+  async nodes(
+    @Root() cluster: Cluster,
+    @Args() connection: ConnectionArgs,
+    @Arg('filter', () => ClusterNodeFilter, { nullable: true, description: 'Which nodes to return.' }) filter: ClusterNodeFilter | null,
+    @Arg('orderBy', () => ClusterNodeOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: ClusterNodeOrder | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<ClusterNode>> {
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, clusterNodeConditions, clusterNodeOrdering);
+    return context.loaders.nodesOfCluster.load(cluster.rowId, variant, build);
+  }
+
+  @FieldResolver(() => DeploymentConnection, { description: 'Deployments of the cluster, across namespaces.' })
+  async deployments(
+    @Root() cluster: Cluster,
+    @Args() connection: ConnectionArgs,
+    @Arg('filter', () => DeploymentFilter, { nullable: true, description: 'Which Deployments to return.' }) filter: DeploymentFilter | null,
+    @Arg('orderBy', () => DeploymentOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: DeploymentOrder | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<Deployment>> {
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, deploymentConditions, deploymentOrdering);
+    return context.loaders.deploymentsOfCluster.load(cluster.rowId, variant, build);
+  }
+
+  @FieldResolver(() => PodConnection, { description: 'Pods of the cluster, across namespaces.' })
+  async pods(
+    @Root() cluster: Cluster,
+    @Args() connection: ConnectionArgs,
+    @Arg('filter', () => PodFilter, { nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
+    @Arg('orderBy', () => PodOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<Pod>> {
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, podConditions, podOrdering);
+    return context.loaders.podsOfCluster.load(cluster.rowId, variant, build);
+  }
+
+  @FieldResolver(() => HelmReleaseConnection, { description: 'Helm releases installed in the cluster.' })
+  async helmReleases(
+    @Root() cluster: Cluster,
+    @Args() connection: ConnectionArgs,
+    @Arg('filter', () => HelmReleaseFilter, { nullable: true, description: 'Which releases to return.' }) filter: HelmReleaseFilter | null,
+    @Arg('orderBy', () => HelmReleaseOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: HelmReleaseOrder | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<HelmRelease>> {
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, helmReleaseConditions, helmReleaseOrdering);
+    return context.loaders.helmReleasesOfCluster.load(cluster.rowId, variant, build);
+  }
+}

@@ -1,0 +1,48 @@
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { requireRole } from '../auth/access.js';
+import { CLUSTER_COLUMNS, toCluster } from '../cluster/cluster.rows.js';
+import { Cluster } from '../cluster/cluster.type.js';
+import type { GraphQLContext } from '../server/context.js';
+import { badInput, notFound } from '../server/errors.js';
+import { uuidFromGlobalId } from '../server/relay/index.js';
+import { ClusterPricingInput } from './cluster-pricing.type.js';
+import { pricingProblems, type Pricing } from './pricing.js';
+
+@Resolver()
+export class ClusterPricingResolver {
+  @Mutation(() => Cluster, {
+    description: 'Sets the prices used for a cluster’s cost (admin only); `pricing: null` returns the cluster to the default prices. Returns the cluster with its effective `pricing`.',
+  })
+  async setClusterPricing(
+    @Arg('clusterId', () => ID, { description: 'The Cluster id.' }) clusterId: string,
+    @Arg('pricing', () => ClusterPricingInput, { nullable: true, description: 'The new prices, or null for the defaults.' }) pricing: ClusterPricingInput | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Cluster> {
+    const auth = requireRole(context, 'admin');
+    const rowId = uuidFromGlobalId(clusterId, 'Cluster', 'clusterId');
+    let stored: Pricing | null = null;
+    if (pricing) {
+      stored = {
+        cpuCoreHour: pricing.cpuCoreHour,
+        ramGiBHour: pricing.ramGiBHour,
+        storageGiBMonth: pricing.storageGiBMonth,
+        egressZoneGiB: pricing.egressZoneGiB,
+        egressRegionGiB: pricing.egressRegionGiB,
+        egressInternetGiB: pricing.egressInternetGiB,
+        currency: pricing.currency,
+      };
+      const problems = pricingProblems(stored);
+      if (problems.length > 0) throw badInput(`Argument "pricing" is invalid: ${problems.join('; ')}`, { argumentName: 'pricing' });
+    }
+    const rows = await context.dataSource.query(
+      `UPDATE k8s_clusters c SET pricing = $1::jsonb, updated_at = now()
+       WHERE c.id = $2::uuid AND c.organization_id = $3::uuid
+       RETURNING ${CLUSTER_COLUMNS}`,
+      [stored === null ? null : JSON.stringify(stored), rowId, auth.organizationId],
+    );
+    const updated = (rows as unknown[][])[0]?.[0] as Record<string, unknown> | undefined;
+    if (!updated) throw notFound(`Cluster "${clusterId}" was not found`);
+    context.loaders.cluster.clear(rowId);
+    return toCluster(updated);
+  }
+}

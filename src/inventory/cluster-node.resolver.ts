@@ -1,0 +1,48 @@
+import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { requireRole } from '../auth/access.js';
+import { Cluster } from '../cluster/cluster.type.js';
+import type { GraphQLContext } from '../server/context.js';
+import { ConnectionArgs, registerNodeType, type Connection } from '../server/relay/index.js';
+import { ClusterNodeFilter, ClusterNodeOrder, clusterNodeConditions, clusterNodeOrdering } from './cluster-node.filter.js';
+import { ClusterNode, ClusterNodeConnection } from './cluster-node.type.js';
+import { fetchConnection } from './connection-loader.js';
+import { listQuery, nestedListQuery } from './list-query.js';
+import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js';
+import { Pod, PodConnection } from './pod.type.js';
+import { clusterNodeSource } from './sources.js';
+
+registerNodeType({ typeName: 'ClusterNode', classRef: ClusterNode, load: (uuid, context) => context.loaders.clusterNode.load(uuid) });
+
+@Resolver(() => ClusterNode)
+export class ClusterNodeResolver {
+  @Query(() => ClusterNodeConnection, {
+    description: 'Kubernetes nodes of the organisation’s clusters, filtered and sorted (default: by name). (`nodes(ids:)` is the Relay lookup by global id.)',
+  })
+  async clusterNodes(
+    @Args() connection: ConnectionArgs,
+    @Arg('filter', () => ClusterNodeFilter, { nullable: true, description: 'Which nodes to return.' }) filter: ClusterNodeFilter | null,
+    @Arg('orderBy', () => ClusterNodeOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: ClusterNodeOrder | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<ClusterNode>> {
+    const auth = requireRole(context, 'viewer');
+    const query = listQuery(context, { connection, filter, orderBy }, clusterNodeConditions, clusterNodeOrdering);
+    return fetchConnection(context.loaders.sql, clusterNodeSource, auth.organizationId, query);
+  }
+
+  @FieldResolver(() => Cluster, { description: 'The cluster the node belongs to.' })
+  async cluster(@Root() node: ClusterNode, @Ctx() context: GraphQLContext): Promise<Cluster | null> {
+    return context.loaders.cluster.load(node.clusterRowId);
+  }
+
+  @FieldResolver(() => PodConnection, { description: 'Pods scheduled on the node.' })
+  async pods(
+    @Root() node: ClusterNode,
+    @Args() connection: ConnectionArgs,
+    @Arg('filter', () => PodFilter, { nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
+    @Arg('orderBy', () => PodOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<Pod>> {
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, podConditions, podOrdering);
+    return context.loaders.podsOfNode.load(node.rowId, variant, build);
+  }
+}

@@ -1,0 +1,80 @@
+import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { requireRole } from '../auth/access.js';
+import { Cluster } from '../cluster/cluster.type.js';
+import { NamespaceCost } from '../cost/namespace-cost.type.js';
+import type { GraphQLContext } from '../server/context.js';
+import { ConnectionArgs, registerNodeType, type Connection } from '../server/relay/index.js';
+import { fetchConnection } from './connection-loader.js';
+import { DeploymentFilter, DeploymentOrder, deploymentConditions, deploymentOrdering } from './deployment.filter.js';
+import { Deployment, DeploymentConnection } from './deployment.type.js';
+import { HelmReleaseFilter, HelmReleaseOrder, helmReleaseConditions, helmReleaseOrdering } from './helm-release.filter.js';
+import { HelmRelease, HelmReleaseConnection } from './helm-release.type.js';
+import { listQuery, nestedListQuery } from './list-query.js';
+import { NamespaceFilter, NamespaceOrder, namespaceConditions, namespaceOrdering } from './namespace.filter.js';
+import { Namespace, NamespaceConnection } from './namespace.type.js';
+import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js';
+import { Pod, PodConnection } from './pod.type.js';
+import { namespaceSource } from './sources.js';
+
+registerNodeType({ typeName: 'Namespace', classRef: Namespace, load: (uuid, context) => context.loaders.namespace.load(uuid) });
+
+@Resolver(() => Namespace)
+export class NamespaceResolver {
+  @Query(() => NamespaceConnection, { description: 'Namespaces of the organisation’s clusters, filtered and sorted (default: by name).' })
+  async namespaces(
+    @Args() connection: ConnectionArgs,
+    @Arg('filter', () => NamespaceFilter, { nullable: true, description: 'Which namespaces to return.' }) filter: NamespaceFilter | null,
+    @Arg('orderBy', () => NamespaceOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: NamespaceOrder | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<Namespace>> {
+    const auth = requireRole(context, 'viewer');
+    const query = listQuery(context, { connection, filter, orderBy }, namespaceConditions, namespaceOrdering);
+    return fetchConnection(context.loaders.sql, namespaceSource, auth.organizationId, query);
+  }
+
+  @FieldResolver(() => Cluster, { description: 'The cluster the namespace belongs to.' })
+  async cluster(@Root() namespace: Namespace, @Ctx() context: GraphQLContext): Promise<Cluster | null> {
+    return context.loaders.cluster.load(namespace.clusterRowId);
+  }
+
+  @FieldResolver(() => DeploymentConnection, { description: 'Deployments in the namespace.' })
+  async deployments(
+    @Root() namespace: Namespace,
+    @Args() connection: ConnectionArgs,
+    @Arg('filter', () => DeploymentFilter, { nullable: true, description: 'Which Deployments to return.' }) filter: DeploymentFilter | null,
+    @Arg('orderBy', () => DeploymentOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: DeploymentOrder | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<Deployment>> {
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, deploymentConditions, deploymentOrdering);
+    return context.loaders.deploymentsOfNamespace.load(namespace.rowId, variant, build);
+  }
+
+  @FieldResolver(() => PodConnection, { description: 'Pods in the namespace.' })
+  async pods(
+    @Root() namespace: Namespace,
+    @Args() connection: ConnectionArgs,
+    @Arg('filter', () => PodFilter, { nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
+    @Arg('orderBy', () => PodOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<Pod>> {
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, podConditions, podOrdering);
+    return context.loaders.podsOfNamespace.load(namespace.rowId, variant, build);
+  }
+
+  @FieldResolver(() => HelmReleaseConnection, { description: 'Helm releases installed in the namespace.' })
+  async helmReleases(
+    @Root() namespace: Namespace,
+    @Args() connection: ConnectionArgs,
+    @Arg('filter', () => HelmReleaseFilter, { nullable: true, description: 'Which releases to return.' }) filter: HelmReleaseFilter | null,
+    @Arg('orderBy', () => HelmReleaseOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: HelmReleaseOrder | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<HelmRelease>> {
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, helmReleaseConditions, helmReleaseOrdering);
+    return context.loaders.helmReleasesOfNamespace.load(namespace.rowId, variant, build);
+  }
+
+  @FieldResolver(() => NamespaceCost, { nullable: true, description: 'Cost of the namespace over the last 30 days; null for a namespace deleted more than 30 days ago.' })
+  async cost(@Root() namespace: Namespace, @Ctx() context: GraphQLContext): Promise<NamespaceCost | null> {
+    return context.loaders.namespaceCost.load(namespace.rowId);
+  }
+}

@@ -1,0 +1,50 @@
+import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { requireRole } from '../auth/access.js';
+import { Cluster } from '../cluster/cluster.type.js';
+import type { GraphQLContext } from '../server/context.js';
+import { ConnectionArgs, registerNodeType, type Connection } from '../server/relay/index.js';
+import { ClusterNode } from './cluster-node.type.js';
+import { fetchConnection } from './connection-loader.js';
+import { Deployment } from './deployment.type.js';
+import { listQuery } from './list-query.js';
+import { Namespace } from './namespace.type.js';
+import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js';
+import { Pod, PodConnection } from './pod.type.js';
+import { podSource } from './sources.js';
+
+registerNodeType({ typeName: 'Pod', classRef: Pod, load: (uuid, context) => context.loaders.pod.load(uuid) });
+
+@Resolver(() => Pod)
+export class PodResolver {
+  @Query(() => PodConnection, { description: 'Pods of the organisation’s clusters, filtered and sorted (default: by name).' })
+  async pods(
+    @Args() connection: ConnectionArgs,
+    @Arg('filter', () => PodFilter, { nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
+    @Arg('orderBy', () => PodOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<Pod>> {
+    const auth = requireRole(context, 'viewer');
+    const query = listQuery(context, { connection, filter, orderBy }, podConditions, podOrdering);
+    return fetchConnection(context.loaders.sql, podSource, auth.organizationId, query);
+  }
+
+  @FieldResolver(() => Cluster, { description: 'The cluster the pod runs in.' })
+  async cluster(@Root() pod: Pod, @Ctx() context: GraphQLContext): Promise<Cluster | null> {
+    return context.loaders.cluster.load(pod.clusterRowId);
+  }
+
+  @FieldResolver(() => Namespace, { nullable: true, description: 'The namespace the pod lives in (null if its namespace row was removed).' })
+  async namespace(@Root() pod: Pod, @Ctx() context: GraphQLContext): Promise<Namespace | null> {
+    return pod.namespaceRowId ? context.loaders.namespace.load(pod.namespaceRowId) : null;
+  }
+
+  @FieldResolver(() => Deployment, { nullable: true, description: 'The Deployment that owns the pod through its ReplicaSet; null for pods of other controllers or none.' })
+  async deployment(@Root() pod: Pod, @Ctx() context: GraphQLContext): Promise<Deployment | null> {
+    return pod.deploymentRowId ? context.loaders.deployment.load(pod.deploymentRowId) : null;
+  }
+
+  @FieldResolver(() => ClusterNode, { nullable: true, description: 'The node the pod is scheduled on; null while unscheduled.' })
+  async node(@Root() pod: Pod, @Ctx() context: GraphQLContext): Promise<ClusterNode | null> {
+    return pod.nodeName ? context.loaders.nodeByName.load(`${pod.clusterRowId}/${pod.nodeName}`) : null;
+  }
+}
