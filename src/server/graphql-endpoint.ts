@@ -13,7 +13,7 @@ import { logger } from '../logger.js';
 import type { GraphQLContext, Services } from './context.js';
 import { formatError, unauthenticated } from './errors.js';
 import { graphiqlPage } from './graphiql-page.js';
-import { createLoaders } from './loaders.js';
+import { createLoaders, type LoaderOptions } from './loaders.js';
 import { GraphQLMetrics, MetricsRegistry } from './metrics-registry.js';
 import { enforceQueryLimits, rootFieldNames } from './query-limits.js';
 import { authenticateBearer, type RequestAuth } from './request-auth.js';
@@ -36,6 +36,8 @@ export interface GraphQLEndpointDeps {
   metrics?: MetricsRegistry;
   /** A schema built beforehand; built here otherwise. */
   schema?: GraphQLSchema;
+  /** Per-request loader options; `{ batch: false }` only for the benchmark's unbatched baseline. */
+  loaders?: LoaderOptions;
 }
 
 export interface GraphQLEndpoint {
@@ -123,7 +125,7 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
   const contextFor: ContextFactory = (requestAuth) => ({
     ...requestAuth,
     dataSource,
-    loaders: createLoaders(dataSource, requestAuth.auth),
+    loaders: createLoaders(dataSource, requestAuth.auth, deps.loaders),
     config,
     eventBus,
     services,
