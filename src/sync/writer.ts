@@ -394,12 +394,22 @@ export class Writer {
         set.push([c.column, `EXCLUDED.${c.column}`]);
       }
     }
-    const returning = ['t.id', `t.${spec.keySql === 'uid' ? 'uid' : 'namespace'} AS k1`, 't.name AS k2', '(t.xmax = 0) AS inserted'];
+    // xmax cannot be read from a partitioned table, so "inserted" is told by what existed before the statement.
+    const match = spec.conflict.filter((c) => c !== 'cluster_id').map((c) => `e.${c} = x.${c}`).join(' AND ');
+    const returning = [
+      't.id',
+      `t.${spec.keySql === 'uid' ? 'uid' : 'namespace'} AS k1`,
+      't.name AS k2',
+      `NOT EXISTS (SELECT 1 FROM existing e WHERE ${spec.conflict.filter((c) => c !== 'cluster_id').map((c) => `e.${c} = t.${c}`).join(' AND ')}) AS inserted`,
+    ];
     if (spec.namespaced) returning.push('t.namespace_id');
     if (spec.deploymentVia) returning.push('t.deployment_id');
-    const sql = `INSERT INTO ${spec.table} AS t (${insertCols.join(', ')})
+    const sql = `WITH x AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(${recordsetType(columns)})),
+      existing AS MATERIALIZED (SELECT ${spec.conflict.filter((c) => c !== 'cluster_id').map((c) => `e.${c}`).join(', ')}
+        FROM ${spec.table} e JOIN x ON e.cluster_id = $1 AND ${match})
+      INSERT INTO ${spec.table} AS t (${insertCols.join(', ')})
       SELECT ${selectCols.join(', ')}
-      FROM jsonb_to_recordset($2::jsonb) AS x(${recordsetType(columns)})
+      FROM x
       ${joins.join('\n      ')}
       ON CONFLICT (${spec.conflict.join(', ')}) DO UPDATE SET
         ${[...set, ['resource_version', 'EXCLUDED.resource_version'], ['synced_at', 'now()']].map(([c, e]) => `${c} = ${e}`).join(',\n        ')}
