@@ -5,9 +5,11 @@ import { numberTransformer } from '../db/transformers.js';
 export type CostGranularity = 'hour' | 'day';
 
 /**
- * Cost of one workload (or a whole namespace when the workload is NULL, or cluster idle when the
- * namespace is NULL too) over one hour or day. Unique per (cluster, namespace, workload kind/name,
- * granularity, period_start) with NULLs equal, so rollups are idempotent upserts.
+ * Cost over one hour or day. Rows are additive: a namespace's cost is the sum of its rows (one per
+ * workload, plus one with a NULL workload for pods without a controller), never a total row on top
+ * of them; cluster idle cost sits on rows whose namespace is NULL. v_k8s_namespace_costs sums the
+ * daily rows on that basis. Unique per (cluster, namespace, workload kind/name, granularity,
+ * period_start) with NULLs equal, so rollups are idempotent upserts.
  */
 @Entity({ name: 'k8s_cost_attribution' })
 export class CostAttributionEntity {
