@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
+import { get, post, WatchStream } from './sim-client.js';
+
+describe('auth and discovery', () => {
+  let sim: SimulatedCluster;
+  beforeAll(async () => { sim = await SimulatedCluster.start({ pods: 30, seed: 'auth', provider: 'gke' }); });
+  afterAll(async () => { await sim.stop(); });
+
+  it('answers 401 with a Status body without a valid bearer token', async () => {
+    for (const token of [null, 'wrong']) {
+      const r = await get(sim, '/api/v1/pods', { token });
+      expect(r.status).toBe(401);
+      expect(r.json).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+    }
+    expect((await get(sim, '/_sim/state', { token: null })).status).toBe(401);
+    const version = await get(sim, '/version', { token: null });
+    expect(version.status).toBe(200);
+    expect(version.json).toMatchObject({ major: '1', minor: '30+', gitVersion: 'v1.30.5-gke.1014001', platform: 'linux/amd64' });
+  });
+
+  it('serves legacy discovery, also to clients that prefer aggregated discovery', async () => {
+    const aggregated = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+    const api = await get(sim, '/api', { accept: aggregated });
+    expect(api.headers['content-type']).toBe('application/json');
+    expect(api.json).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
+    const groups = await get(sim, '/apis', { accept: aggregated });
+    expect(groups.json.groups.map((g: any) => g.preferredVersion.groupVersion)).toEqual(['apps/v1', 'metrics.k8s.io/v1beta1']);
+    const core = await get(sim, '/api/v1');
+    expect(core.json.resources.map((r: any) => r.name)).toEqual(['namespaces', 'nodes', 'nodes/proxy', 'pods', 'secrets', 'resourcequotas', 'limitranges', 'persistentvolumeclaims']);
+    expect(core.json.resources.find((r: any) => r.name === 'pods')).toMatchObject({ kind: 'Pod', namespaced: true, shortNames: ['po'], verbs: ['get', 'list', 'watch'] });
+    const apps = await get(sim, '/apis/apps/v1');
+    expect(apps.json.resources.map((r: any) => r.kind)).toEqual(['Deployment', 'ReplicaSet']);
+    const metrics = await get(sim, '/apis/metrics.k8s.io/v1beta1');
+    expect(metrics.json.resources.map((r: any) => r.kind)).toEqual(['NodeMetrics', 'PodMetrics']);
+    expect((await get(sim, '/openapi/v2')).status).toBe(404);
+    expect((await get(sim, '/api/v1/pods', { accept: 'application/vnd.kubernetes.protobuf' })).status).toBe(406);
+  });
+
+  it('is read-only over the Kubernetes API and validates admin requests', async () => {
+    const del = await get(sim, '/api/v1/namespaces/default', { method: 'DELETE' });
+    expect(del.status).toBe(405);
+    const unknown = await post(sim, '/_sim/apply', { kind: 'scaleDeployment', namespace: 'nope', name: 'nope', replicas: 1 });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.message).toBe('deployment nope/nope not found');
+    const rv = sim.resourceVersion;
+    const badReplicas = await post(sim, '/_sim/apply', { ...{ kind: 'scaleDeployment' }, namespace: sim.state().deployments[0].metadata.namespace, name: sim.state().deployments[0].metadata.name, replicas: -1 });
+    expect(badReplicas.status).toBe(400);
+    expect(sim.resourceVersion).toBe(rv);
+    expect((await post(sim, '/_sim/fault', { kind: 'explode' })).status).toBe(400);
+    const ticked = await post(sim, '/_sim/tick', { changes: 3 });
+    expect(ticked.json.applied).toHaveLength(3);
+    expect(Number(ticked.json.resourceVersion)).toBeGreaterThan(Number(rv));
+  });
+});
+
+describe('faults', () => {
+  let sim: SimulatedCluster;
+  beforeAll(async () => { sim = await SimulatedCluster.start({ pods: 40, seed: 'faults' }); });
+  afterAll(async () => { await sim.stop(); });
+
+  it('dropWatches cuts every open watch (abruptly, or cleanly when asked)', async () => {
+    const a = new WatchStream(sim, `/api/v1/pods?watch=1&resourceVersion=${sim.resourceVersion}`);
+    const b = new WatchStream(sim, `/api/v1/nodes?watch=1&resourceVersion=${sim.resourceVersion}`);
+    await waitFor(() => sim.openWatches === 2);
+    sim.fault({ kind: 'dropWatches' });
+    expect(await a.waitEnd()).toBe('error');
+    expect(await b.waitEnd()).toBe('error');
+    const c = new WatchStream(sim, `/api/v1/pods?watch=1&resourceVersion=${sim.resourceVersion}`);
+    await waitFor(() => sim.openWatches === 1);
+    const reply = await post(sim, '/_sim/fault', { kind: 'dropWatches', clean: true });
+    expect(reply.status).toBe(200);
+    expect(await c.waitEnd()).toBe('clean');
+    expect(sim.openWatches).toBe(0);
+  });
+
+  it('stallWatches keeps the connection open but sends nothing more; new watches work', async () => {
+    const stalled = new WatchStream(sim, `/api/v1/pods?watch=1&resourceVersion=${sim.resourceVersion}&allowWatchBookmarks=true&timeoutSeconds=1`);
+    await waitFor(() => sim.openWatches === 1);
+    sim.fault({ kind: 'stallWatches' });
+    await sim.tick(5);
+    const fresh = new WatchStream(sim, `/api/v1/pods?watch=1&resourceVersion=${sim.resourceVersion}`);
+    await waitFor(() => sim.openWatches === 2);
+    await sim.tick(5);
+    await fresh.until((ev) => ev.length > 0);
+    await new Promise((r) => setTimeout(r, 1300));
+    // Past its timeoutSeconds and bookmark interval, the stalled watch is silent and still open.
+    expect(stalled.events).toEqual([]);
+    expect(stalled.ended).toBeUndefined();
+    stalled.close();
+    fresh.close();
+    await waitFor(() => sim.openWatches === 0);
+  });
+
+  it('answers 500 or 429 (with Retry-After) for the requested time, then recovers', async () => {
+    sim.fault({ kind: 'errors', status: 429, forMs: 300 });
+    const limited = await get(sim, '/api/v1/pods');
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(limited.json).toMatchObject({ kind: 'Status', reason: 'TooManyRequests', code: 429 });
+    sim.fault({ kind: 'errors', status: 500, forMs: 300 });
+    const failed = await get(sim, '/apis/apps/v1/deployments');
+    expect(failed.status).toBe(500);
+    expect(failed.json).toMatchObject({ kind: 'Status', reason: 'InternalError', code: 500 });
+    await new Promise((r) => setTimeout(r, 350));
+    expect((await get(sim, '/api/v1/pods')).status).toBe(200);
+  });
+
+  it('force410 makes the next watch (only) fail with 410, in-stream or as HTTP status', async () => {
+    sim.fault({ kind: 'force410' });
+    const first = new WatchStream(sim, `/api/v1/pods?watch=1&resourceVersion=${sim.resourceVersion}`);
+    await first.waitEnd();
+    expect(first.events).toHaveLength(1);
+    expect(first.events[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
+    const second = new WatchStream(sim, `/api/v1/pods?watch=1&resourceVersion=${sim.resourceVersion}`);
+    await waitFor(() => sim.openWatches === 1);
+    second.close();
+    sim.fault({ kind: 'force410', http: true });
+    const http = await get(sim, `/api/v1/pods?watch=1&resourceVersion=${sim.resourceVersion}`);
+    expect(http.status).toBe(410);
+    expect(http.json).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+  });
+
+  it('goes down (connections refused, watches cut) and comes back on the same port with the same state', async () => {
+    const url = sim.url;
+    const w = new WatchStream(sim, `/api/v1/pods?watch=1&resourceVersion=${sim.resourceVersion}`);
+    await waitFor(() => sim.openWatches === 1);
+    const rv = sim.resourceVersion;
+    await sim.down();
+    expect(await w.waitEnd()).toBe('error');
+    await expect(get(sim, '/api/v1/pods')).rejects.toThrow(/ECONNREFUSED/);
+    await sim.up();
+    expect(sim.url).toBe(url);
+    const after = await get(sim, '/api/v1/pods');
+    expect(after.status).toBe(200);
+    expect(after.json.metadata.resourceVersion).toBe(rv);
+
+    await post(sim, '/_sim/fault', { kind: 'down' });
+    await waitFor(async () => get(sim, '/version').then(() => false, () => true));
+    sim.fault({ kind: 'up' });
+    await waitFor(async () => get(sim, '/version').then((r) => r.status === 200, () => false));
+  });
+});
+
+async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${pred.toString()}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
