@@ -7,36 +7,35 @@ import type { ChangeEvent } from './change-event.js';
 import { ChangeTypeEnum } from './change-type.enum.js';
 import { ClusterStatusEvent } from './cluster-status-event.type.js';
 import { stateAsRow } from './event-state.js';
-import { eventStream } from './event-stream.js';
+import { eventStream, mapStream } from './event-stream.js';
 
 /** Columns whose change is a status change worth telling a dashboard about. */
 const STATUS_FIELDS = new Set(['status', 'statusMessage', 'status_message']);
 
-async function* clusterStatusChanges({ args, context }: SubscribeResolverData<unknown, { clusterId?: string | null }, GraphQLContext>): AsyncGenerator<ClusterStatusEvent> {
+function clusterStatusChanges({ args, context }: SubscribeResolverData<unknown, { clusterId?: string | null }, GraphQLContext>): AsyncIterableIterator<ClusterStatusEvent> {
   const auth = requireRole(context, 'viewer');
-  const clusterId = args.clusterId;
-  const clusterRowId = clusterId ? uuidFromGlobalId(clusterId, 'Cluster', 'clusterId') : null;
+  const clusterRowId = args.clusterId ? uuidFromGlobalId(args.clusterId, 'Cluster', 'clusterId') : null;
   const events = eventStream(context.eventBus, (event: ChangeEvent) => {
     if (event.kind !== 'Cluster' || event.organizationId !== auth.organizationId) return null;
     if (clusterRowId !== null && event.clusterId !== clusterRowId) return null;
     if (event.type === 'MODIFIED' && !event.changedFields.some((f) => STATUS_FIELDS.has(f))) return null;
     return event;
   });
-  for await (const event of events) {
+  return mapStream(events, async (event) => {
     // Cluster changes are rare: read the committed row (the event may carry only the changed columns).
     const rows: Array<Record<string, unknown>> = await context.dataSource.query(
       `SELECT ${CLUSTER_COLUMNS} FROM k8s_clusters c WHERE c.id = $1 AND c.organization_id = $2`,
       [event.clusterId, auth.organizationId],
     );
     const row = rows[0] ?? (event.type === 'DELETED' ? stateAsRow({ ...event.state, id: event.clusterId, organizationId: event.organizationId }) : null);
-    if (!row) continue;
-    yield Object.assign(new ClusterStatusEvent(), {
+    if (!row) return null;
+    return Object.assign(new ClusterStatusEvent(), {
       type: event.type as ChangeTypeEnum,
       cluster: toCluster(row),
       changedFields: event.changedFields,
       committedAt: event.committedAt,
     });
-  }
+  });
 }
 
 @Resolver()

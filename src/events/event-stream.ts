@@ -78,3 +78,33 @@ export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T 
   };
   return iterator;
 }
+
+/**
+ * Maps a stream item by item with an async function (null skips the item). Unlike an async generator,
+ * `return()` reaches the source at once even while a `next()` is waiting, so an idle subscription that
+ * the client ends leaves no listener behind on the bus.
+ */
+export function mapStream<T, U>(source: AsyncIterableIterator<T>, map: (item: T) => Promise<U | null>): AsyncIterableIterator<U> {
+  const iterator: AsyncIterableIterator<U> = {
+    async next(): Promise<IteratorResult<U>> {
+      for (;;) {
+        const result = await source.next();
+        if (result.done) return { value: undefined, done: true };
+        const mapped = await map(result.value);
+        if (mapped !== null) return { value: mapped, done: false };
+      }
+    },
+    async return(): Promise<IteratorResult<U>> {
+      await source.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(err?: unknown): Promise<IteratorResult<U>> {
+      await source.return?.();
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

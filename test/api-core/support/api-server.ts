@@ -3,15 +3,33 @@ import type { AddressInfo } from 'node:net';
 import { ApiTokenService } from '../../../src/auth/api-token.service.js';
 import type { Role } from '../../../src/auth/access.js';
 import { loadConfig, type Config } from '../../../src/config.js';
+import type { ChangeListener } from '../../../src/events/event-bus.js';
 import { InProcessEventBus } from '../../../src/events/in-process-event-bus.js';
 import { mountGraphQL, type GraphQLEndpoint } from '../../../src/server/graphql-endpoint.js';
 import { createHttpServer, type HttpServer } from '../../../src/server/http-server.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
+/** The in-process bus, counting its listeners so a test knows when a subscription is live. */
+export class ObservedEventBus extends InProcessEventBus {
+  listenerCount = 0;
+
+  override subscribe(listener: ChangeListener): () => void {
+    this.listenerCount++;
+    const unsubscribe = super.subscribe(listener);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.listenerCount--;
+      unsubscribe();
+    };
+  }
+}
+
 export interface ApiServer {
   db: TestDatabase;
   config: Config;
-  eventBus: InProcessEventBus;
+  eventBus: ObservedEventBus;
   endpoint: GraphQLEndpoint;
   http: HttpServer;
   /** http://127.0.0.1:PORT */
@@ -26,7 +44,7 @@ export interface ApiServer {
 export async function startApiServer(env: Record<string, string> = {}): Promise<ApiServer> {
   const db = await createTestDatabase();
   const config: Config = { ...loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1' }) };
-  const eventBus = new InProcessEventBus();
+  const eventBus = new ObservedEventBus();
   const http = createHttpServer({ config, readiness: { check: async () => ({ ready: true, checks: {} }) } });
   let endpoint: GraphQLEndpoint | undefined;
   await http.mount(async (app, server) => {
@@ -100,4 +118,13 @@ export async function gql<T = Record<string, unknown>>(
 
 export function errorCodes(res: GraphQLResponse): unknown[] {
   return (res.body.errors ?? []).map((e) => e.extensions?.code);
+}
+
+/** Polls `condition` until it holds (for state changed by another connection), failing after `timeoutMs`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

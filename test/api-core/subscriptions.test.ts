@@ -1,0 +1,300 @@
+import 'reflect-metadata';
+import { createClient, type Client } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { ChangeEvent, ChangeType } from '../../src/events/change-event.js';
+import { toGlobalId } from '../../src/server/relay/global-id.js';
+import { createCaller, startApiServer, waitFor, type ApiServer, type Caller } from './support/api-server.js';
+
+let server: ApiServer;
+let acme: Caller;
+let globex: Caller;
+let acmeCluster: string;
+let acmeOtherCluster: string;
+let globexCluster: string;
+const clients: Client[] = [];
+
+const POD_FEED = `subscription($filter: PodChangedFilter) {
+  podChanged(filter: $filter) {
+    type changedFields committedAt
+    pod { id uid name namespaceName phase reason labels containers { name reason lastTerminationReason } }
+  }
+}`;
+
+interface PodFeedItem {
+  type: ChangeType;
+  changedFields: string[];
+  committedAt: string;
+  pod: { id: string; uid: string; name: string; namespaceName: string; phase: string; reason: string | null; labels: Record<string, string> };
+}
+
+async function insertCluster(organizationId: string, name: string): Promise<string> {
+  const [row] = await server.db.dataSource.query(`INSERT INTO k8s_clusters (organization_id, name, status) VALUES ($1, $2, 'healthy') RETURNING id`, [
+    organizationId,
+    name,
+  ]);
+  return row.id;
+}
+
+function camel(column: string): string {
+  return column.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+let podSeq = 0;
+
+interface PodSpec {
+  namespace?: string;
+  phase?: string;
+  reason?: string | null;
+  labels?: Record<string, string>;
+  containerStatuses?: Array<Record<string, unknown>>;
+}
+
+/** Inserts a pod row (committed) and returns the event the sync writer would publish for it. */
+async function podEvent(organizationId: string, clusterId: string, type: ChangeType, spec: PodSpec = {}, changedFields: string[] = []): Promise<ChangeEvent> {
+  podSeq++;
+  const [row] = await server.db.dataSource.query(
+    `INSERT INTO k8s_pods (cluster_id, namespace, uid, name, phase, reason, labels, container_statuses, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING *`,
+    [
+      clusterId,
+      spec.namespace ?? 'prod',
+      `uid-${podSeq}`,
+      `pod-${podSeq}`,
+      spec.phase ?? 'Running',
+      spec.reason ?? null,
+      JSON.stringify(spec.labels ?? { app: 'web' }),
+      JSON.stringify(spec.containerStatuses ?? []),
+    ],
+  );
+  const state = Object.fromEntries(Object.entries(row as Record<string, unknown>).map(([k, v]) => [camel(k), v]));
+  return {
+    organizationId,
+    clusterId,
+    kind: 'Pod',
+    type,
+    namespace: row.namespace,
+    name: row.name,
+    uid: row.uid,
+    changedFields,
+    state,
+    committedAt: new Date(),
+  };
+}
+
+function connect(token: string | null): Client {
+  const client = createClient({
+    url: server.wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: token === null ? {} : { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    lazy: true,
+  });
+  clients.push(client);
+  return client;
+}
+
+/** Subscribes and collects every `next` until `until` says the feed is complete. */
+function collect<T>(client: Client, query: string, variables: Record<string, unknown>, until: (items: T[]) => boolean) {
+  const items: T[] = [];
+  const errors: unknown[] = [];
+  let dispose: () => void = () => {};
+  const done = new Promise<T[]>((resolve, reject) => {
+    dispose = client.subscribe<T>(
+      { query, variables },
+      {
+        next: (result) => {
+          if (result.errors) errors.push(...result.errors);
+          if (result.data) items.push(result.data);
+          if (until(items) || errors.length > 0) resolve(items);
+        },
+        error: (err) => reject(err),
+        complete: () => resolve(items),
+      },
+    );
+  });
+  return { items, errors, done, dispose: () => dispose() };
+}
+
+beforeAll(async () => {
+  server = await startApiServer();
+  acme = await createCaller(server, 'acme', 'viewer');
+  globex = await createCaller(server, 'globex', 'viewer');
+  acmeCluster = await insertCluster(acme.organizationId, 'prod-eu');
+  acmeOtherCluster = await insertCluster(acme.organizationId, 'staging');
+  globexCluster = await insertCluster(globex.organizationId, 'prod-us');
+});
+
+afterAll(async () => {
+  for (const c of clients) await c.dispose();
+  await server?.close();
+});
+
+describe('graphql-ws authentication', () => {
+  const closeCodeFor = (payload: Record<string, unknown>) =>
+    new Promise<{ code: number; reason: string }>((resolve, reject) => {
+      const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload })));
+      socket.on('message', (data) => reject(new Error(`unexpected message ${String(data)}`)));
+      socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+      socket.on('error', reject);
+    });
+
+  it('closes connections without a valid token with 4401', async () => {
+    expect(await closeCodeFor({})).toEqual({ code: 4401, reason: 'Unauthorized: no API token in connection_init' });
+    expect((await closeCodeFor({ authorization: `Bearer kg_${'x'.repeat(43)}` })).code).toBe(4401);
+    expect((await closeCodeFor({ authorization: 'Basic abc' })).code).toBe(4401);
+  });
+
+  it('acknowledges a valid token given as authorization or nested in headers', async () => {
+    for (const payload of [{ authorization: `Bearer ${acme.secret}` }, { headers: { Authorization: `Bearer ${acme.secret}` } }]) {
+      const ack = await new Promise<string>((resolve, reject) => {
+        const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+        socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload })));
+        socket.on('message', (data) => {
+          resolve(JSON.parse(String(data)).type);
+          socket.close();
+        });
+        socket.on('error', reject);
+      });
+      expect(ack).toBe('connection_ack');
+    }
+  });
+});
+
+describe('podChanged', () => {
+  it('delivers exactly the organisation\'s committed pod changes, in order', async () => {
+    const acmeFeed = collect<{ podChanged: PodFeedItem }>(connect(acme.secret), POD_FEED, {}, (items) => items.length >= 4);
+    const globexFeed = collect<{ podChanged: PodFeedItem }>(connect(globex.secret), POD_FEED, {}, (items) => items.length >= 3);
+    await waitFor(() => server.eventBus.listenerCount === 2, 'two live subscriptions');
+
+    const acmeEvents = [
+      await podEvent(acme.organizationId, acmeCluster, 'ADDED'),
+      await podEvent(acme.organizationId, acmeOtherCluster, 'ADDED', { namespace: 'dev' }),
+      await podEvent(acme.organizationId, acmeCluster, 'MODIFIED', { phase: 'Failed', reason: 'Evicted' }, ['phase', 'reason']),
+    ];
+    const globexEvents = [await podEvent(globex.organizationId, globexCluster, 'ADDED'), await podEvent(globex.organizationId, globexCluster, 'DELETED')];
+    const namespaceEvent: ChangeEvent = { ...acmeEvents[0], kind: 'Namespace', name: 'prod', uid: 'ns-uid' };
+    // Interleaved in one batch, plus a non-pod change that no pod feed may deliver.
+    await server.eventBus.publish([acmeEvents[0], globexEvents[0], namespaceEvent, acmeEvents[1]]);
+    await server.eventBus.publish([acmeEvents[2], globexEvents[1]]);
+    // Markers: once each feed receives its own, everything published before it has been delivered.
+    await server.eventBus.publish([await podEvent(acme.organizationId, acmeCluster, 'ADDED'), await podEvent(globex.organizationId, globexCluster, 'ADDED')]);
+
+    const acmeItems = (await acmeFeed.done).map((d) => d.podChanged);
+    const globexItems = (await globexFeed.done).map((d) => d.podChanged);
+    expect(acmeFeed.errors).toEqual([]);
+    expect(acmeItems).toHaveLength(4);
+    expect(globexItems).toHaveLength(3);
+    expect(acmeItems.slice(0, 3).map((i) => [i.type, i.pod.name, i.pod.namespaceName, i.pod.phase, i.changedFields])).toEqual([
+      ['ADDED', acmeEvents[0].name, 'prod', 'RUNNING', []],
+      ['ADDED', acmeEvents[1].name, 'dev', 'RUNNING', []],
+      ['MODIFIED', acmeEvents[2].name, 'prod', 'FAILED', ['phase', 'reason']],
+    ]);
+    expect(acmeItems[2].pod.reason).toBe('Evicted');
+    expect(acmeItems[0].pod.id).toBe(toGlobalId('Pod', acmeEvents[0].state.id as string));
+    expect(new Date(acmeItems[0].committedAt).getTime()).toBe(acmeEvents[0].committedAt.getTime());
+    expect(globexItems.slice(0, 2).map((i) => [i.type, i.pod.name])).toEqual([
+      ['ADDED', globexEvents[0].name],
+      ['DELETED', globexEvents[1].name],
+    ]);
+    const acmeNames = new Set(acmeItems.map((i) => i.pod.name));
+    for (const e of globexEvents) expect(acmeNames.has(e.name)).toBe(false);
+
+    acmeFeed.dispose();
+    globexFeed.dispose();
+    await waitFor(() => server.eventBus.listenerCount === 0, 'subscriptions to end');
+    await waitFor(() => server.endpoint.metrics.activeSubscriptions.get() === 0, 'the active-subscription gauge to drop');
+  });
+
+  it('applies cluster, namespace, phase, reason and label filters on the server', async () => {
+    const filter = {
+      clusterId: toGlobalId('Cluster', acmeCluster),
+      namespace: 'prod',
+      phases: ['RUNNING', 'PENDING'],
+      reasons: ['CrashLoopBackOff', 'OOMKilled'],
+      labelSelector: 'app=web,tier!=batch',
+    };
+    const crashLoop = [{ name: 'app', state: 'waiting', reason: 'CrashLoopBackOff', lastTerminationReason: 'Error' }];
+    const oomKilled = [{ name: 'app', state: 'running', reason: null, lastTerminationReason: 'OOMKilled' }];
+    const feed = collect<{ podChanged: PodFeedItem }>(connect(acme.secret), POD_FEED, { filter }, (items) => items.some((i) => i.podChanged.pod.labels.marker === 'end'));
+    await waitFor(() => server.eventBus.listenerCount === 1, 'a live subscription');
+
+    const o = acme.organizationId;
+    const matching = [
+      await podEvent(o, acmeCluster, 'MODIFIED', { containerStatuses: crashLoop }, ['containerStatuses']),
+      await podEvent(o, acmeCluster, 'MODIFIED', { phase: 'Pending', containerStatuses: oomKilled, labels: { app: 'web', tier: 'frontend' } }, ['restartCount']),
+    ];
+    const notMatching = [
+      await podEvent(o, acmeOtherCluster, 'MODIFIED', { containerStatuses: crashLoop }),
+      await podEvent(o, acmeCluster, 'MODIFIED', { namespace: 'dev', containerStatuses: crashLoop }),
+      await podEvent(o, acmeCluster, 'MODIFIED', { phase: 'Failed', containerStatuses: crashLoop }),
+      await podEvent(o, acmeCluster, 'MODIFIED', { containerStatuses: [{ name: 'app', state: 'waiting', reason: 'ImagePullBackOff', lastTerminationReason: null }] }),
+      await podEvent(o, acmeCluster, 'MODIFIED', { containerStatuses: crashLoop, labels: { app: 'api' } }),
+      await podEvent(o, acmeCluster, 'MODIFIED', { containerStatuses: crashLoop, labels: { app: 'web', tier: 'batch' } }),
+      await podEvent(globex.organizationId, acmeCluster, 'MODIFIED', { containerStatuses: crashLoop }),
+    ];
+    await server.eventBus.publish([notMatching[0], matching[0], ...notMatching.slice(1, 4)]);
+    await server.eventBus.publish([...notMatching.slice(4), matching[1]]);
+    await server.eventBus.publish([await podEvent(o, acmeCluster, 'ADDED', { containerStatuses: crashLoop, labels: { app: 'web', marker: 'end' } })]);
+
+    const items = (await feed.done).map((d) => d.podChanged);
+    expect(feed.errors).toEqual([]);
+    expect(items.map((i) => i.pod.name)).toEqual([matching[0].name, matching[1].name, items[2].pod.name]);
+    expect(items[2].pod.labels.marker).toBe('end');
+    feed.dispose();
+    await waitFor(() => server.eventBus.listenerCount === 0, 'the subscription to end');
+  });
+
+  it('refuses bad filters with BAD_USER_INPUT before subscribing', async () => {
+    const client = connect(acme.secret);
+    for (const filter of [{ labelSelector: 'app in (web' }, { clusterId: 'garbage' }, { clusterId: toGlobalId('Pod', acmeCluster) }]) {
+      const feed = collect(client, POD_FEED, { filter }, () => true);
+      await expect(feed.done).resolves.toEqual([]);
+      expect(feed.errors).toHaveLength(1);
+      expect((feed.errors[0] as { extensions: { code: string } }).extensions.code).toBe('BAD_USER_INPUT');
+    }
+    expect(server.eventBus.listenerCount).toBe(0);
+  });
+});
+
+describe('clusterStatusChanged', () => {
+  it('delivers status changes of the organisation\'s clusters, read from the committed row', async () => {
+    const q = `subscription($id: ID) { clusterStatusChanged(clusterId: $id) { type changedFields cluster { id name status statusMessage } } }`;
+    type Item = { clusterStatusChanged: { type: string; changedFields: string[]; cluster: { id: string; name: string; status: string; statusMessage: string | null } } };
+    const all = collect<Item>(connect(acme.secret), q, {}, (items) => items.length >= 2);
+    const one = collect<Item>(connect(acme.secret), q, { id: toGlobalId('Cluster', acmeOtherCluster) }, (items) => items.length >= 1);
+    await waitFor(() => server.eventBus.listenerCount === 2, 'two live subscriptions');
+
+    const clusterEvent = (organizationId: string, clusterId: string, changedFields: string[]): ChangeEvent => ({
+      organizationId,
+      clusterId,
+      kind: 'Cluster',
+      type: 'MODIFIED',
+      namespace: null,
+      name: 'x',
+      uid: clusterId,
+      changedFields,
+      state: { id: clusterId },
+      committedAt: new Date(),
+    });
+    await server.db.dataSource.query(`UPDATE k8s_clusters SET status = 'degraded', status_message = '1 of 3 nodes NotReady' WHERE id = $1`, [acmeCluster]);
+    await server.db.dataSource.query(`UPDATE k8s_clusters SET status = 'unreachable' WHERE id = $1`, [acmeOtherCluster]);
+    await server.eventBus.publish([
+      clusterEvent(acme.organizationId, acmeCluster, ['nodeCount']),
+      clusterEvent(globex.organizationId, globexCluster, ['status']),
+      clusterEvent(acme.organizationId, acmeCluster, ['status', 'statusMessage']),
+      clusterEvent(acme.organizationId, acmeOtherCluster, ['status']),
+    ]);
+    const allItems = (await all.done).map((i) => i.clusterStatusChanged);
+    const oneItems = (await one.done).map((i) => i.clusterStatusChanged);
+    expect(allItems.map((i) => [i.cluster.name, i.cluster.status, i.cluster.statusMessage, i.changedFields])).toEqual([
+      ['prod-eu', 'DEGRADED', '1 of 3 nodes NotReady', ['status', 'statusMessage']],
+      ['staging', 'UNREACHABLE', null, ['status']],
+    ]);
+    expect(oneItems.map((i) => i.cluster.id)).toEqual([toGlobalId('Cluster', acmeOtherCluster)]);
+    all.dispose();
+    one.dispose();
+    await waitFor(() => server.eventBus.listenerCount === 0, 'subscriptions to end');
+  });
+});
