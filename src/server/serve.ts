@@ -7,6 +7,7 @@ import { PartitionMaintainer } from '../db/partition-maintenance.js';
 import type { EventBus } from '../events/event-bus.js';
 import { InProcessEventBus } from '../events/in-process-event-bus.js';
 import { logger } from '../logger.js';
+import { graphqlComponent } from './graphql.component.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
 
 const log = logger.child({ component: 'serve' });
@@ -40,6 +41,7 @@ export type ComponentFactory = (ctx: ServeContext) => Component | undefined | Pr
  */
 export const components: ComponentFactory[] = [
   (ctx) => new PartitionMaintainer(ctx.dataSource, ctx.config),
+  graphqlComponent,
 ];
 
 export class ServeAborted extends Error {
