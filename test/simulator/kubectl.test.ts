@@ -1,0 +1,108 @@
+import { execFile, spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
+
+const run = promisify(execFile);
+
+function findKubectl(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    try {
+      const p = join(dir, 'kubectl');
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch { /* not in this directory */ }
+  }
+  return undefined;
+}
+
+const kubectlPath = findKubectl();
+if (!kubectlPath) console.warn('kubectl not found on PATH: skipping the kubectl compatibility tests (install the kubernetes-client package to run them)');
+
+describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
+  let sim: SimulatedCluster;
+  let dir: string;
+  let kubeconfig: string;
+  const kubectl = async (...args: string[]) => {
+    const { stdout } = await run(kubectlPath!, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  };
+
+  beforeAll(async () => {
+    sim = await SimulatedCluster.start({ pods: 700, namespaces: 4, seed: 'kubectl' });
+    dir = mkdtempSync(join(tmpdir(), 'kubegraph-kubectl-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    await sim.writeKubeconfig(kubeconfig);
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('get pods -A lists every pod (kubectl pages with limit=500 and prints the server-side Table)', async () => {
+    const out = (await kubectl('get', 'pods', '-A')).trim().split('\n');
+    expect(out[0].split(/\s+/)).toEqual(['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+    const rows = out.slice(1).map((l) => l.split(/\s+/));
+    expect(rows.map((r) => `${r[0]}/${r[1]}`)).toEqual(sim.state().pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`));
+    expect(rows.some((r) => r[3] === 'CrashLoopBackOff')).toBe(true);
+  });
+
+  it('get nodes -o json returns the nodes as objects', async () => {
+    const list = JSON.parse(await kubectl('get', 'nodes', '-o', 'json'));
+    expect(list.kind).toBe('List');
+    expect(list.items).toEqual(sim.state().nodes);
+  });
+
+  it('get deploy -n NS shows READY / UP-TO-DATE / AVAILABLE', async () => {
+    const ns = sim.state().namespaces.find((n) => n.metadata.labels?.team)!.metadata.name;
+    const out = (await kubectl('get', 'deploy', '-n', ns)).trim().split('\n');
+    expect(out[0].split(/\s+/)).toEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
+    const deployments = sim.state().deployments.filter((d) => d.metadata.namespace === ns);
+    expect(out.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(deployments.map((d) => `${d.metadata.name} ${d.status.readyReplicas ?? 0}/${d.spec.replicas}`));
+  });
+
+  it('get pods -w prints a change made after the list', async () => {
+    const d = sim.state().deployments.find((x) => x.metadata.namespace !== 'kube-system')!;
+    const ns = d.metadata.namespace!;
+    const child = spawn(kubectlPath!, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'get', 'pods', '-n', ns, '-w', '--request-timeout=0']);
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    try {
+      const initial = sim.state().pods.filter((p) => p.metadata.namespace === ns).length;
+      await until(() => out.trim().split('\n').length >= initial + 1, 'the initial listing');
+      const before = new Set(sim.state().pods.map((p) => p.metadata.name));
+      await sim.apply({ kind: 'scaleDeployment', namespace: ns, name: d.metadata.name, replicas: d.spec.replicas + 1 });
+      const created = sim.state().pods.find((p) => !before.has(p.metadata.name))!;
+      await until(() => out.includes(created.metadata.name), 'the new pod in the watch output');
+      const line = out.split('\n').find((l) => l.startsWith(created.metadata.name))!;
+      expect(line.split(/\s+/).slice(1, 4)).toEqual([`${created.spec.containers.length}/${created.spec.containers.length}`, 'Running', '0']);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('get --raw metrics, top, version, api-resources, and Unauthorized with a wrong token', async () => {
+    const metrics = JSON.parse(await kubectl('get', '--raw', '/apis/metrics.k8s.io/v1beta1/pods'));
+    expect(metrics.kind).toBe('PodMetricsList');
+    expect(metrics.items[0].containers[0].usage.cpu).toMatch(/^\d+n$/);
+    const top = (await kubectl('top', 'nodes')).trim().split('\n');
+    expect(top).toHaveLength(sim.state().nodes.length + 1);
+    expect(top[1]).toMatch(/^\S+\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%\s*$/);
+    const version = JSON.parse(await kubectl('version', '-o', 'json'));
+    expect(version.serverVersion.gitVersion).toBe('v1.30.4-eks-a737599');
+    const resources = await kubectl('api-resources', '--no-headers');
+    for (const r of ['pods', 'deployments', 'replicasets', 'persistentvolumeclaims', 'resourcequotas', 'limitranges', 'secrets', 'nodes', 'namespaces']) expect(resources).toContain(r);
+    await expect(kubectl('--token', 'wrong', 'get', 'pods')).rejects.toThrow(/Unauthorized/);
+  });
+});
+
+async function until(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
