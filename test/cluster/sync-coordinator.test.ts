@@ -1,0 +1,218 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { DataSource } from 'typeorm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterRegistrationService } from '../../src/cluster/cluster-registration.service.js';
+import { KubeconfigCrypto } from '../../src/cluster/kubeconfig-crypto.js';
+import { loadConfig } from '../../src/config.js';
+import { createDataSource } from '../../src/db/data-source.js';
+import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
+import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
+import { SyncCoordinator } from '../../src/sync/sync-coordinator.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { captureLogs } from './support/capture-logs.js';
+
+const TIMINGS = { ttlMs: 2000, renewIntervalMs: 250 };
+
+let db: TestDatabase;
+let key: Buffer;
+let crypto: KubeconfigCrypto;
+let service: ClusterRegistrationService;
+let orgId: string;
+const sims = new Map<string, SimulatedCluster>();
+const coordinators: SyncCoordinator[] = [];
+const dataSources: DataSource[] = [];
+const children: ChildProcess[] = [];
+
+async function replica(replicaId: string): Promise<SyncCoordinator> {
+  const dataSource = createDataSource(db.url, { poolSize: 4, applicationName: replicaId });
+  await dataSource.initialize();
+  dataSources.push(dataSource);
+  const coordinator = new SyncCoordinator({
+    dataSource,
+    eventBus: new InProcessEventBus(),
+    config: loadConfig({}),
+    crypto,
+    replicaId,
+    leaseTimings: TIMINGS,
+    log: captureLogs('warn').logger,
+  });
+  coordinators.push(coordinator);
+  return coordinator;
+}
+
+/** Watches two replicas' owned sets every few milliseconds and records any cluster seen in both at once. */
+function overlapMonitor(a: () => string[], b: () => string[]): { stop(): string[] } {
+  const overlaps: string[] = [];
+  const timer = setInterval(() => {
+    const inA = new Set(a());
+    for (const id of b()) if (inA.has(id)) overlaps.push(id);
+  }, 5);
+  return {
+    stop() {
+      clearInterval(timer);
+      return overlaps;
+    },
+  };
+}
+
+async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<number> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Date.now() - started;
+}
+
+/** Live pods in the database for a cluster, against the simulator's: same uids, nothing duplicated. */
+async function podsMatch(clusterId: string): Promise<boolean> {
+  const sim = sims.get(clusterId)!;
+  const rows: Array<{ uid: string; n: number }> = await db.dataSource.query(
+    `SELECT uid, count(*)::int AS n FROM k8s_pods WHERE cluster_id = $1 AND deleted_at IS NULL GROUP BY uid`,
+    [clusterId],
+  );
+  const expected = sim.state().pods.map((p) => p.metadata.uid).sort();
+  return rows.every((r) => r.n === 1) && JSON.stringify(rows.map((r) => r.uid).sort()) === JSON.stringify(expected);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  key = randomBytes(32);
+  crypto = new KubeconfigCrypto(key);
+  service = new ClusterRegistrationService({ dataSource: db.dataSource, crypto, log: captureLogs('warn').logger });
+  [{ id: orgId }] = await db.dataSource.query(`INSERT INTO organizations (name) VALUES ('replicas') RETURNING id`);
+  for (let i = 0; i < 4; i++) {
+    const sim = await SimulatedCluster.start({ nodes: 1, pods: 6, namespaces: 1, helmReleases: 0, seed: `replica-${i}`, name: `sim-${i}` });
+    const cluster = await service.register({ organizationId: orgId, kubeconfig: sim.kubeconfig() });
+    sims.set(cluster.id, sim);
+  }
+});
+
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all(coordinators.splice(0).map((c) => c.stop()));
+  await Promise.all(dataSources.splice(0).map((d) => d.destroy()));
+  await db.dataSource.query(`DELETE FROM k8s_cluster_leases; DELETE FROM sync_replicas`);
+});
+
+afterAll(async () => {
+  await Promise.all([...sims.values()].map((s) => s.stop()));
+  await db?.drop();
+});
+
+describe('SyncCoordinator with two replicas', () => {
+  it('syncs every cluster exactly once, spreads them, and hands them over on a graceful stop', async () => {
+    const ids = [...sims.keys()].sort();
+    const a = await replica('replica-a');
+    const b = await replica('replica-b');
+    const monitor = overlapMonitor(() => a.ownedClusterIds(), () => b.ownedClusterIds());
+
+    await a.start();
+    expect(a.ownedClusterIds()).toEqual(ids);
+    await Promise.all(ids.map((id) => a.whenSynced(id)));
+    for (const id of ids) expect(await podsMatch(id)).toBe(true);
+
+    await b.start();
+    await until('an even split', () => a.ownedClusterIds().length === 2 && b.ownedClusterIds().length === 2);
+    expect([...a.ownedClusterIds(), ...b.ownedClusterIds()].sort()).toEqual(ids);
+    const [{ n: leases }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM k8s_cluster_leases`);
+    expect(leases).toBe(4);
+
+    await b.stop();
+    await until('replica a owning every cluster again', () => a.ownedClusterIds().length === 4);
+    await Promise.all(ids.map((id) => a.whenSynced(id)));
+    expect(monitor.stop()).toEqual([]);
+    for (const id of ids) expect(await podsMatch(id)).toBe(true);
+  });
+
+  it('takes over the clusters of a killed replica once its leases expire, with no double ownership', async () => {
+    const ids = [...sims.keys()].sort();
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        '@swc-node/register/esm-register',
+        path.join('test', 'cluster', 'support', 'coordinator-process.ts'),
+        JSON.stringify({ url: db.url, key: key.toString('base64'), replicaId: 'replica-killed', ...TIMINGS }),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+    );
+    children.push(child);
+    let childOwned: string[] = [];
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        childOwned = (JSON.parse(line) as { owned: string[] }).owned;
+      } catch {
+        // a log line
+      }
+    });
+    await until('the child replica owning every cluster', () => childOwned.length === 4, 60_000);
+
+    const survivor = await replica('replica-survivor');
+    const monitor = overlapMonitor(() => survivor.ownedClusterIds(), () => (child.exitCode === null && child.signalCode === null ? childOwned : []));
+    await survivor.start();
+    await until('an even split', () => survivor.ownedClusterIds().length === 2 && childOwned.length === 2);
+    const held = [...childOwned];
+
+    const killedAt = Date.now();
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(survivor.ownedClusterIds()).toHaveLength(2);
+    const takeoverMs = await until('the survivor owning every cluster', () => survivor.ownedClusterIds().length === 4);
+    // Not before the killed replica's leases ran out, and within one lease time plus one round after that.
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(TIMINGS.ttlMs - TIMINGS.renewIntervalMs);
+    expect(takeoverMs).toBeLessThan(TIMINGS.ttlMs + 4 * TIMINGS.renewIntervalMs + 1000);
+    expect(survivor.ownedClusterIds()).toEqual(ids);
+    for (const id of held) await survivor.whenSynced(id);
+    expect(monitor.stop()).toEqual([]);
+    for (const id of ids) expect(await podsMatch(id)).toBe(true);
+  });
+});
+
+describe('SyncCoordinator failures', () => {
+  it('keeps syncing the other clusters when one kubeconfig cannot be decrypted, and reports it on that cluster', async () => {
+    const ids = [...sims.keys()].sort();
+    const [broken, donor] = ids;
+    const [row] = await db.dataSource.query(`SELECT kubeconfig_encrypted FROM k8s_clusters WHERE id = $1`, [broken]);
+    await db.dataSource.query(
+      `UPDATE k8s_clusters SET kubeconfig_encrypted = (SELECT kubeconfig_encrypted FROM k8s_clusters WHERE id = $2) WHERE id = $1`,
+      [broken, donor],
+    );
+    try {
+      const a = await replica('replica-a');
+      await a.start();
+      const healthy = ids.filter((id) => id !== broken);
+      expect(a.ownedClusterIds()).toEqual(healthy);
+      await Promise.all(healthy.map((id) => a.whenSynced(id)));
+      for (const id of healthy) expect(await podsMatch(id)).toBe(true);
+      const [status] = await db.dataSource.query(`SELECT status, status_message FROM k8s_clusters WHERE id = $1`, [broken]);
+      expect(status.status).toBe('error');
+      expect(status.status_message).toMatch(/failed authentication \(it belongs to another row or was altered\)/);
+    } finally {
+      await db.dataSource.query(`UPDATE k8s_clusters SET kubeconfig_encrypted = $2, status = 'pending', status_message = NULL WHERE id = $1`, [broken, row.kubeconfig_encrypted]);
+    }
+  });
+
+  it('stops a removed cluster at once and starts a newly registered one, announced through PostgreSQL', async () => {
+    const a = await replica('replica-a');
+    await a.start();
+    const extra = await SimulatedCluster.start({ nodes: 1, pods: 3, namespaces: 1, helmReleases: 0, seed: 'late', name: 'late' });
+    try {
+      const cluster = await service.register({ organizationId: orgId, kubeconfig: extra.kubeconfig() });
+      // Far sooner than a renewal round would: the registration's NOTIFY triggers one.
+      await until('the new cluster being synced', () => a.ownedClusterIds().includes(cluster.id));
+      await a.whenSynced(cluster.id);
+      sims.set(cluster.id, extra);
+      expect(await podsMatch(cluster.id)).toBe(true);
+      sims.delete(cluster.id);
+      await service.remove(cluster.id, orgId, { keepData: false });
+      await until('the removed cluster being stopped', () => !a.ownedClusterIds().includes(cluster.id));
+      await until('every open watch of the removed cluster closed', () => extra.openWatches === 0);
+    } finally {
+      await extra.stop();
+    }
+  });
+});
