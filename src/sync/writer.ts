@@ -280,6 +280,12 @@ export class Writer {
     return events.map((e) => ({ ...e, committedAt }));
   }
 
+  /** Rows of a statement, whatever its kind (TypeORM shapes UPDATE results as [rows, count] otherwise). */
+  private async rows<T = Record<string, unknown>>(qr: QueryRunner, sql: string, params: unknown[]): Promise<T[]> {
+    const result = await qr.query(sql, params, true);
+    return result.records as T[];
+  }
+
   private event(spec: TableSpec, type: ChangeType, state: Record<string, unknown>, changedFields: string[]): Omit<ChangeEvent, 'committedAt'> {
     return {
       organizationId: this.o.organizationId,
@@ -298,7 +304,7 @@ export class Writer {
     const cid = this.o.clusterId;
     const deleteKeys = changes.filter((c) => c.op === 'deleteKey').map((c) => c.key);
     if (deleteKeys.length > 0) {
-      const rows: Record<string, unknown>[] = await qr.query(
+      const rows: Record<string, unknown>[] = await this.rows(qr,
         `UPDATE ${spec.table} SET deleted_at = now(), synced_at = now()
          WHERE cluster_id = $1 AND deleted_at IS NULL AND ${spec.keySql} = ANY($2::text[]) RETURNING *`,
         [cid, deleteKeys],
@@ -322,7 +328,7 @@ export class Writer {
       ];
       const payload = extras.map((c) => jsonRow(columns, { ...c.where, ...this.o.extras!(spec, c.where) }));
       const set = spec.extraColumns.map((c) => `${c.column} = x.${c.column}`).join(', ');
-      const rows: Record<string, unknown>[] = await qr.query(
+      const rows: Record<string, unknown>[] = await this.rows(qr,
         `UPDATE ${spec.table} t SET ${set}, synced_at = now()
          FROM jsonb_to_recordset($2::jsonb) AS x(${recordsetType(columns)})
          WHERE t.cluster_id = $1 AND t.deleted_at IS NULL AND ${where.map((w) => `t.${w} = x.${w}`).join(' AND ')}
@@ -346,7 +352,7 @@ export class Writer {
       .filter((c) => c.op === 'upsert')
       .map((c) => Object.fromEntries(columns.map((k) => [k, c.row[k]])));
     if (payload.length === 0) return;
-    const rows: Record<string, unknown>[] = await qr.query(
+    const rows: Record<string, unknown>[] = await this.rows(qr,
       `UPDATE ${spec.table} t SET deleted_at = now(), synced_at = now()
        FROM jsonb_to_recordset($2::jsonb) AS x(${columns.map((c) => `${c} text`).join(', ')})
        WHERE t.cluster_id = $1 AND t.deleted_at IS NULL AND ${spec.liveNameColumns!.map((c) => `t.${c} = x.${c}`).join(' AND ')}
@@ -432,7 +438,7 @@ export class Writer {
       return jsonRow(columns, { ...c.row, ...extra });
     });
     const rows: Array<{ id: string; k1: string; k2: string; inserted: boolean; namespace_id?: string | null; deployment_id?: string | null }> =
-      await qr.query(this.upsertSql(spec), [this.o.clusterId, JSON.stringify(payload)]);
+      await this.rows(qr, this.upsertSql(spec), [this.o.clusterId, JSON.stringify(payload)]);
     const byKey = new Map(changes.map((c) => [c.key, c]));
     const inserted: string[] = [];
     for (const r of rows) {
@@ -490,7 +496,7 @@ export class Writer {
   private async sweep(qr: QueryRunner, sweep: Sweep, events: Array<Omit<ChangeEvent, 'committedAt'>>): Promise<void> {
     const { spec } = sweep;
     // NOT IN over a subquery is hashed; `<> ALL(array)` would compare every row with every key.
-    const rows: Record<string, unknown>[] = await qr.query(
+    const rows: Record<string, unknown>[] = await this.rows(qr,
       `UPDATE ${spec.table} t SET deleted_at = now(), synced_at = now()
        WHERE t.cluster_id = $1 AND t.deleted_at IS NULL AND (${spec.keySql.replace(/\b(namespace|name|uid)\b/g, 't.$1')}) NOT IN (SELECT unnest($2::text[]))
        RETURNING t.*`,
