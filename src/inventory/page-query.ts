@@ -86,14 +86,15 @@ export function buildPageQuery(spec: PageQuerySpec): string {
 SELECT page.*, '' AS __parent, total.__total FROM total LEFT JOIN page ON TRUE ORDER BY ${outerOrder}`;
   }
   const parentExpr = spec.parent.expr;
-  return `WITH page AS (
+  // MATERIALIZED: each CTE runs once; inlined, the page could be re-run for every parent of the join.
+  return `WITH page AS MATERIALIZED (
   SELECT * FROM (
     SELECT ${spec.select}, ${keysArray} AS __keys, (${parentExpr})::text AS __page_parent,
       row_number() OVER (PARTITION BY ${parentExpr} ORDER BY ${orderBy}) AS __rn
     FROM ${spec.from}
     WHERE ${where(pageWhere)}
   ) ranked WHERE ranked.__rn <= ${limit}
-), totals AS (
+), totals AS MATERIALIZED (
   SELECT (${parentExpr})::text AS __parent, count(*) AS __total FROM ${spec.from} WHERE ${where(baseWhere)} GROUP BY 1
 )
 SELECT page.*, totals.__parent, totals.__total FROM totals LEFT JOIN page ON page.__page_parent = totals.__parent
