@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChangeEvent } from '../../src/events/change-event.js';
+import { PgNotifyEventBus } from '../../src/events/pg-notify-event-bus.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createCluster } from './sync-harness.js';
+
+function event(i: number, clusterId: string, state: Record<string, unknown> = { phase: 'Running', i }): ChangeEvent {
+  return {
+    organizationId: 'org',
+    clusterId,
+    kind: 'Pod',
+    type: 'MODIFIED',
+    namespace: 'default',
+    name: `pod-${i}`,
+    uid: `uid-${i}`,
+    changedFields: ['phase'],
+    state,
+    committedAt: new Date(1_800_000_000_000 + i),
+  };
+}
+
+/** Resolves once `n` events have been received (or rejects after a deadline, so a broken bus fails instead of hanging). */
+function collect(bus: PgNotifyEventBus, n: number): { events: ChangeEvent[]; done: Promise<void> } {
+  const events: ChangeEvent[] = [];
+  let resolve!: () => void;
+  const done = new Promise<void>((r, reject) => {
+    resolve = r;
+    setTimeout(() => reject(new Error(`received ${events.length} of ${n} events`)), 10_000).unref();
+  });
+  bus.subscribe((batch) => {
+    events.push(...batch);
+    if (events.length >= n) resolve();
+  });
+  return { events, done };
+}
+
+describe('PgNotifyEventBus (several replicas over one database)', () => {
+  let db: TestDatabase;
+  let a: PgNotifyEventBus;
+  let b: PgNotifyEventBus;
+  let clusterId: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ({ clusterId } = await createCluster(db.dataSource, 'bus'));
+    a = await PgNotifyEventBus.create({ connectionString: db.url, dataSource: db.dataSource, reconnectMs: 100 });
+    b = await PgNotifyEventBus.create({ connectionString: db.url, dataSource: db.dataSource, reconnectMs: 100 });
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await db?.drop();
+  });
+
+  it('delivers every event once to local and remote subscribers, in order, packed under 8000 bytes', async () => {
+    const events = Array.from({ length: 500 }, (_, i) => event(i, clusterId));
+    expect(a.pack(events).every((p) => Buffer.byteLength(p) < 8000)).toBe(true);
+    expect(a.pack(events).length).toBeGreaterThan(1);
+    expect(a.pack(events).length).toBeLessThan(50);
+    const local = collect(a, 500);
+    const remote = collect(b, 500);
+    await a.publish(events);
+    await Promise.all([local.done, remote.done]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(local.events.length).toBe(500);
+    expect(remote.events.length).toBe(500);
+    expect(remote.events.map((e) => e.name)).toEqual(events.map((e) => e.name));
+    expect(remote.events[7]).toEqual(events[7]);
+    expect(remote.events[7]!.committedAt).toBeInstanceOf(Date);
+  });
+
+  it('an event too large to notify arrives with its state read back from its row', async () => {
+    const [pod] = await db.dataSource.query(
+      `INSERT INTO k8s_pods (cluster_id, namespace, uid, name, phase, created_at) VALUES ($1, 'default', 'big-uid', 'big', 'Running', now()) RETURNING id`,
+      [clusterId],
+    );
+    const big = { ...event(1, clusterId), uid: 'big-uid', name: 'big', state: { labels: { blob: 'x'.repeat(20_000) } } };
+    const [payload] = a.pack([big]);
+    expect(Buffer.byteLength(payload!)).toBeLessThan(8000);
+    const remote = collect(b, 1);
+    await a.publish([big]);
+    await remote.done;
+    expect(remote.events[0]!.state).toMatchObject({ id: pod.id, uid: 'big-uid', name: 'big', phase: 'Running' });
+  });
+
+  it('reconnects its listening connection after it is killed', async () => {
+    await db.dataSource.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph-events'`);
+    for (let i = 0; i < 100 && !(a.listening && b.listening && (await listeners()) === 2); i++) await new Promise((r) => setTimeout(r, 50));
+    const remote = collect(b, 3);
+    await a.publish([event(1, clusterId), event(2, clusterId), event(3, clusterId)]);
+    await remote.done;
+    expect(remote.events.map((e) => e.name)).toEqual(['pod-1', 'pod-2', 'pod-3']);
+
+    async function listeners(): Promise<number> {
+      const [r] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph-events'`);
+      return r.n;
+    }
+  });
+});
