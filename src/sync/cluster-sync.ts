@@ -34,7 +34,7 @@ export interface SyncTuning {
   lingerMs: number;
   healthIntervalMs: number;
   unreachableAfterMs: number;
-  /** 0 disables usage polling. */
+  /** 0 disables periodic usage polling (pollMetrics() still works). */
   metricsIntervalMs: number;
 }
 
@@ -79,7 +79,7 @@ export class ClusterSync {
   private readonly reflectors = new Map<string, Reflector>();
   private readonly kinds: KindDef[];
   private readonly health: ClusterHealthTracker;
-  private readonly metrics: MetricsCollector | undefined;
+  private readonly metrics: MetricsCollector;
   private readonly progress: SyncProgress;
   private readonly tuning: SyncTuning;
   private readonly log;
@@ -175,10 +175,13 @@ export class ClusterSync {
       intervalMs: this.tuning.healthIntervalMs,
       unreachableAfterMs: this.tuning.unreachableAfterMs,
     });
-    this.metrics =
-      this.tuning.metricsIntervalMs > 0
-        ? new MetricsCollector({ dataSource: o.dataSource, client: o.client, cluster: o.cluster, intervalMs: this.tuning.metricsIntervalMs, log: this.log })
-        : undefined;
+    this.metrics = new MetricsCollector({
+      dataSource: o.dataSource,
+      client: o.client,
+      cluster: o.cluster,
+      intervalMs: this.tuning.metricsIntervalMs,
+      log: this.log,
+    });
   }
 
   start(): void {
@@ -209,7 +212,7 @@ export class ClusterSync {
       await this.health.tick();
     })();
     this.health.start();
-    this.metrics?.start(this.syncedPromise);
+    if (this.tuning.metricsIntervalMs > 0) this.metrics.start(this.syncedPromise);
   }
 
   /** Resolves once the initial list of every kind is committed. */
@@ -227,7 +230,7 @@ export class ClusterSync {
 
   async stop(): Promise<void> {
     await Promise.all([...this.reflectors.values()].map((r) => r.stop()));
-    await this.metrics?.stop();
+    await this.metrics.stop();
     await this.health.stop();
     await this.writer.stop();
   }
@@ -250,9 +253,8 @@ export class ClusterSync {
     return this.health.tick();
   }
 
-  /** One metrics poll now. */
+  /** One metrics poll now, whether or not polling runs on its own. */
   pollMetrics() {
-    if (!this.metrics) throw new Error('metrics polling is disabled for this sync');
     return this.metrics.poll();
   }
 }

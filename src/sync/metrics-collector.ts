@@ -204,7 +204,7 @@ export class MetricsCollector {
          )
          INSERT INTO k8s_resource_metrics (cluster_id, level, target_id, target_name, namespace, cpu_usage_millicores, memory_working_set_bytes,
            cpu_request_millicores, memory_request_bytes, network_rx_bytes, network_tx_bytes, storage_used_bytes, restarts, oom_kills, collected_at)
-         SELECT $1, 'pod', id, name, namespace, cpu, memory, cpu_request_millicores, memory_request_bytes, rx, tx, storage, restart_count, oom, $4 FROM pods
+         SELECT $1, 'pod', id, name, namespace, cpu, memory, cpu_request_millicores, memory_request_bytes, rx, tx, storage, restart_count, oom, $4::timestamptz FROM pods
          UNION ALL
          SELECT $1, 'deployment', d.id, d.name, d.namespace, sum(p.cpu), sum(p.memory), sum(p.cpu_request_millicores), sum(p.memory_request_bytes),
            sum(p.rx), sum(p.tx), sum(p.storage), sum(p.restart_count), sum(p.oom), $4
