@@ -1,4 +1,5 @@
 /**
+import 'reflect-metadata';
  * Nested loading is one SQL statement per level whatever the number of parents: the same four-level
  * query over 2 and over 200 clusters sends exactly the same statements.
  */

@@ -17,10 +17,10 @@ function toParam(value: unknown): unknown {
   return value;
 }
 
-/** Inserts rows (all with the same columns as the first) in as few statements as fit; returns their ids in order. */
+/** Inserts rows in as few statements as fit (a column a row lacks gets its DEFAULT); returns their ids in order. */
 export async function insertRows(ds: DataSource, table: string, rows: readonly SeedRow[]): Promise<string[]> {
   if (rows.length === 0) return [];
-  const columns = Object.keys(rows[0]);
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
   const ids: string[] = [];
   for (let start = 0; start < rows.length; start += perStatement) {
@@ -28,6 +28,7 @@ export async function insertRows(ds: DataSource, table: string, rows: readonly S
     const params: unknown[] = [];
     const tuples = chunk.map((row) => {
       const placeholders = columns.map((c) => {
+        if (!(c in row)) return 'DEFAULT';
         params.push(toParam(row[c]));
         return `$${params.length}`;
       });
