@@ -14,6 +14,7 @@ import {
   isObjectType,
   isInterfaceType,
   type GraphQLField,
+  valueFromASTUntyped,
 } from 'graphql';
 import { DEFAULT_PAGE_SIZE } from './relay/connection-args.js';
 
@@ -77,7 +78,13 @@ function multiplier(field: FieldNode, def: GraphQLField<unknown, unknown>, varia
  * by its page size, so `pods(first: 100) { nodes { containers { name } } }` costs about 100 × 3.
  * Introspection fields are free, so GraphiQL's schema query always passes.
  */
-export function measureOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, maxPageSize: number): QueryCost {
+export function measureOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, provided: Record<string, unknown>, maxPageSize: number): QueryCost {
+  // Variables the request leaves out take their defaults from the operation (`$first: Int = 20`).
+  const variables: Record<string, unknown> = {};
+  for (const def of operation.variableDefinitions ?? []) {
+    if (def.defaultValue) variables[def.variable.name.value] = valueFromASTUntyped(def.defaultValue);
+  }
+  Object.assign(variables, provided);
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
 

@@ -97,3 +97,13 @@ describe('CORS with configured origins', () => {
     expect(await actual.json()).toEqual({ data: { viewer: { role: 'ADMIN' } } });
   });
 });
+
+describe('complexity of variables', () => {
+  it('takes page sizes from variable defaults when the request omits them', async () => {
+    const q = (n: number) => `query($n: Int = ${n}) { apiTokens(first: $n) { nodes { id name role prefix } } }`;
+    expect((await gql(server, q(166), { token: admin.secret })).body.errors).toBeUndefined();
+    expect((await gql(server, q(167), { token: admin.secret })).body.errors![0].message).toContain('estimated cost 1002');
+    // A value sent by the client wins over the default.
+    expect((await gql(server, q(167), { token: admin.secret, variables: { n: 10 } })).body.errors).toBeUndefined();
+  });
+});
