@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { openDatabase } from './database.js';
-import { appliedMigrations, applyMigrations, revertLastMigration } from './migration-runner.js';
 
 export function registerMigrateCommand(program: Command): void {
   program
@@ -10,6 +8,9 @@ export function registerMigrateCommand(program: Command): void {
     .option('--revert', 'revert the most recent migration instead (repeat to revert more)')
     .action(async (opts: { revert?: boolean }) => {
       const config = loadConfig();
+      // Loaded on use, so that `kubegraph --help` and other commands start fast.
+      const { openDatabase } = await import('./database.js');
+      const { appliedMigrations, applyMigrations, revertLastMigration } = await import('./migration-runner.js');
       const db = await openDatabase(config);
       try {
         if (opts.revert) {

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { openDatabase } from './database.js';
-import { pendingMigrations } from './migration-runner.js';
-import { listPartitions, maintainPartitions } from './partition-maintenance.js';
 
 function day(d: Date | null): string {
   return d ? d.toISOString().slice(0, 10) : '';
@@ -15,6 +12,10 @@ export function registerPartitionsCommand(program: Command): void {
     .option('--maintain', 'first create missing months, move rows out of DEFAULT and drop months past retention, as serve does daily')
     .action(async (opts: { maintain?: boolean }) => {
       const config = loadConfig();
+      // Loaded on use, so that `kubegraph --help` and other commands start fast.
+      const { openDatabase } = await import('./database.js');
+      const { pendingMigrations } = await import('./migration-runner.js');
+      const { listPartitions, maintainPartitions } = await import('./partition-maintenance.js');
       const db = await openDatabase(config);
       try {
         const pending = await pendingMigrations(db.dataSource);

@@ -1,7 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.js';
 import { logger } from '../logger.js';
-import { ServeAborted, startServe } from './serve.js';
 
 const log = logger.child({ component: 'serve' });
 
@@ -20,6 +19,8 @@ export function registerServeCommand(program: Command): void {
     .action(async (opts: { demo?: boolean; port?: number }) => {
       const config = loadConfig();
       if (opts.port !== undefined) config.port = opts.port;
+      // Loaded on use: serve pulls in every part of kubegraph, which other commands do not need.
+      const { ServeAborted, startServe } = await import('./serve.js');
 
       const abort = new AbortController();
       const signalled = new Promise<NodeJS.Signals>((resolve) => {
