@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { AuthContext } from '../auth/access.js';
 import type { ApiTokenService } from '../auth/api-token.service.js';
+import type { ClusterRegistrationService } from '../cluster/cluster-registration.service.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Loaders } from './loaders.js';
@@ -8,6 +9,8 @@ import type { Loaders } from './loaders.js';
 /** Services resolvers call into; each domain adds its own here. */
 export interface Services {
   apiTokens: ApiTokenService;
+  /** Set by serve's cluster component; absent where no kubeconfig key is configured (then cluster mutations fail). */
+  clusterRegistration?: ClusterRegistrationService;
 }
 
 /** Built per HTTP request and per graphql-ws operation. */

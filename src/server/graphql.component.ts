@@ -16,7 +16,7 @@ export function graphqlComponent(ctx: ServeContext): Component {
     name: 'graphql',
     async start() {
       await ctx.http.mount(async (app, server) => {
-        endpoint = await mountGraphQL(app, server, { config: ctx.config, dataSource: ctx.dataSource, eventBus: ctx.eventBus });
+        endpoint = await mountGraphQL(app, server, { config: ctx.config, dataSource: ctx.dataSource, eventBus: ctx.eventBus, services: ctx.services });
       });
       const token = await ensureBootstrapToken(ctx.dataSource, ctx.config);
       if (token) process.stdout.write(`${bootstrapMessage(token, graphiqlUrl(ctx))}\n`);

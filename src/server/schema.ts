@@ -6,6 +6,7 @@ import { AuthResolver } from '../auth/auth.resolver.js';
 import { ClusterStatusChangedResolver } from '../events/cluster-status-changed.resolver.js';
 import { PodChangedResolver } from '../events/pod-changed.resolver.js';
 import { ClusterResolver } from '../cluster/cluster.resolver.js';
+import { ClusterAdminResolver } from '../cluster/cluster-admin.resolver.js';
 import { ClusterPricingResolver } from '../cost/cluster-pricing.resolver.js';
 import { CostResolver } from '../cost/cost.resolver.js';
 import { ClusterNodeResolver } from '../inventory/cluster-node.resolver.js';
@@ -20,6 +21,7 @@ import { NodeResolver } from './relay/node.resolver.js';
 const resolvers: NonEmptyArray<Function> = [
   NodeResolver,
   ClusterResolver,
+  ClusterAdminResolver,
   NamespaceResolver,
   DeploymentResolver,
   PodResolver,

@@ -7,6 +7,8 @@ import { PartitionMaintainer } from '../db/partition-maintenance.js';
 import type { EventBus } from '../events/event-bus.js';
 import { InProcessEventBus } from '../events/in-process-event-bus.js';
 import { logger } from '../logger.js';
+import { clusterComponent } from '../cluster/cluster.component.js';
+import type { Services } from './context.js';
 import { graphqlComponent } from './graphql.component.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
 
@@ -29,6 +31,8 @@ export interface ServeContext {
   eventBus: EventBus;
   /** Routes and upgrade handlers are added with `http.mount(...)` (GraphQL, GraphiQL, graphql-ws, /metrics). */
   http: HttpServer;
+  /** Services components offer to the GraphQL API (filled in start order). */
+  services: Omit<Services, 'apiTokens'>;
 }
 
 /** Builds a component from the context, or returns undefined when it does not apply. */
@@ -41,6 +45,7 @@ export type ComponentFactory = (ctx: ServeContext) => Component | undefined | Pr
  */
 export const components: ComponentFactory[] = [
   (ctx) => new PartitionMaintainer(ctx.dataSource, ctx.config),
+  clusterComponent,
   graphqlComponent,
 ];
 
@@ -107,7 +112,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
 
     const eventBus = new InProcessEventBus();
     undo.push({ what: 'event bus', fn: () => eventBus.close() });
-    const context: ServeContext = { config, demo: opts.demo ?? false, dataSource: database.dataSource, database, eventBus, http };
+    const context: ServeContext = { config, demo: opts.demo ?? false, dataSource: database.dataSource, database, eventBus, http, services: {} };
 
     for (const factory of opts.components ?? components) {
       const component = await factory(context);
