@@ -30,7 +30,7 @@ export enum ClusterOrderField {
 
 registerEnumType(ClusterOrderField, {
   name: 'ClusterOrderField',
-  description: 'What to sort clusters by (ties are broken by id).',
+  description: 'What to sort clusters by (ties are broken by name, then id).',
   valuesConfig: {
     NAME: { description: 'Cluster name.' },
     CREATED_AT: { description: 'Registration time.' },
@@ -51,10 +51,10 @@ export class ClusterOrder {
 
 const SORT: Record<ClusterOrderField, Ordering['keys']> = {
   NAME: [{ expr: 'c.name', type: 'text' }],
-  CREATED_AT: [{ expr: 'c.created_at', type: 'timestamptz' }],
-  STATUS: [{ expr: 'c.status', type: 'text' }],
-  POD_COUNT: [{ expr: 'c.pod_count', type: 'integer' }],
-  LAST_SEEN_AT: [{ expr: "coalesce(c.last_seen_at, '-infinity'::timestamptz)", type: 'timestamptz' }],
+  CREATED_AT: [{ expr: 'c.created_at', type: 'timestamptz' }, { expr: 'c.name', type: 'text' }],
+  STATUS: [{ expr: 'c.status', type: 'text' }, { expr: 'c.name', type: 'text' }],
+  POD_COUNT: [{ expr: 'c.pod_count', type: 'integer' }, { expr: 'c.name', type: 'text' }],
+  LAST_SEEN_AT: [{ expr: "coalesce(c.last_seen_at, '-infinity'::timestamptz)", type: 'timestamptz' }, { expr: 'c.name', type: 'text' }],
 };
 
 export function clusterOrdering(order: ClusterOrder | null | undefined): Ordering {

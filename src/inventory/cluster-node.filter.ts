@@ -41,7 +41,7 @@ export enum ClusterNodeOrderField {
 
 registerEnumType(ClusterNodeOrderField, {
   name: 'ClusterNodeOrderField',
-  description: 'What to sort nodes by (ties are broken by id).',
+  description: 'What to sort nodes by (ties are broken by name, then id).',
   valuesConfig: {
     NAME: { description: 'Node name.' },
     CREATED_AT: { description: 'Creation time.' },
@@ -62,10 +62,10 @@ export class ClusterNodeOrder {
 
 const SORT: Record<ClusterNodeOrderField, Ordering['keys']> = {
   NAME: [{ expr: 'nd.name', type: 'text' }],
-  CREATED_AT: [{ expr: 'nd.created_at', type: 'timestamptz' }],
-  CPU_CAPACITY: [{ expr: 'nd.cpu_capacity_millicores', type: 'bigint' }],
-  MEMORY_CAPACITY: [{ expr: 'nd.memory_capacity_bytes', type: 'bigint' }],
-  CPU_USAGE: [{ expr: 'coalesce(nd.cpu_usage_millicores, 0)', type: 'double precision' }],
+  CREATED_AT: [{ expr: 'nd.created_at', type: 'timestamptz' }, { expr: 'nd.name', type: 'text' }],
+  CPU_CAPACITY: [{ expr: 'nd.cpu_capacity_millicores', type: 'bigint' }, { expr: 'nd.name', type: 'text' }],
+  MEMORY_CAPACITY: [{ expr: 'nd.memory_capacity_bytes', type: 'bigint' }, { expr: 'nd.name', type: 'text' }],
+  CPU_USAGE: [{ expr: 'coalesce(nd.cpu_usage_millicores, 0)', type: 'double precision' }, { expr: 'nd.name', type: 'text' }],
 };
 
 export function clusterNodeOrdering(order: ClusterNodeOrder | null | undefined): Ordering {

@@ -39,7 +39,7 @@ export enum DeploymentOrderField {
 
 registerEnumType(DeploymentOrderField, {
   name: 'DeploymentOrderField',
-  description: 'What to sort Deployments by (ties are broken by id).',
+  description: 'What to sort Deployments by (ties are broken by name, then id).',
   valuesConfig: {
     NAME: { description: 'Deployment name.' },
     NAMESPACE: { description: 'Namespace name, then Deployment name.' },
@@ -62,10 +62,10 @@ export class DeploymentOrder {
 const SORT: Record<DeploymentOrderField, Ordering['keys']> = {
   NAME: [{ expr: 'd.name', type: 'text' }],
   NAMESPACE: [{ expr: 'd.namespace', type: 'text' }, { expr: 'd.name', type: 'text' }],
-  CREATED_AT: [{ expr: 'd.created_at', type: 'timestamptz' }],
-  HEALTH: [{ expr: 'd.health', type: 'text' }],
-  DESIRED_REPLICAS: [{ expr: 'd.desired_replicas', type: 'integer' }],
-  UNAVAILABLE_REPLICAS: [{ expr: 'd.unavailable_replicas', type: 'integer' }],
+  CREATED_AT: [{ expr: 'd.created_at', type: 'timestamptz' }, { expr: 'd.name', type: 'text' }],
+  HEALTH: [{ expr: 'd.health', type: 'text' }, { expr: 'd.name', type: 'text' }],
+  DESIRED_REPLICAS: [{ expr: 'd.desired_replicas', type: 'integer' }, { expr: 'd.name', type: 'text' }],
+  UNAVAILABLE_REPLICAS: [{ expr: 'd.unavailable_replicas', type: 'integer' }, { expr: 'd.name', type: 'text' }],
 };
 
 export function deploymentOrdering(order: DeploymentOrder | null | undefined): Ordering {

@@ -34,7 +34,7 @@ export enum HelmReleaseOrderField {
 
 registerEnumType(HelmReleaseOrderField, {
   name: 'HelmReleaseOrderField',
-  description: 'What to sort Helm releases by (ties are broken by id).',
+  description: 'What to sort Helm releases by (ties are broken by name, then id).',
   valuesConfig: {
     NAME: { description: 'Release name.' },
     NAMESPACE: { description: 'Namespace name, then release name.' },
@@ -56,7 +56,7 @@ const SORT: Record<HelmReleaseOrderField, Ordering['keys']> = {
   NAME: [{ expr: 'h.name', type: 'text' }],
   NAMESPACE: [{ expr: 'h.namespace', type: 'text' }, { expr: 'h.name', type: 'text' }],
   CHART_NAME: [{ expr: 'h.chart_name', type: 'text' }, { expr: 'h.name', type: 'text' }],
-  LAST_DEPLOYED_AT: [{ expr: "coalesce(h.last_deployed_at, '-infinity'::timestamptz)", type: 'timestamptz' }],
+  LAST_DEPLOYED_AT: [{ expr: "coalesce(h.last_deployed_at, '-infinity'::timestamptz)", type: 'timestamptz' }, { expr: 'h.name', type: 'text' }],
 };
 
 export function helmReleaseOrdering(order: HelmReleaseOrder | null | undefined): Ordering {

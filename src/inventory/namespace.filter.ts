@@ -37,7 +37,7 @@ export enum NamespaceOrderField {
 
 registerEnumType(NamespaceOrderField, {
   name: 'NamespaceOrderField',
-  description: 'What to sort namespaces by (ties are broken by id).',
+  description: 'What to sort namespaces by (ties are broken by name, then id).',
   valuesConfig: {
     NAME: { description: 'Namespace name.' },
     CREATED_AT: { description: 'Creation time.' },
@@ -57,8 +57,8 @@ export class NamespaceOrder {
 
 const SORT: Record<NamespaceOrderField, Ordering['keys']> = {
   NAME: [{ expr: 'n.name', type: 'text' }],
-  CREATED_AT: [{ expr: 'n.created_at', type: 'timestamptz' }],
-  POD_COUNT: [{ expr: 'n.pod_count', type: 'integer' }],
+  CREATED_AT: [{ expr: 'n.created_at', type: 'timestamptz' }, { expr: 'n.name', type: 'text' }],
+  POD_COUNT: [{ expr: 'n.pod_count', type: 'integer' }, { expr: 'n.name', type: 'text' }],
   TEAM: [{ expr: "coalesce(n.team, '')", type: 'text' }, { expr: 'n.name', type: 'text' }],
 };
 

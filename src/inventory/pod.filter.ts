@@ -49,7 +49,7 @@ export enum PodOrderField {
 
 registerEnumType(PodOrderField, {
   name: 'PodOrderField',
-  description: 'What to sort pods by (ties are broken by id).',
+  description: 'What to sort pods by (ties are broken by name, then id).',
   valuesConfig: {
     NAME: { description: 'Pod name.' },
     NAMESPACE: { description: 'Namespace name, then pod name.' },
@@ -73,11 +73,11 @@ export class PodOrder {
 const POD_SORT: Record<PodOrderField, Ordering['keys']> = {
   NAME: [{ expr: 'p.name', type: 'text' }],
   NAMESPACE: [{ expr: 'p.namespace', type: 'text' }, { expr: 'p.name', type: 'text' }],
-  CREATED_AT: [{ expr: 'p.created_at', type: 'timestamptz' }],
-  PHASE: [{ expr: 'p.phase', type: 'text' }],
-  RESTART_COUNT: [{ expr: 'p.restart_count', type: 'integer' }],
-  CPU_REQUEST: [{ expr: 'p.cpu_request_millicores', type: 'bigint' }],
-  MEMORY_REQUEST: [{ expr: 'p.memory_request_bytes', type: 'bigint' }],
+  CREATED_AT: [{ expr: 'p.created_at', type: 'timestamptz' }, { expr: 'p.name', type: 'text' }],
+  PHASE: [{ expr: 'p.phase', type: 'text' }, { expr: 'p.name', type: 'text' }],
+  RESTART_COUNT: [{ expr: 'p.restart_count', type: 'integer' }, { expr: 'p.name', type: 'text' }],
+  CPU_REQUEST: [{ expr: 'p.cpu_request_millicores', type: 'bigint' }, { expr: 'p.name', type: 'text' }],
+  MEMORY_REQUEST: [{ expr: 'p.memory_request_bytes', type: 'bigint' }, { expr: 'p.name', type: 'text' }],
 };
 
 export function podOrdering(order: PodOrder | null | undefined): Ordering {
