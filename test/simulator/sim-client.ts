@@ -120,10 +120,10 @@ export class WatchStream {
 }
 
 /** Follows `continue` until the list is complete. */
-export async function listAll(sim: SimulatedCluster, path: string, limit: number): Promise<{ items: any[]; pages: any[] }> {
+export async function listAll(sim: SimulatedCluster, path: string, limit: number, startAt?: string): Promise<{ items: any[]; pages: any[] }> {
   const items: any[] = [];
   const pages: any[] = [];
-  let cont: string | undefined;
+  let cont: string | undefined = startAt;
   do {
     const sep = path.includes('?') ? '&' : '?';
     const r = await get(sim, `${path}${sep}limit=${limit}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
