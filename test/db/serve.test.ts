@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { DatabaseReadiness } from '../../src/db/database-readiness.js';
+import { applyMigrations } from '../../src/db/migration-runner.js';
+import { createHttpServer } from '../../src/server/http-server.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { exitOf, freePort, isAlive, runCli, spawnUntil } from './support/processes.js';
+
+vi.setConfig({ testTimeout: 180_000 });
+
+const SERVING = /kubegraph is serving at (http:\/\/\S+)/;
+
+async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('readiness', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  test('/readyz is 503 while starting and while migrations are pending, 200 once applied; /healthz is always 200', async () => {
+    const readiness = new DatabaseReadiness();
+    const http = createHttpServer({ config: { ...loadConfig({}), host: '127.0.0.1', port: 0 }, readiness });
+    const base = await http.listen();
+    try {
+      readiness.starting('applying migrations');
+      expect(await getJson(`${base}/readyz`)).toEqual({
+        status: 503,
+        body: { status: 'not ready', ready: false, reason: 'starting: applying migrations', checks: { database: 'applying migrations' } },
+      });
+      expect(await getJson(`${base}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
+
+      readiness.attach(db.dataSource);
+      const pending = await getJson(`${base}/readyz`);
+      expect(pending.status).toBe(503);
+      expect(pending.body.reason).toMatch(/^\d+ migration\(s\) not applied: InitialSchema1764230400000, /);
+
+      await applyMigrations(db.dataSource);
+      expect(await getJson(`${base}/readyz`)).toEqual({
+        status: 200,
+        body: { status: 'ready', ready: true, checks: { database: 'ok', migrations: 'applied' } },
+      });
+    } finally {
+      await http.close();
+    }
+  });
+});
+
+describe('kubegraph serve', () => {
+  test('on DATABASE_URL: migrates, serves health, reports a lost database, stops on SIGINT', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    try {
+      const { child, match, output } = await spawnUntil(
+        process.execPath,
+        ['bin/kubegraph.js', 'serve', '--port', '0'],
+        { DATABASE_URL: db.url, BYOK_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+        SERVING,
+        150_000,
+      );
+      const base = match[1];
+      expect(await getJson(`${base}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
+      expect((await getJson(`${base}/readyz`)).status).toBe(200);
+      const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM k8s_pods_default`);
+      expect(n).toBe(0);
+      const parts = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'k8s_pods'::regclass`);
+      expect(parts[0].n).toBe(1 + 4);
+
+      await db.drop();
+      const lost = await getJson(`${base}/readyz`);
+      expect(lost.status).toBe(503);
+      expect(lost.body.reason).toMatch(/^database unavailable: /);
+      expect((await getJson(`${base}/healthz`)).status).toBe(200);
+
+      child.kill('SIGINT');
+      expect(await exitOf(child)).toBe(0);
+      expect(output()).toContain('kubegraph: stopped');
+    } finally {
+      await db.drop();
+    }
+  });
+
+  test('with no DATABASE_URL: starts the embedded database, and SIGINT leaves no PostgreSQL process behind', async () => {
+    const dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'kubegraph-serve-test-'));
+    await fsp.chmod(dataDir, 0o755);
+    try {
+      const { child, match } = await spawnUntil(
+        process.execPath,
+        ['bin/kubegraph.js', 'serve', '--demo', '--port', '0'],
+        { KUBEGRAPH_DATA_DIR: dataDir, KUBEGRAPH_EMBEDDED_PG_PORT: String(await freePort()) },
+        SERVING,
+        150_000,
+      );
+      const base = match[1];
+      expect((await getJson(`${base}/readyz`)).body).toMatchObject({ ready: true });
+      const owner = JSON.parse(fs.readFileSync(path.join(dataDir, 'postgres-owner.json'), 'utf8')) as { pid: number; postmasterPid: number };
+      expect(owner.pid).toBe(child.pid);
+      expect(isAlive(owner.postmasterPid)).toBe(true);
+
+      child.kill('SIGINT');
+      expect(await exitOf(child)).toBe(0);
+      expect(isAlive(owner.postmasterPid)).toBe(false);
+      expect(fs.existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+      expect(fs.existsSync(path.join(dataDir, 'postgres-owner.json'))).toBe(false);
+    } finally {
+      await fsp.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('an unreachable DATABASE_URL stops serve with one line and exit 1', async () => {
+    const port = await freePort();
+    const r = await runCli(['serve', '--port', '0'], {
+      DATABASE_URL: `postgresql://root@127.0.0.1:${port}/x`,
+      BYOK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^kubegraph: cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${port}/x: [^\\n]+\\n$`));
+  });
+});
