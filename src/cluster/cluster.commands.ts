@@ -1,10 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
-import type { DataSource } from 'typeorm';
-import { resolveCliOrganization, withCliDatabase } from './cli-database.js';
-import { ClusterRegistrationError } from './cluster-registration.error.js';
-import { ClusterRegistrationService } from './cluster-registration.service.js';
+import { type Command, InvalidArgumentError } from 'commander';
 
 function collectLabel(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
@@ -12,40 +6,7 @@ function collectLabel(value: string, previous: Record<string, string>): Record<s
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
-/** Registration failures read as one line saying what failed; the cause's code is for scripts. */
-function explain(err: unknown, action: string): never {
-  if (err instanceof ClusterRegistrationError) throw new Error(`cannot ${action}: ${err.message} [${err.reason}]`);
-  throw err;
-}
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
-}
-
-function ago(date: Date | null): string {
-  if (!date) return 'never';
-  const s = Math.max(0, Math.round((Date.now() - date.getTime()) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
-  return `${Math.floor(s / 86_400)}d ago`;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-async function findClusterId(dataSource: DataSource, organizationId: string, nameOrId: string): Promise<string> {
-  const rows: Array<{ id: string }> = await dataSource.query(
-    `SELECT id FROM k8s_clusters WHERE organization_id = $1 AND (name = $2 OR ($3::boolean AND id = $4::uuid))`,
-    [organizationId, nameOrId, UUID.test(nameOrId), UUID.test(nameOrId) ? nameOrId : null],
-  );
-  if (!rows[0]) throw new Error(`there is no cluster named or with id "${nameOrId}" in this organisation`);
-  return rows[0].id;
-}
-
-const write = (line: string) => process.stdout.write(`${line}\n`);
-
+// Implementations are loaded on use, so that `kubegraph --help` and other commands start fast.
 export function registerClusterCommands(program: Command): void {
   const cluster = program.command('cluster').description('Register, list and remove clusters without GraphQL');
 
@@ -58,34 +19,8 @@ export function registerClusterCommands(program: Command): void {
     .option('--org <name>', 'organisation (default: the only one, or "default")')
     .option('--label <key=value>', 'label, repeatable', collectLabel, {})
     .action(async (opts: { kubeconfig: string; context?: string; name?: string; org?: string; label: Record<string, string> }) => {
-      const file = path.resolve(opts.kubeconfig);
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      }
-      await withCliDatabase(async ({ dataSource, crypto }) => {
-        const org = await resolveCliOrganization(dataSource, opts.org, { create: true });
-        if (org.created) write(`created organisation "${org.name}"`);
-        const service = new ClusterRegistrationService({ dataSource, crypto });
-        const registered = await service
-          .register({
-            organizationId: org.id,
-            name: opts.name,
-            kubeconfig: text,
-            context: opts.context,
-            labels: opts.label,
-            localCredentials: true,
-            kubeconfigDir: path.dirname(file),
-          })
-          .catch((err: unknown) => explain(err, 'register the cluster'));
-        write(
-          `registered cluster "${registered.name}" (id ${registered.id}) in organisation "${org.name}": ` +
-            `${registered.provider}, Kubernetes ${registered.kubernetesVersion ?? 'unknown'}, ${registered.apiServerUrl}, context "${registered.contextName}"`,
-        );
-        write('kubegraph serve syncs it (a running server starts at once)');
-      });
+      const { addCluster } = await import('./cluster-cli.js');
+      await addCluster(opts);
     });
 
   cluster
@@ -93,46 +28,8 @@ export function registerClusterCommands(program: Command): void {
     .description('List registered clusters with their status and last sync')
     .option('--org <name>', 'only this organisation')
     .action(async (opts: { org?: string }) => {
-      await withCliDatabase(async ({ dataSource }) => {
-        const orgId = opts.org === undefined ? null : (await resolveCliOrganization(dataSource, opts.org, { create: false })).id;
-        const rows: Array<{
-          org: string;
-          name: string;
-          provider: string;
-          kubernetes_version: string | null;
-          status: string;
-          node_count: number;
-          pod_count: number;
-          last_sync_at: Date | null;
-        }> = await dataSource.query(
-          `SELECT o.name AS org, c.name, c.provider, c.kubernetes_version, c.status, c.node_count, c.pod_count, c.last_sync_at
-             FROM k8s_clusters c JOIN organizations o ON o.id = c.organization_id
-            WHERE $1::uuid IS NULL OR c.organization_id = $1
-            ORDER BY o.name, c.name`,
-          [orgId],
-        );
-        if (rows.length === 0) {
-          write('no clusters registered');
-          return;
-        }
-        const withOrg = new Set(rows.map((r) => r.org)).size > 1;
-        const headers = [...(withOrg ? ['ORGANIZATION'] : []), 'NAME', 'PROVIDER', 'VERSION', 'STATUS', 'NODES', 'PODS', 'LAST SYNC'];
-        write(
-          table(
-            headers,
-            rows.map((r) => [
-              ...(withOrg ? [r.org] : []),
-              r.name,
-              r.provider,
-              r.kubernetes_version ?? '-',
-              r.status,
-              String(r.node_count),
-              String(r.pod_count),
-              ago(r.last_sync_at),
-            ]),
-          ),
-        );
-      });
+      const { listClusters } = await import('./cluster-cli.js');
+      await listClusters(opts);
     });
 
   cluster
@@ -142,16 +39,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--org <name>', 'organisation (default: the only one)')
     .option('--keep-data', 'keep its inventory, metrics and costs; only the kubeconfig is erased', false)
     .action(async (nameOrId: string, opts: { org?: string; keepData: boolean }) => {
-      await withCliDatabase(async ({ dataSource, crypto }) => {
-        const org = await resolveCliOrganization(dataSource, opts.org, { create: false });
-        const id = await findClusterId(dataSource, org.id, nameOrId);
-        const service = new ClusterRegistrationService({ dataSource, crypto });
-        const removed = await service.remove(id, org.id, { keepData: opts.keepData }).catch((err: unknown) => explain(err, 'remove the cluster'));
-        write(
-          opts.keepData
-            ? `removed cluster "${removed.name}" (id ${id}) from sync; its data is kept and its kubeconfig erased`
-            : `removed cluster "${removed.name}" (id ${id}) and all its data`,
-        );
-      });
+      const { removeCluster } = await import('./cluster-cli.js');
+      await removeCluster(nameOrId, opts);
     });
 }
