@@ -12,16 +12,26 @@ import { CostAllocation } from './cost-allocation.type.js';
 import type { CostAllocationFilter, CostAllocationOrder } from './cost-allocation.filter.js';
 import { CostDimension, CostGranularity, CostOrderField } from './cost.enums.js';
 
+/** The group's dimensions in reading order; together (with the cluster id) they identify a group. */
+const GROUP_KEYS: Ordering['keys'] = [
+  { expr: "coalesce(a.cluster_name, '')", type: 'text' },
+  { expr: "coalesce(a.namespace, '')", type: 'text' },
+  { expr: "coalesce(a.team, '')", type: 'text' },
+  { expr: "coalesce(a.cost_center, '')", type: 'text' },
+  { expr: "coalesce(a.period_start, '-infinity'::timestamptz)", type: 'timestamptz' },
+  { expr: 'a.currency', type: 'text' },
+  { expr: "coalesce(a.cluster_id, '00000000-0000-0000-0000-000000000000'::uuid)", type: 'uuid' },
+];
+
 export function costAllocationOrdering(order: CostAllocationOrder | null | undefined): Ordering {
   const field = order?.field ?? CostOrderField.TOTAL_COST;
   const direction = order?.direction ?? OrderDirection.DESC;
-  const group = { expr: 'a.group_key', type: 'text' } as const;
   const keys: Ordering['keys'] =
     field === CostOrderField.TOTAL_COST
-      ? [{ expr: 'a.total_cost', type: 'numeric' }, group]
+      ? [{ expr: 'a.total_cost', type: 'numeric' }, ...GROUP_KEYS]
       : field === CostOrderField.PERIOD_START
-        ? [{ expr: "coalesce(a.period_start, '-infinity'::timestamptz)", type: 'timestamptz' }, group]
-        : [group];
+        ? [{ expr: "coalesce(a.period_start, '-infinity'::timestamptz)", type: 'timestamptz' }, ...GROUP_KEYS]
+        : GROUP_KEYS;
   return { keys, descending: direction === OrderDirection.DESC, tag: `cost:${field}:${direction}` };
 }
 
@@ -53,7 +63,7 @@ export function costAllocationQuery(
     ['cost_center', dims.has(CostDimension.COST_CENTER) ? "coalesce(ca.cost_center, '')" : 'NULL::text'],
     ['period_start', dims.has(CostDimension.PERIOD) ? period : 'NULL::timestamptz'],
     // Costs in different currencies are never added together.
-    ['currency', 'ca.currency'],
+    ['currency', 'ca.currency::text'],
   ];
   const grouped = columns.filter(([, expr]) => !expr.startsWith('NULL'));
   const where = [
@@ -68,7 +78,6 @@ export function costAllocationQuery(
   const org = params.add(organizationId);
   const from = `(
   SELECT ${columns.map(([name, expr]) => `${expr} AS ${name}`).join(', ')},
-    concat_ws('|', ${grouped.map(([, expr]) => `(${expr})::text`).join(', ')}) AS group_key,
     sum(ca.cpu_core_hours) AS cpu_core_hours, sum(ca.cpu_request_core_hours) AS cpu_request_core_hours,
     sum(ca.cpu_usage_core_hours) AS cpu_usage_core_hours, sum(ca.ram_gib_hours) AS ram_gib_hours,
     sum(ca.ram_request_gib_hours) AS ram_request_gib_hours, sum(ca.ram_usage_gib_hours) AS ram_usage_gib_hours,
