@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { K8sObject, OwnerReference } from './k8s-object.js';
 import type { InstanceType, ProviderProfile } from './provider-profiles.js';
 import type { Random } from './random.js';
@@ -212,12 +213,21 @@ export function buildPod(rng: Random, name: string, namespace: string, template:
     phase: 'Running', conditions: [], hostIP: place.hostIp, hostIPs: [{ ip: place.hostIp }], podIP: place.podIp, podIPs: [{ ip: place.podIp }], startTime: start,
     containerStatuses: spec.containers.map((c: any) => ({
       name: c.name, state: { running: { startedAt: timestamp(created + 2000) } }, lastState: {}, ready: true, restartCount: 0,
-      image: c.image, imageID: `${imageRepo(c.image)}@sha256:${rng.hex(64)}`, containerID: `containerd://${rng.hex(64)}`, started: true,
+      image: c.image, imageID: imageId(c.image), containerID: `containerd://${rng.hex(64)}`, started: true,
     })),
     qosClass: qosClass(spec.containers),
   };
   setPodConditions(pod, true, timestamp(created + 2000));
   return pod;
+}
+
+const imageIds = new Map<string, string>();
+
+/** Pods of one image share its digest, as on a real node. */
+function imageId(image: string): string {
+  let id = imageIds.get(image);
+  if (!id) imageIds.set(image, (id = `${imageRepo(image)}@sha256:${createHash('sha256').update(image).digest('hex')}`));
+  return id;
 }
 
 function imageRepo(image: string): string {

@@ -83,8 +83,10 @@ export function generateScenario(rng: Random, ctl: ClusterController, spec: Scen
   const usedNames = new Map<string, number>();
   let nsIndex = 0;
   let helmLeft = spec.helmReleases;
-  while (remaining > 0 && appNamespaces.length > 0) {
-    const ns = appNamespaces[nsIndex++ % appNamespaces.length];
+  // Without application namespaces, workloads go to "default" so that the pod count still holds.
+  const workloadNamespaces = appNamespaces.length ? appNamespaces : [{ name: 'default', team: 'default' }];
+  while (remaining > 0) {
+    const ns = workloadNamespaces[nsIndex++ % workloadNamespaces.length];
     const helm = helmLeft > 0 && rng.chance(0.5) ? rng.pick(CHARTS) : undefined;
     const base = helm ? helm.chart : rng.pick(WORKLOADS);
     const n = (usedNames.get(`${ns.name}/${base}`) ?? 0) + 1;
@@ -111,8 +113,8 @@ export function generateScenario(rng: Random, ctl: ClusterController, spec: Scen
   // Releases for the Helm-managed deployments, then any still requested without a workload.
   let releaseIndex = 0;
   for (const d of deployments.filter((x) => x.chart)) addRelease(rng, ctl, d.ns, d.name, d.chart as (typeof CHARTS)[number], d.created, spec.startTime);
-  while (helmLeft-- > 0 && appNamespaces.length) {
-    const ns = appNamespaces[releaseIndex % appNamespaces.length].name;
+  while (helmLeft-- > 0) {
+    const ns = workloadNamespaces[releaseIndex % workloadNamespaces.length].name;
     const chart = rng.pick(CHARTS);
     addRelease(rng, ctl, ns, `${chart.chart}-addon-${++releaseIndex}`, chart, ago(1, 200), spec.startTime);
   }

@@ -154,7 +154,7 @@ describe('object shapes', () => {
     expect(newPods).toHaveLength(d.spec.replicas);
     expect(sim.deletedPodUids()).toEqual(expect.arrayContaining(oldPods));
     const after = sim.state().deployments.find((x) => x.metadata.uid === d.metadata.uid)!;
-    expect(after.metadata.generation).toBe(d.metadata.generation + 1);
+    expect(after.metadata.generation).toBe(d.metadata.generation! + 1);
     expect(after.spec.template.spec.containers[0].image).not.toBe(d.spec.template.spec.containers[0].image);
     expect(after.status).toMatchObject({ replicas: d.spec.replicas, updatedReplicas: d.spec.replicas, readyReplicas: d.spec.replicas });
 
