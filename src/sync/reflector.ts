@@ -220,7 +220,7 @@ export class Reflector {
     const present = new Set<string>();
     let continueToken: string | undefined;
     let listRv: string | undefined;
-    do {
+    while (!this.stopped) {
       let page: ListResponse;
       try {
         page = await this.o.client.getJson<ListResponse>(
@@ -249,7 +249,8 @@ export class Reflector {
       continueToken = page.metadata?.continue || undefined;
       const remaining = page.metadata?.remainingItemCount;
       this.o.onProgress?.(present.size, remaining === undefined ? (continueToken ? undefined : present.size) : present.size + remaining);
-    } while (continueToken !== undefined && !this.stopped);
+      if (continueToken === undefined) break;
+    }
     if (this.stopped) return;
 
     for (const [uid, entry] of this.store) {
@@ -283,6 +284,8 @@ export class Reflector {
   }
 
   private async watch(): Promise<void> {
+    // stop() may have come while the list was being handed over; an abort listener added now would never fire.
+    if (this.stopped) return;
     this.currentPhase = 'watching';
     const stream = new AbortController();
     this.streamController = stream;
