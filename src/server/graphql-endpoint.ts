@@ -138,6 +138,9 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
     introspection: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
+    // serve owns SIGINT/SIGTERM and stops components in order; Apollo's own handler would stop it
+    // concurrently and then re-raise the signal, killing the process mid-shutdown.
+    stopOnTerminationSignals: false,
     formatError,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
