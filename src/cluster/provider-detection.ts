@@ -42,7 +42,7 @@ export function detectProvider(signals: ProviderSignals): ClusterProvider {
   if (host.endsWith('.azmk8s.io') || providerId.startsWith('azure://')) return 'aks';
   if (!version) return 'unknown';
   // A plain upstream version with an unseen node could still be AKS (whose versions carry no marker).
-  return node === undefined ? 'unknown' : 'vanilla';
+  return signals.node === undefined ? 'unknown' : 'vanilla';
 }
 
 function hostOf(url: string): string {
