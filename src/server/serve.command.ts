@@ -23,14 +23,18 @@ export function registerServeCommand(program: Command): void {
       const { ServeAborted, startServe } = await import('./serve.js');
 
       const abort = new AbortController();
+      let firstSignalAt = 0;
       const signalled = new Promise<NodeJS.Signals>((resolve) => {
         const onSignal = (sig: NodeJS.Signals) => {
           if (abort.signal.aborted) {
+            // Under `npm start` one Ctrl-C arrives twice: from the terminal and forwarded by npm.
+            if (Date.now() - firstSignalAt < 1000) return;
             // A second Ctrl-C: the user does not want to wait. The embedded server still gets its
             // fast-shutdown request from the exit hook.
             process.stderr.write(`kubegraph: ${sig} again, exiting now\n`);
             process.exit(130);
           }
+          firstSignalAt = Date.now();
           abort.abort();
           resolve(sig);
         };

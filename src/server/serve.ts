@@ -82,6 +82,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
       const { what, fn } = undo.pop()!;
       try {
         await fn();
+        log.info({ what }, 'stopped');
       } catch (err) {
         log.error({ err, what }, 'error while stopping');
       }

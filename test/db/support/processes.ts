@@ -15,6 +15,8 @@ export function childEnv(env: Record<string, string | undefined>): NodeJS.Proces
   const base: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
   delete base.DATABASE_URL;
   delete base.TEST_DATABASE_URL;
+  // vitest sets NODE_ENV=test, which changes library behaviour (Apollo's signal handlers); run as users do.
+  delete base.NODE_ENV;
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete base[k];
     else base[k] = v;
