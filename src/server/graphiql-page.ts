@@ -1,6 +1,7 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 
-const DEFAULT_QUERY = `# Paste your API token into the Headers tab below ("Authorization": "Bearer kg_…"), then run.
+const DEFAULT_QUERY = `# Put your API token in the Headers tab below, then press Run.
+# The Docs panel (book icon, left) documents every type and field.
 query Viewer {
   viewer {
     role
@@ -8,6 +9,40 @@ query Viewer {
   }
 }
 `;
+
+/**
+ * GraphiQL sends its header editor's headers with HTTP requests only; its graphql-ws client opens with
+ * an empty `connection_init`, which this server refuses (4401). This runs before GraphiQL and adds the
+ * active tab's Authorization header (persisted by GraphiQL in localStorage) to `connection_init`.
+ */
+const WS_AUTHORIZATION_SCRIPT = `(() => {
+  const NativeWebSocket = window.WebSocket;
+  const activeAuthorization = () => {
+    try {
+      const state = JSON.parse(localStorage.getItem('graphiql:tabState') || 'null');
+      const tab = state && state.tabs && state.tabs[state.activeTabIndex];
+      const headers = JSON.parse((tab && tab.headers) || localStorage.getItem('graphiql:headers') || '{}');
+      for (const [name, value] of Object.entries(headers)) {
+        if (name.toLowerCase() === 'authorization' && typeof value === 'string') return value;
+      }
+    } catch (err) {
+      console.warn('kubegraph: cannot read the GraphiQL headers', err);
+    }
+    return undefined;
+  };
+  window.WebSocket = class extends NativeWebSocket {
+    send(data) {
+      if (typeof data === 'string' && data.includes('"connection_init"')) {
+        const message = JSON.parse(data);
+        const authorization = activeAuthorization();
+        if (message.type === 'connection_init' && authorization) {
+          data = JSON.stringify({ ...message, payload: { ...(message.payload || {}), authorization } });
+        }
+      }
+      super.send(data);
+    }
+  };
+})();`;
 
 let page: string | undefined;
 
@@ -17,7 +52,7 @@ let page: string | undefined;
  * subscriptions over graphql-ws on the same path.
  */
 export function graphiqlPage(): string {
-  page ??= renderGraphiQL({
+  page ??= withScriptFirst(WS_AUTHORIZATION_SCRIPT, renderGraphiQL({
     title: 'kubegraph GraphiQL',
     endpoint: '/graphql',
     subscriptionsProtocol: 'WS',
@@ -28,6 +63,12 @@ export function graphiqlPage(): string {
     shouldPersistHeaders: true,
     schemaDescription: true,
     credentials: 'omit',
-  });
+  }));
   return page;
+}
+
+function withScriptFirst(script: string, html: string): string {
+  const at = html.indexOf('<script>');
+  if (at === -1) throw new Error('unexpected GraphiQL page: no <script> element');
+  return `${html.slice(0, at)}<script>${script}</script>\n${html.slice(at)}`;
 }
