@@ -23,6 +23,8 @@ export interface StoreEvent {
   object: StoredObject;
   /** The version before this event (absent for ADDED). */
   prev?: StoredObject;
+  /** Serialized watch lines by event type, shared by every watcher that sends this event. */
+  lines?: Partial<Record<WatchEventType, string>>;
 }
 
 export interface PageRequest {

@@ -152,7 +152,14 @@ class WatchSession {
     else if (now && before) type = 'MODIFIED';
     else if (now) type = 'ADDED';
     else if (before) type = 'DELETED';
-    if (type) this.res.write(this.line(type, e.object));
+    if (!type) return;
+    if (this.rep.kind === 'table') {
+      this.res.write(this.line(type, e.object));
+      return;
+    }
+    // The same line goes to every plain-JSON watcher of this event: build it once.
+    const cache = (e.lines ??= {});
+    this.res.write((cache[type] ??= this.line(type, e.object)));
   }
 
   private line(type: EventType, s: StoredObject): string {
