@@ -6,7 +6,7 @@ export type { ClusterProvider };
 export interface ProviderSignals {
   serverUrl: string;
   gitVersion: string | undefined;
-  /** undefined when the credentials may not list nodes: then a plain version proves nothing. */
+  /** The first node; null when the cluster has none, undefined when it was not looked at (then a plain version proves nothing). */
   node:
     | {
         providerID?: string;

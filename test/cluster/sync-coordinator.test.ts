@@ -26,7 +26,7 @@ const coordinators: SyncCoordinator[] = [];
 const dataSources: DataSource[] = [];
 const children: ChildProcess[] = [];
 
-async function replica(replicaId: string): Promise<SyncCoordinator> {
+async function replica(replicaId: string, logs = captureLogs('warn')): Promise<SyncCoordinator> {
   const dataSource = createDataSource(db.url, { poolSize: 4, applicationName: replicaId });
   await dataSource.initialize();
   dataSources.push(dataSource);
@@ -37,7 +37,7 @@ async function replica(replicaId: string): Promise<SyncCoordinator> {
     crypto,
     replicaId,
     leaseTimings: TIMINGS,
-    log: captureLogs('warn').logger,
+    log: logs.logger,
   });
   coordinators.push(coordinator);
   return coordinator;
@@ -196,8 +196,9 @@ describe('SyncCoordinator failures', () => {
     }
   });
 
-  it('stops a removed cluster at once and starts a newly registered one, announced through PostgreSQL', async () => {
-    const a = await replica('replica-a');
+  it('stops a removed cluster at once, starts a newly registered one and resyncs on request, announced through PostgreSQL', async () => {
+    const logs = captureLogs('info');
+    const a = await replica('replica-a', logs);
     await a.start();
     const extra = await SimulatedCluster.start({ nodes: 1, pods: 3, namespaces: 1, helmReleases: 0, seed: 'late', name: 'late' });
     try {
@@ -208,6 +209,10 @@ describe('SyncCoordinator failures', () => {
       sims.set(cluster.id, extra);
       expect(await podsMatch(cluster.id)).toBe(true);
       sims.delete(cluster.id);
+      await service.requestResync(cluster.id, orgId);
+      await until('the resync request reaching the owner', async () =>
+        logs.lines().some((l) => l.msg === 'resync requested' && l.clusterId === cluster.id),
+      );
       await service.remove(cluster.id, orgId, { keepData: false });
       await until('the removed cluster being stopped', () => !a.ownedClusterIds().includes(cluster.id));
       await until('every open watch of the removed cluster closed', () => extra.openWatches === 0);
