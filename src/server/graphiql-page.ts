@@ -1,7 +1,7 @@
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 
-const DEFAULT_QUERY = `# Put your API token in the Headers tab below, then press Run.
-# The Docs panel (book icon, left) documents every type and field.
+const DEFAULT_QUERY = `# Put your API token in Headers (below), then Run.
+# Docs: the book icon, top left.
 query Viewer {
   viewer {
     role
