@@ -268,6 +268,7 @@ export class ClusterController {
         if (nodeReady(node.obj) === ready) return;
         this.store.update('nodes', change.name, (n) => setNodeReady(n, ready, timestamp(now)));
         this.schedulable = undefined;
+        this.markPodsOnNode(change.name, ready, now);
         return;
       }
       case 'helmUpgrade': return this.helmUpgrade(rng, change.namespace, change.name, now);
@@ -313,6 +314,28 @@ export class ClusterController {
       }
       default:
         throw new SimulationError(`unknown change kind "${(change as { kind: string }).kind}"`);
+    }
+  }
+
+  /**
+   * The node lifecycle controller marks the pods of an unreachable node not ready; once the kubelet reports
+   * again, pods whose containers are ready become ready again.
+   */
+  private markPodsOnNode(node: string, ready: boolean, now: number): void {
+    const at = timestamp(now);
+    for (const key of [...(this.podsByNode.get(node) ?? [])].sort()) {
+      const pod = this.store.get('pods', key)?.obj;
+      if (!pod || pod.status.phase !== 'Running') continue;
+      const containersReady = pod.status.containerStatuses.every((c: any) => c.ready);
+      const target = ready && containersReady;
+      if (isPodReady(pod) === target) continue;
+      const updated = this.store.update('pods', key, (p) => {
+        const cond = p.status.conditions.find((c: any) => c.type === 'Ready');
+        if (target) Object.assign(cond, { status: 'True', lastTransitionTime: at, reason: undefined, message: undefined });
+        else Object.assign(cond, { status: 'False', lastTransitionTime: at, reason: 'NodeNotReady', message: undefined });
+        for (const k of ['reason', 'message']) if (cond[k] === undefined) delete cond[k];
+      });
+      this.syncOwners(updated.obj);
     }
   }
 

@@ -162,7 +162,13 @@ describe('object shapes', () => {
     expect(sim.state().pods.filter((p) => p.metadata.ownerReferences![0].uid === current.metadata.uid)).toHaveLength(1);
 
     const node = sim.state().nodes[0].metadata.name;
+    const readyOnNode = (s: ReturnType<SimulatedCluster['state']>) => s.pods.filter((p) => p.spec.nodeName === node && p.status.conditions.find((c: any) => c.type === 'Ready').status === 'True').map((p) => p.metadata.uid);
+    const wasReady = readyOnNode(sim.state());
+    expect(wasReady.length).toBeGreaterThan(0);
     await sim.apply({ kind: 'nodeNotReady', name: node });
+    expect(readyOnNode(sim.state())).toEqual([]);
+    const marked = sim.state().pods.find((p) => p.metadata.uid === wasReady[0])!;
+    expect(marked.status.conditions.find((c: any) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'NodeNotReady' });
     const nr = sim.state().nodes[0];
     expect(nr.status.conditions.find((c: any) => c.type === 'Ready')).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown' });
     expect(nr.spec.taints.map((t: any) => `${t.key}:${t.effect}`)).toEqual(expect.arrayContaining(['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute']));
@@ -173,6 +179,7 @@ describe('object shapes', () => {
     expect(scheduled.filter((p) => p.spec.nodeName === node)).toEqual([]);
     await sim.apply({ kind: 'nodeReady', name: node });
     expect(sim.state().nodes[0].spec.taints).toBeUndefined();
+    expect(readyOnNode(sim.state())).toEqual(expect.arrayContaining(wasReady.filter((uid) => sim.state().pods.some((p) => p.metadata.uid === uid))));
 
     await sim.tick(200);
     const s = sim.state();
