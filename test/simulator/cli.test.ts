@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+
+describe('kubegraph simulate', () => {
+  it('prints the URL and kubeconfig, serves the cluster, and stops cleanly on SIGTERM', { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubegraph-cli-'));
+    const file = join(dir, 'sim.kubeconfig');
+    const child = spawn(process.execPath, ['bin/kubegraph.js', 'simulate', '--pods', '120', '--nodes', '4', '--seed', 'cli', '--churn', '5', '--provider', 'gke', '--kubeconfig-out', file], { cwd: process.cwd() });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!out.includes('Press Ctrl-C')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`simulate did not start: ${out}${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(out).toMatch(/ready in \d+ ms: 4 nodes, 9 namespaces, \d+ deployments, 120 pods/);
+      const url = /API:\s+(https:\/\/127\.0\.0\.1:\d+)/.exec(out)![1];
+      expect(out).toContain(`Kubeconfig: ${file}`);
+      expect(readFileSync(file, 'utf8')).toContain(`server: ${url}`);
+
+      const kc = new KubeConfig();
+      kc.loadFromFile(file);
+      const nodes = await kc.makeApiClient(CoreV1Api).listNode();
+      expect(nodes.items).toHaveLength(4);
+      expect(nodes.items[0].spec!.providerID).toMatch(/^gce:\/\//);
+      const first = (await kc.makeApiClient(CoreV1Api).listPodForAllNamespaces()).metadata!.resourceVersion;
+      // --churn 5 keeps changing the cluster.
+      await new Promise((r) => setTimeout(r, 1500));
+      const later = (await kc.makeApiClient(CoreV1Api).listPodForAllNamespaces()).metadata!.resourceVersion;
+      expect(Number(later)).toBeGreaterThan(Number(first));
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(out).toContain('SIGTERM: stopping the simulated cluster');
+    expect(out.trim().endsWith('Stopped.')).toBe(true);
+  });
+
+  it('rejects bad flags with a clear message and changes nothing', async () => {
+    const child = spawn(process.execPath, ['bin/kubegraph.js', 'simulate', '--pods', '-3'], { cwd: process.cwd() });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).not.toBe(0);
+    expect(err).toContain('--pods must be a non-negative integer, got "-3"');
+  });
+});
