@@ -242,3 +242,26 @@ describe('metrics', () => {
     expect((await get(sim, '/api/v1/nodes/nope/proxy/stats/summary')).status).toBe(404);
   });
 });
+
+describe('automatic ticker', () => {
+  it('applies churn changes per second on its own and wakes nextTick() waiters', async () => {
+    const sim = await SimulatedCluster.start({ pods: 60, seed: 'ticker', churn: 20, tickIntervalMs: 100, tls: false });
+    try {
+      const rv = Number(sim.resourceVersion);
+      await sim.nextTick();
+      await sim.nextTick();
+      expect(Number(sim.resourceVersion)).toBeGreaterThan(rv);
+      const manual = await SimulatedCluster.start({ pods: 60, seed: 'ticker', tls: false });
+      try {
+        const woke = manual.nextTick();
+        const changes = await manual.tick(2);
+        await woke;
+        expect(changes).toHaveLength(2);
+      } finally {
+        await manual.stop();
+      }
+    } finally {
+      await sim.stop();
+    }
+  });
+});
