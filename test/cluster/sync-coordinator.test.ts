@@ -86,7 +86,8 @@ beforeAll(async () => {
   [{ id: orgId }] = await db.dataSource.query(`INSERT INTO organizations (name) VALUES ('replicas') RETURNING id`);
   for (let i = 0; i < 4; i++) {
     const sim = await SimulatedCluster.start({ nodes: 1, pods: 6, namespaces: 1, helmReleases: 0, seed: `replica-${i}`, name: `sim-${i}` });
-    const cluster = await service.register({ organizationId: orgId, kubeconfig: sim.kubeconfig() });
+    // Every kubeconfig names its context "prod" and its user "admin": the clusters must still use their own tokens.
+    const cluster = await service.register({ organizationId: orgId, name: `sim-${i}`, kubeconfig: sim.kubeconfig({ contextName: 'prod', userName: 'admin' }) });
     sims.set(cluster.id, sim);
   }
 });
