@@ -308,13 +308,16 @@ export class KubeClient {
       let pending = '';
       for await (const chunk of res as AsyncIterable<Buffer>) {
         pending += decoder.write(chunk);
-        let newline = pending.indexOf('\n');
+        // Cut complete lines by index and keep only the unfinished tail: a chunk may carry many events.
+        let start = 0;
+        let newline = pending.indexOf('\n', start);
         while (newline >= 0) {
-          const line = pending.slice(0, newline).trim();
-          pending = pending.slice(newline + 1);
+          const line = pending.slice(start, newline).trim();
+          start = newline + 1;
           if (line.length > 0) yield parseEvent<T>(line, path);
-          newline = pending.indexOf('\n');
+          newline = pending.indexOf('\n', start);
         }
+        pending = pending.slice(start);
       }
       // A response cut mid-body also ends the stream; only a complete one is a clean end.
       if (!res.complete) throw new KubeTransportError(`watch ${path} on ${this.server} was cut off`, 'ConnectionReset', 'ECONNRESET');

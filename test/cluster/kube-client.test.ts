@@ -279,6 +279,40 @@ describe('KubeClient without the simulator', () => {
     }
   });
 
+  it('reassembles watch events split anywhere, even inside a multi-byte character', async () => {
+    const serving = await servingCertificate();
+    const events = [
+      { type: 'ADDED', object: { metadata: { name: 'café-1', uid: 'u1' } } },
+      { type: 'MODIFIED', object: { metadata: { name: 'naïve-2', uid: 'u2' }, note: '→ ✓' } },
+      { type: 'BOOKMARK', object: { metadata: { resourceVersion: '42' } } },
+    ];
+    const bytes = Buffer.from(events.map((e) => JSON.stringify(e) + '\n').join('') + JSON.stringify({ type: 'DELETED', object: { metadata: { name: 'last' } } }));
+    // An HTTP-level stand-in that writes the stream three bytes at a time, the last event without a newline.
+    const server = https.createServer({ key: serving.key, cert: serving.cert }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      let i = 0;
+      const timer = setInterval(() => {
+        if (i >= bytes.length) {
+          clearInterval(timer);
+          res.end();
+          return;
+        }
+        res.write(bytes.subarray(i, i + 3));
+        i += 3;
+      }, 0);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = KubeClient.fromKubeconfig(edit(sim.kubeconfig(), (d) => (d.clusters[0]!.cluster.server = `https://127.0.0.1:${(server.address() as net.AddressInfo).port}`)));
+    try {
+      const seen: WatchEvent[] = [];
+      for await (const e of client.watch('/api/v1/pods?watch=1')) seen.push(e);
+      expect(seen).toEqual([...events, { type: 'DELETED', object: { metadata: { name: 'last' } } }]);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+
   it('presents a client certificate from the kubeconfig', async () => {
     const serving = await servingCertificate();
     const clientCa = await generate([{ name: 'commonName', value: 'client-ca' }], {
