@@ -25,6 +25,7 @@ export class ClusterController {
   private readonly nextPodIp = new Map<string, number>();
   /** Requested millicores per node over its allocatable millicores, for spreading pods like a scheduler would. */
   private readonly cpuRequested = new Map<string, number>();
+  private readonly cpuAllocatable = new Map<string, number>();
   private schedulable?: string[];
   readonly deletedPodUids: string[] = [];
   /** Pods without an owner (created by `createPod`), in creation order. */
@@ -131,8 +132,12 @@ export class ClusterController {
   }
 
   private cpuLoad(node: string): number {
-    const alloc = this.store.get('nodes', node)?.obj.status.allocatable.cpu;
-    return (this.cpuRequested.get(node) ?? 0) / (alloc ? cpuMillis(alloc) : 1000);
+    let alloc = this.cpuAllocatable.get(node);
+    if (alloc === undefined) {
+      const q = this.store.get('nodes', node)?.obj.status.allocatable.cpu;
+      this.cpuAllocatable.set(node, (alloc = q ? cpuMillis(q) : 1000));
+    }
+    return (this.cpuRequested.get(node) ?? 0) / alloc;
   }
 
   private nodeIp(node: string): string {

@@ -200,25 +200,35 @@ export function buildPod(rng: Random, name: string, namespace: string, template:
     serviceAccountName: 'default', serviceAccount: 'default', nodeName: place.nodeName, enableServiceLinks: true, priority: 0, preemptionPolicy: 'PreemptLowerPriority',
     tolerations: POD_TOLERATIONS,
   };
+  const createdAt = timestamp(created);
+  const startedAt = timestamp(created + 2000);
+  // Labels and owner references are the same for every pod of a ReplicaSet; they are shared, not copied.
   const metadata: Record<string, unknown> = {
-    name, namespace, uid: rng.uuid(), resourceVersion: '', creationTimestamp: timestamp(created), labels: { ...template.metadata.labels },
+    name, namespace, uid: rng.uuid(), resourceVersion: '', creationTimestamp: createdAt, labels: template.metadata.labels,
   };
   if (owner) {
     metadata.generateName = `${owner.metadata.name}-`;
-    metadata.ownerReferences = [ownerRef(owner)];
+    metadata.ownerReferences = sharedOwnerRefs(owner);
   }
   const pod: K8sObject = { apiVersion: 'v1', kind: 'Pod', metadata: metadata as K8sObject['metadata'], spec, status: {} };
-  const start = timestamp(created);
   pod.status = {
-    phase: 'Running', conditions: [], hostIP: place.hostIp, hostIPs: [{ ip: place.hostIp }], podIP: place.podIp, podIPs: [{ ip: place.podIp }], startTime: start,
+    phase: 'Running', conditions: [], hostIP: place.hostIp, hostIPs: [{ ip: place.hostIp }], podIP: place.podIp, podIPs: [{ ip: place.podIp }], startTime: createdAt,
     containerStatuses: spec.containers.map((c: any) => ({
-      name: c.name, state: { running: { startedAt: timestamp(created + 2000) } }, lastState: {}, ready: true, restartCount: 0,
+      name: c.name, state: { running: { startedAt } }, lastState: {}, ready: true, restartCount: 0,
       image: c.image, imageID: imageId(c.image), containerID: `containerd://${rng.hex(64)}`, started: true,
     })),
     qosClass: qosClass(spec.containers),
   };
-  setPodConditions(pod, true, timestamp(created + 2000));
+  setPodConditions(pod, true, startedAt);
   return pod;
+}
+
+const ownerRefsByOwner = new WeakMap<K8sObject, OwnerReference[]>();
+
+function sharedOwnerRefs(owner: K8sObject): OwnerReference[] {
+  let refs = ownerRefsByOwner.get(owner);
+  if (!refs) ownerRefsByOwner.set(owner, (refs = [ownerRef(owner)]));
+  return refs;
 }
 
 const imageIds = new Map<string, string>();
