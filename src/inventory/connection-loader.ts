@@ -30,6 +30,10 @@ export function rowsToConnection<T>(rows: readonly Row[], map: (row: Row) => T, 
   };
 }
 
+function tableOf(source: RowSource<unknown>): { name: string; alias: string; key: readonly string[] } | undefined {
+  return source.key ? { name: source.table, alias: source.alias, key: source.key } : undefined;
+}
+
 export async function fetchConnection<T>(sql: SqlRunner, source: RowSource<T>, organizationId: string, query: ListQuery): Promise<Connection<T>> {
   const scope = scoped(source, organizationId, query.params);
   const text = buildPageQuery({
@@ -39,6 +43,7 @@ export async function fetchConnection<T>(sql: SqlRunner, source: RowSource<T>, o
     params: query.params,
     ordering: query.ordering,
     page: query.page,
+    table: tableOf(source),
   });
   return rowsToConnection(await sql(text, query.params.values), source.map, query.page);
 }
@@ -61,6 +66,7 @@ export async function fetchNestedConnections<T>(
     ordering: query.ordering,
     page: query.page,
     parent: { expr: parentExpr, ids: parentIds },
+    table: tableOf(source),
   });
   const rows = await sql(text, query.params.values);
   const byParent = new Map<string, Row[]>();

@@ -31,16 +31,12 @@ export interface PageQuerySpec {
   page: PageRequest;
   /** Nested connections: one page per parent id, all parents in one statement. */
   parent?: { expr: string; ids: readonly string[] };
-}
-
-/** Columns added to each returned row. */
-export interface PageRow {
-  /** Parent id as text (nested connections), '' at the top level. */
-  __parent: string;
-  /** Sort key values as text, in ordering order: the cursor. */
-  __keys: string[] | null;
-  /** Rows matching the filter under this parent, ignoring paging. */
-  __total: string | number;
+  /**
+   * The table behind `select`, with the columns that find a row again (partitioned tables include their
+   * partition key). When given, the page is chosen over narrow rows (key and sort values only) and only
+   * the chosen rows are read in full, instead of sorting whole rows.
+   */
+  table?: { name: string; alias: string; key: readonly string[] };
 }
 
 function keyset(ordering: Ordering, values: readonly CursorValue[], after: boolean, params: SqlParams): string {
@@ -53,11 +49,12 @@ function keyset(ordering: Ordering, values: readonly CursorValue[], after: boole
 
 /**
  * Builds the statement. Result rows: the page rows (up to limit + 1 per parent, in fetch order: forward
- * pages in the ordering's direction, backward pages reversed), each carrying `__total`; a parent whose
- * page is empty still yields one row with `__keys` NULL so its total is known.
+ * pages in the ordering's direction, backward pages reversed), each with `__keys` (the cursor values as
+ * text), `__parent` ('' at the top level) and `__total` (rows under the parent, ignoring paging); a
+ * parent whose page is empty still yields one row, with `__keys` NULL, so its total is known.
  */
 export function buildPageQuery(spec: PageQuerySpec): string {
-  const { ordering, page, params } = spec;
+  const { ordering, page, params, table } = spec;
   const baseWhere = [...spec.where];
   if (spec.parent) baseWhere.push(`${spec.parent.expr} = ANY(${params.add(spec.parent.ids)}::uuid[])`);
   const pageWhere = [...baseWhere];
@@ -69,13 +66,19 @@ export function buildPageQuery(spec: PageQuerySpec): string {
   const keysArray = `ARRAY[${ordering.keys.map((k) => `(${k.expr})::text`).join(', ')}]`;
   const limit = params.add(page.limit + 1);
   const where = (conditions: string[]) => (conditions.length ? conditions.join(' AND ') : 'TRUE');
+  // Narrow: the page carries the row's key and is joined back to its table; wide: the page carries the row.
+  const pageColumns = table ? table.key.map((k) => `${table.alias}.${k} AS __key_${k}`).join(', ') : spec.select;
+  const rowSelect = table ? `${spec.select}, page.__keys` : 'page.*';
+  const joinBack = table
+    ? ` LEFT JOIN ${table.name} ${table.alias} ON ${table.key.map((k) => `${table.alias}.${k} = page.__key_${k}`).join(' AND ')}`
+    : '';
 
   if (!spec.parent) {
     // The sort keys travel as typed columns too, so the outer query can restore the page order cheaply.
     const sortColumns = ordering.keys.map((k, i) => `${k.expr} AS __s${i}`).join(', ');
     const outerOrder = ordering.keys.map((_, i) => `page.__s${i} ${dir}`).join(', ');
     return `WITH page AS (
-  SELECT ${spec.select}, ${keysArray} AS __keys, ${sortColumns}
+  SELECT ${pageColumns}, ${keysArray} AS __keys, ${sortColumns}
   FROM ${spec.from}
   WHERE ${where(pageWhere)}
   ORDER BY ${orderBy}
@@ -83,13 +86,13 @@ export function buildPageQuery(spec: PageQuerySpec): string {
 ), total AS (
   SELECT count(*) AS __total FROM ${spec.from} WHERE ${where(baseWhere)}
 )
-SELECT page.*, '' AS __parent, total.__total FROM total LEFT JOIN page ON TRUE ORDER BY ${outerOrder}`;
+SELECT ${rowSelect}, '' AS __parent, total.__total FROM total LEFT JOIN page ON TRUE${joinBack} ORDER BY ${outerOrder}`;
   }
   const parentExpr = spec.parent.expr;
   // MATERIALIZED: each CTE runs once; inlined, the page could be re-run for every parent of the join.
   return `WITH page AS MATERIALIZED (
   SELECT * FROM (
-    SELECT ${spec.select}, ${keysArray} AS __keys, (${parentExpr})::text AS __page_parent,
+    SELECT ${pageColumns}, ${keysArray} AS __keys, (${parentExpr})::text AS __page_parent,
       row_number() OVER (PARTITION BY ${parentExpr} ORDER BY ${orderBy}) AS __rn
     FROM ${spec.from}
     WHERE ${where(pageWhere)}
@@ -97,6 +100,6 @@ SELECT page.*, '' AS __parent, total.__total FROM total LEFT JOIN page ON TRUE O
 ), totals AS MATERIALIZED (
   SELECT (${parentExpr})::text AS __parent, count(*) AS __total FROM ${spec.from} WHERE ${where(baseWhere)} GROUP BY 1
 )
-SELECT page.*, totals.__parent, totals.__total FROM totals LEFT JOIN page ON page.__page_parent = totals.__parent
+SELECT ${rowSelect}, totals.__parent, totals.__total FROM totals LEFT JOIN page ON page.__page_parent = totals.__parent${joinBack}
 ORDER BY totals.__parent, page.__rn`;
 }

@@ -16,6 +16,8 @@ export interface RowSource<T> {
   /** Select list (`p.*`, or the columns a client may see). */
   select: string;
   map: (row: Row) => T;
+  /** Columns that find a row again (with the partition key for partitioned tables); absent for views. */
+  key?: readonly string[];
   /** Extra joins (for example the node a pod list is nested under). */
   joins?: string;
 }
