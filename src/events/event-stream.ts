@@ -1,11 +1,15 @@
+import { GraphQLError } from 'graphql';
 import type { ChangeEvent } from './change-event.js';
 import type { EventBus } from './event-bus.js';
 
 /** Events waiting for a slow subscriber before it is cut off (it can resubscribe and re-query). */
 export const MAX_PENDING_EVENTS = 10_000;
 
-export class SubscriberTooSlowError extends Error {
-  override name = 'SubscriberTooSlowError';
+/** Sent to a subscriber that fell too far behind; it ends the subscription. */
+export function subscriberTooSlow(): GraphQLError {
+  return new GraphQLError(`More than ${MAX_PENDING_EVENTS} events were waiting for this subscriber; subscribe again and re-query`, {
+    extensions: { code: 'SUBSCRIBER_TOO_SLOW' },
+  });
 }
 
 /**
@@ -32,7 +36,7 @@ export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T 
         const item = select(event);
         if (item === null) continue;
         if (pending.length >= MAX_PENDING_EVENTS) {
-          throw new SubscriberTooSlowError(`More than ${MAX_PENDING_EVENTS} events were waiting for this subscriber; subscribe again and re-query`);
+          throw subscriberTooSlow();
         }
         pending.push(item);
       }

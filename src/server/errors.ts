@@ -44,6 +44,7 @@ const CLIENT_CODES = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  'SUBSCRIBER_TOO_SLOW',
 ]);
 
 function withoutInternals(formatted: GraphQLFormattedError): GraphQLFormattedError {
