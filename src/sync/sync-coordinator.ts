@@ -170,6 +170,7 @@ export class SyncCoordinator {
   private chain: Promise<void> = Promise.resolve();
   private listener: pg.Client | undefined;
   private listenerRetry: NodeJS.Timeout | undefined;
+  private listenerEverConnected = false;
   private lastRenewedAt = 0;
   private running = false;
 
@@ -363,6 +364,7 @@ export class SyncCoordinator {
     const client = new pg.Client({ connectionString, application_name: 'kubegraph-sync-coordinator' });
     const retry = () => {
       if (this.listener === client) this.listener = undefined;
+      else if (this.listener) return;
       client.end().catch(() => undefined);
       if (!this.running) return;
       clearTimeout(this.listenerRetry);
@@ -373,11 +375,16 @@ export class SyncCoordinator {
       this.log.warn({ err }, 'notification connection failed; reconnecting');
       retry();
     });
+    client.on('end', retry);
     client.on('notification', (msg) => this.onNotice(msg.payload));
     try {
       await client.connect();
       await client.query(`LISTEN ${CLUSTER_REGISTRY_CHANNEL}`);
+      const reconnected = this.listenerEverConnected;
       this.listener = client;
+      this.listenerEverConnected = true;
+      // Whatever was announced while the connection was down is picked up by a round now.
+      if (reconnected) void this.refresh().catch(() => undefined);
     } catch (err) {
       this.log.warn({ err }, 'cannot listen for cluster changes; relying on periodic rounds');
       retry();

@@ -197,6 +197,24 @@ describe('SyncCoordinator failures', () => {
     }
   });
 
+  it('listens again when PostgreSQL drops its notification connection', async () => {
+    const a = await replica('replica-a');
+    await a.start();
+    const listeners = async (): Promise<number[]> =>
+      (
+        await db.dataSource.query(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph-sync-coordinator' AND query LIKE 'LISTEN%'`,
+        )
+      ).map((r: { pid: number }) => r.pid);
+    const [first] = await listeners();
+    expect(first).toBeGreaterThan(0);
+    await db.dataSource.query(`SELECT pg_terminate_backend($1)`, [first]);
+    await until('a new LISTEN connection', async () => {
+      const now = await listeners();
+      return now.length === 1 && now[0] !== first;
+    });
+  });
+
   it('stops a removed cluster at once, starts a newly registered one and resyncs on request, announced through PostgreSQL', async () => {
     const logs = captureLogs('info');
     const a = await replica('replica-a', logs);
