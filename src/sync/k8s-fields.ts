@@ -17,8 +17,12 @@ export function stringMap(v: unknown): Record<string, string> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : {};
 }
 
+const RFC3339_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+
+/** RFC 3339 timestamps as the API sends them (UTC, `Z`) are kept as they are; anything else is normalised. */
 export function timestamp(v: unknown): string | null {
   if (typeof v !== 'string' || v.length === 0) return null;
+  if (RFC3339_UTC.test(v)) return v;
   const d = new Date(v);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
@@ -32,11 +36,21 @@ export function firstLabel(labels: Record<string, string>, keys: readonly string
   return null;
 }
 
+// A cluster uses few distinct quantity strings ("100m", "128Mi"), each on thousands of pods: parse each once.
+const parsed = new Map<string, number>();
+const MAX_CACHED = 10_000;
+
 /** A quantity that must parse; the error names the object and the field so a bad value can be found. */
 function quantity(convert: (q: string | number) => bigint, v: unknown, where: string): number | null {
   if (v === undefined || v === null || v === '') return null;
+  const key = `${convert === cpuMillicores ? 'c' : 'b'}${v as string}`;
+  const hit = parsed.get(key);
+  if (hit !== undefined) return hit;
   try {
-    return Number(convert(v as string));
+    const value = Number(convert(v as string));
+    if (parsed.size >= MAX_CACHED) parsed.clear();
+    parsed.set(key, value);
+    return value;
   } catch (err) {
     if (err instanceof QuantityError) throw new QuantityError(`${where}: ${err.message}`);
     throw err;

@@ -7,42 +7,41 @@ export type RowDigest = Uint32Array;
 
 export type Row = Record<string, unknown>;
 
-function stableStringify(value: unknown): string {
-  if (value === undefined) return 'u';
-  if (value instanceof Date) return `d${value.getTime()}`;
-  if (typeof value === 'bigint') return `n${value}`;
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const keys = Object.keys(value as object).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify((value as Row)[k])}`).join(',')}}`;
+/** JSON of one column value; Dates and bigints made explicit. Object key order is the mapper's (stable per object). */
+export function fieldJson(value: unknown): string {
+  if (value === undefined || value === null) return 'null';
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (typeof value === 'bigint') return value.toString();
+  return JSON.stringify(value);
 }
 
-/** FNV-1a over UTF-16 code units with a seed: fast, and good enough to tell column values apart. */
-function fnv1a(text: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-/** Digest of `row` over `columns` (in that order). */
-export function digestRow(row: Row, columns: readonly string[]): RowDigest {
+/**
+ * Digest of `row` over `columns` (in that order): per column a 32-bit FNV-1a, and a second, independently seeded FNV
+ * of every column folded into two more words, so that a missed change needs several 32-bit collisions at once.
+ * `texts`, when given, receives each column's JSON (the writer reuses it instead of serializing again).
+ */
+export function digestRow(row: Row, columns: readonly string[], texts?: string[]): RowDigest {
   const out = new Uint32Array(columns.length + 2);
-  let whole = '';
+  let w1 = 0x9e3779b9;
+  let w2 = 0x85ebca6b;
   for (let i = 0; i < columns.length; i++) {
-    const text = stableStringify(row[columns[i]!]);
-    out[i] = fnv1a(text, 0);
-    whole += text;
-    whole += '\u0000';
+    const text = fieldJson(row[columns[i]!]);
+    if (texts) texts[i] = text;
+    let h = 0x811c9dc5;
+    let g = 0x01000193 ^ i;
+    for (let j = 0; j < text.length; j++) {
+      const c = text.charCodeAt(j);
+      h = Math.imul(h ^ c, 0x01000193);
+      g = Math.imul(g ^ c, 0x5bd1e995);
+    }
+    out[i] = h >>> 0;
+    w1 = Math.imul(w1 ^ (g >>> 0), 0x01000193) >>> 0;
+    w2 = (Math.imul(w2, 31) + (g >>> 0)) >>> 0;
   }
-  // Two more independently seeded hashes of the whole row make a missed change (all hashes colliding) negligible.
-  out[columns.length] = fnv1a(whole, 0x9e3779b9);
-  out[columns.length + 1] = fnv1a(whole, 0x85ebca6b);
+  out[columns.length] = w1;
+  out[columns.length + 1] = w2;
   return out;
 }
-
 /** Columns whose hash differs; every column when there is no previous digest. */
 export function changedColumns(previous: RowDigest | undefined, next: RowDigest, columns: readonly string[]): string[] {
   if (!previous || previous.length !== next.length) return [...columns];

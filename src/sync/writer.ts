@@ -12,7 +12,7 @@ import type { Row } from './row-digest.js';
  * determine (quotas on a namespace, mounting pods on a claim).
  */
 export type Change =
-  | { op: 'upsert' | 'delete'; spec: TableSpec; key: string; row: Row; changedFields: string[] }
+  | { op: 'upsert' | 'delete'; spec: TableSpec; key: string; row: Row; changedFields: string[]; json?: string }
   | { op: 'deleteKey'; spec: TableSpec; key: string }
   | { op: 'extras'; spec: TableSpec; key: string; where: Row };
 
@@ -47,6 +47,8 @@ export interface WriterStats {
   dropped: number;
   pending: number;
   lastCommitAt: Date | undefined;
+  /** Time spent in committed transactions, for benchmarks. */
+  transactionMs: number;
 }
 
 const RETRYABLE_SQLSTATE = /^(08|57P|53|40001|40P01)/;
@@ -103,7 +105,7 @@ export class Writer {
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
   private readonly sqlCache = new Map<string, string>();
-  private readonly s: WriterStats = { batches: 0, changes: 0, retries: 0, dropped: 0, pending: 0, lastCommitAt: undefined };
+  private readonly s: WriterStats = { batches: 0, changes: 0, retries: 0, dropped: 0, pending: 0, lastCommitAt: undefined, transactionMs: 0 };
   /** Whether the last attempt to write failed (the database is unavailable), for health reporting. */
   private failingSinceMs: number | undefined;
   private lastFailure: string | undefined;
@@ -218,7 +220,9 @@ export class Writer {
   private async commit(batch: Change[], sweeps: Sweep[]): Promise<void> {
     for (;;) {
       try {
+        const started = performance.now();
         const events = await this.transaction(batch, sweeps);
+        this.s.transactionMs += performance.now() - started;
         if (this.failingSinceMs !== undefined) this.o.log.info({ retries: this.backoff.attempts }, 'database writable again');
         this.failingSinceMs = undefined;
         this.backoff.reset();
@@ -376,19 +380,23 @@ export class Writer {
     if (spec.namespaced) {
       insertCols.push('namespace_id');
       selectCols.push('ns.id');
-      joins.push(`LEFT JOIN k8s_namespaces ns ON ns.cluster_id = $1 AND ns.name = x.namespace AND ns.deleted_at IS NULL`);
+      // Lateral index probes: right after a bulk load the planner's statistics are stale and hash/nested-loop
+      // choices over whole tables go badly wrong; a unique-index probe per row is always cheap.
+      joins.push(`LEFT JOIN LATERAL (SELECT id FROM k8s_namespaces WHERE cluster_id = $1 AND name = x.namespace AND deleted_at IS NULL LIMIT 1) ns ON true`);
       set.push(['namespace_id', `coalesce(EXCLUDED.namespace_id, t.namespace_id)`]);
     }
     if (spec.deploymentVia === 'replica-set') {
       insertCols.push('deployment_id');
       selectCols.push('d.id');
-      joins.push(`LEFT JOIN k8s_replica_sets rs ON rs.cluster_id = $1 AND rs.uid = x.owner_uid AND x.owner_kind = 'ReplicaSet'`);
-      joins.push(`LEFT JOIN k8s_deployments d ON d.cluster_id = $1 AND d.uid = rs.deployment_uid`);
+      joins.push(
+        `LEFT JOIN LATERAL (SELECT d.id FROM k8s_replica_sets rs JOIN k8s_deployments d ON d.cluster_id = $1 AND d.uid = rs.deployment_uid
+           WHERE rs.cluster_id = $1 AND rs.uid = x.owner_uid AND x.owner_kind = 'ReplicaSet' LIMIT 1) d ON true`,
+      );
       set.push(['deployment_id', `coalesce(EXCLUDED.deployment_id, t.deployment_id)`]);
     } else if (spec.deploymentVia === 'deployment-uid') {
       insertCols.push('deployment_id');
       selectCols.push('d.id');
-      joins.push(`LEFT JOIN k8s_deployments d ON d.cluster_id = $1 AND d.uid = x.deployment_uid`);
+      joins.push(`LEFT JOIN LATERAL (SELECT id FROM k8s_deployments WHERE cluster_id = $1 AND uid = x.deployment_uid LIMIT 1) d ON true`);
       set.push(['deployment_id', `coalesce(EXCLUDED.deployment_id, t.deployment_id)`]);
     }
     for (const c of columns) {
@@ -411,8 +419,10 @@ export class Writer {
     if (spec.namespaced) returning.push('t.namespace_id');
     if (spec.deploymentVia) returning.push('t.deployment_id');
     const sql = `WITH x AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(${recordsetType(columns)})),
-      existing AS MATERIALIZED (SELECT ${spec.conflict.filter((c) => c !== 'cluster_id').map((c) => `e.${c}`).join(', ')}
-        FROM ${spec.table} e JOIN x ON e.cluster_id = $1 AND ${match})
+      existing AS MATERIALIZED (SELECT e.*
+        FROM x CROSS JOIN LATERAL (
+          SELECT ${spec.conflict.filter((c) => c !== 'cluster_id').map((c) => `e.${c}`).join(', ')}
+          FROM ${spec.table} e WHERE e.cluster_id = $1 AND ${match} LIMIT 1) e)
       INSERT INTO ${spec.table} AS t (${insertCols.join(', ')})
       SELECT ${selectCols.join(', ')}
       FROM x
@@ -434,11 +444,13 @@ export class Writer {
   ): Promise<string[]> {
     const columns = [...spec.columns, ...spec.extraColumns];
     const payload = changes.map((c) => {
+      // The handler already serialized the row while digesting it; only rows with extra columns are built here.
+      if (c.json !== undefined && spec.extraColumns.length === 0) return c.json;
       const extra = spec.extraColumns.length > 0 && this.o.extras ? this.o.extras(spec, c.row) : {};
-      return jsonRow(columns, { ...c.row, ...extra });
+      return JSON.stringify(jsonRow(columns, { ...c.row, ...extra }));
     });
     const rows: Array<{ id: string; k1: string; k2: string; inserted: boolean; namespace_id?: string | null; deployment_id?: string | null }> =
-      await this.rows(qr, this.upsertSql(spec), [this.o.clusterId, JSON.stringify(payload)]);
+      await this.rows(qr, this.upsertSql(spec), [this.o.clusterId, `[${payload.join(',')}]`]);
     const byKey = new Map(changes.map((c) => [c.key, c]));
     const inserted: string[] = [];
     for (const r of rows) {

@@ -80,13 +80,13 @@ describe('cluster sync against the simulator over HTTPS', () => {
     const state = h.sim.state();
     const running = state.pods.filter((p) => p.status?.phase === 'Running');
     const [a, b] = running;
+    await h.sim.apply({ kind: 'deletePod', namespace: running[2]!.metadata.namespace!, name: running[2]!.metadata.name, replace: false });
     await h.sim.apply({ kind: 'crashPod', namespace: a!.metadata.namespace!, name: a!.metadata.name });
     await h.sim.apply({ kind: 'oomKill', namespace: b!.metadata.namespace!, name: b!.metadata.name });
     const dep = state.deployments[0]!;
     await h.sim.apply({ kind: 'scaleDeployment', namespace: dep.metadata.namespace!, name: dep.metadata.name, replicas: (dep.spec.replicas ?? 1) + 2 });
     const dep2 = state.deployments[1]!;
     await h.sim.apply({ kind: 'rollout', namespace: dep2.metadata.namespace!, name: dep2.metadata.name });
-    await h.sim.apply({ kind: 'deletePod', namespace: running[2]!.metadata.namespace!, name: running[2]!.metadata.name, replace: false });
     const helm = state.secrets.find((s) => s.type === 'helm.sh/release.v1')!;
     await h.sim.apply({ kind: 'helmUpgrade', namespace: helm.metadata.namespace!, name: helm.metadata.labels!.name! });
     await h.sim.apply({ kind: 'nodeNotReady', name: state.nodes[0]!.metadata.name });
@@ -102,6 +102,7 @@ describe('cluster sync against the simulator over HTTPS', () => {
   });
 
   it('records cluster health with counts and capacity', async () => {
+    await expectConverged(h);
     const state = h.sim.state();
     const notReady = state.nodes.filter((n) => !n.status.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
     const a = await h.sync.refreshHealth();

@@ -46,7 +46,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const db = opts.db ?? (await createTestDatabase());
   const sim = await SimulatedCluster.start({ pods: 200, seed: 1, bookmarkIntervalMs: 500, ...opts.sim });
-  const name = opts.name ?? `sim-${sim.port ?? Math.random().toString(36).slice(2)}`;
+  const name = opts.name ?? `sim-${Math.random().toString(36).slice(2, 10)}`;
   const { clusterId, organizationId } = await createCluster(db.dataSource, name);
   const client = KubeClient.fromKubeconfig(sim.kubeconfig());
   const bus = new InProcessEventBus();

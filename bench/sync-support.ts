@@ -1,0 +1,173 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { KubeClient } from '../src/cluster/kube-client.js';
+import { loadConfig } from '../src/config.js';
+import type { EventBus } from '../src/events/event-bus.js';
+import { createDataSource } from '../src/db/data-source.js';
+import { EmbeddedPostgres } from '../src/db/embedded-postgres.js';
+import { ClusterSync, type SyncTuning } from '../src/sync/cluster-sync.js';
+
+/** Shared by the sync benchmarks: a scratch database, simulated clusters in their own processes, a sync per cluster. */
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(64)} ${value}\n`);
+
+export interface ScratchDatabase {
+  url: string;
+  dataSource: DataSource;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh, migrated database on BENCH_DATABASE_URL's server, or on an embedded PostgreSQL started for the run. */
+export async function scratchDatabase(poolSize = 10): Promise<ScratchDatabase> {
+  const external = process.env.BENCH_DATABASE_URL;
+  let adminUrl: string;
+  let stopServer = async () => {};
+  if (external) {
+    adminUrl = external;
+  } else {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kubegraph-bench-'));
+    const server = await EmbeddedPostgres.start({ dataDir: dir, port: 20000 + Math.floor(Math.random() * 20000), database: 'postgres', ephemeral: true });
+    adminUrl = server.urlFor('postgres');
+    stopServer = async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
+  }
+  const name = `kgbench_sync_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const dataSource = createDataSource(url.toString(), { poolSize, applicationName: 'kubegraph-bench' });
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  return {
+    url: url.toString(),
+    dataSource,
+    async cleanup() {
+      await dataSource.destroy();
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await stopServer();
+    },
+  };
+}
+
+export interface SimulatorProcess {
+  kubeconfig: string;
+  url: string;
+  token: string;
+  ca: Buffer;
+  /** POST /_sim/{action} on the simulator's admin endpoint. */
+  admin<T = unknown>(action: string, body?: unknown): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `kubegraph simulate` in a child process, so that the simulator's CPU and memory are not counted as the sync's (the
+ * machine has two cores: the simulator still competes for them, as a real API server on the same host would).
+ */
+export async function startSimulatorProcess(opts: { pods: number; seed: string; namespaces?: number; name?: string }): Promise<SimulatorProcess> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kubegraph-bench-sim-'));
+  const file = path.join(dir, 'kubeconfig');
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      'bin/kubegraph.js', 'simulate', '--pods', String(opts.pods), '--seed', opts.seed, '--churn', '0',
+      '--namespaces', String(opts.namespaces ?? 20), '--name', opts.name ?? opts.seed, '--kubeconfig-out', file,
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Kubeconfig:')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}: ${out}`)));
+  });
+  const kubeconfig = await readFile(file, 'utf8');
+  const doc = yaml.load(kubeconfig) as {
+    clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>;
+    users: Array<{ user: { token: string } }>;
+  };
+  const url = doc.clusters[0]!.cluster.server;
+  const token = doc.users[0]!.user.token;
+  const ca = Buffer.from(doc.clusters[0]!.cluster['certificate-authority-data'], 'base64');
+  const { request } = await import('node:https');
+  return {
+    kubeconfig,
+    url,
+    token,
+    ca,
+    admin<T>(action: string, body: unknown = {}) {
+      return new Promise<T>((resolve, reject) => {
+        const req = request(new URL(`/_sim/${action}`, url), { method: 'POST', ca, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            if (res.statusCode !== 200) reject(new Error(`/_sim/${action}: HTTP ${res.statusCode} ${text}`));
+            else resolve(JSON.parse(text) as T);
+          });
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    },
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function createClusterRow(ds: DataSource, name: string): Promise<{ id: string; organizationId: string }> {
+  const [org] = await ds.query(`INSERT INTO organizations (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id`, ['bench']);
+  const [cluster] = await ds.query(`INSERT INTO k8s_clusters (organization_id, name) VALUES ($1, $2) RETURNING id`, [org.id, name]);
+  return { id: cluster.id, organizationId: org.id };
+}
+
+export async function startSync(
+  ds: DataSource,
+  eventBus: EventBus,
+  sim: SimulatorProcess,
+  name: string,
+  tuning: Partial<SyncTuning> = {},
+): Promise<{ sync: ClusterSync; client: KubeClient; clusterId: string }> {
+  const cluster = await createClusterRow(ds, name);
+  const client = KubeClient.fromKubeconfig(sim.kubeconfig);
+  const sync = new ClusterSync({
+    dataSource: ds,
+    eventBus,
+    config: loadConfig({}),
+    cluster: { id: cluster.id, organizationId: cluster.organizationId, name },
+    client,
+    tuning: { metricsIntervalMs: 0, healthIntervalMs: 60_000, ...tuning },
+  });
+  sync.start();
+  return { sync, client, clusterId: cluster.id };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
