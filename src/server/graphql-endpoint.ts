@@ -131,7 +131,16 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
     services,
   });
 
-  const subscriptions = startSubscriptionServer({ httpServer, path: GRAPHQL_PATH, schema, config, apiTokens, contextFor, metrics });
+  const subscriptions = startSubscriptionServer({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema,
+    config,
+    apiTokens,
+    contextFor,
+    metrics,
+    maxPayloadBytes: MAX_BODY_BYTES,
+  });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,

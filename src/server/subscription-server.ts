@@ -25,6 +25,8 @@ export interface SubscriptionServerOptions {
   apiTokens: ApiTokenService;
   contextFor: ContextFactory;
   metrics: GraphQLMetrics;
+  /** Largest message a client may send (the HTTP body limit). */
+  maxPayloadBytes: number;
 }
 
 type ConnectionExtra = {
@@ -43,7 +45,7 @@ function asGraphQLErrors(err: unknown): GraphQLError[] {
  */
 export function startSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
   const { schema, config, apiTokens, contextFor, metrics } = options;
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
 
   const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {

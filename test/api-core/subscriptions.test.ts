@@ -146,6 +146,10 @@ describe('graphql-ws authentication', () => {
     expect((await closeCodeFor({ authorization: 'Basic abc' })).code).toBe(4401);
   });
 
+  it('closes connections that send more than the body limit in one message', async () => {
+    expect((await closeCodeFor({ authorization: `Bearer ${acme.secret}`, pad: 'x'.repeat(1024 * 1024) })).code).toBe(1009);
+  });
+
   it('acknowledges a valid token given as authorization or nested in headers', async () => {
     for (const payload of [{ authorization: `Bearer ${acme.secret}` }, { headers: { Authorization: `Bearer ${acme.secret}` } }]) {
       const ack = await new Promise<string>((resolve, reject) => {
