@@ -172,6 +172,7 @@ export class SyncCoordinator {
   private listenerRetry: NodeJS.Timeout | undefined;
   private listenerEverConnected = false;
   private lastRenewedAt = 0;
+  private fenceTimer: NodeJS.Timeout | undefined;
   private running = false;
 
   constructor(private readonly opts: SyncCoordinatorOptions) {
@@ -186,6 +187,9 @@ export class SyncCoordinator {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    // Independent of the rounds: a renewal that hangs (a black-holed connection) must stop the syncs too.
+    this.fenceTimer = setInterval(() => void this.fenceIfExpired(), this.timings.renewIntervalMs);
+    this.fenceTimer.unref();
     await this.connectListener();
     await this.refresh();
     this.log.info({ clusters: this.owned.size }, 'sync coordinator started');
@@ -196,6 +200,7 @@ export class SyncCoordinator {
     if (!this.running) return;
     this.running = false;
     clearTimeout(this.timer);
+    clearInterval(this.fenceTimer);
     clearTimeout(this.listenerRetry);
     await this.chain;
     const ids = [...this.owned.keys()];
@@ -246,7 +251,6 @@ export class SyncCoordinator {
       await this.balance();
     } catch (err) {
       this.log.error({ err }, 'ownership round failed');
-      await this.fenceIfExpired();
     } finally {
       if (this.running) {
         this.timer = setTimeout(() => void this.refresh(), this.timings.renewIntervalMs);
@@ -257,8 +261,10 @@ export class SyncCoordinator {
 
   private async balance(): Promise<void> {
     const alive = await this.ownership.heartbeat();
+    // The leases run from when the renewal executed, which is no earlier than when it was sent.
+    const sent = performance.now();
     const held = await this.ownership.renew();
-    this.lastRenewedAt = performance.now();
+    this.lastRenewedAt = sent;
 
     for (const [id, cluster] of this.owned) {
       if (!held.has(id)) {

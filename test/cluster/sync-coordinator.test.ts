@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import pg from 'pg';
 import { createInterface } from 'node:readline';
 import type { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -170,6 +171,34 @@ describe('SyncCoordinator with two replicas', () => {
     for (const id of held) await survivor.whenSynced(id);
     expect(monitor.stop()).toEqual([]);
     for (const id of ids) expect(await podsMatch(id)).toBe(true);
+  });
+});
+
+describe('SyncCoordinator fencing', () => {
+  it('stops every sync when its renewals hang past the lease, and another replica takes over without overlap', async () => {
+    const ids = [...sims.keys()].sort();
+    const a = await replica('replica-a');
+    await a.start();
+    expect(a.ownedClusterIds()).toEqual(ids);
+    const b = await replica('replica-b');
+    const monitor = overlapMonitor(() => a.ownedClusterIds(), () => b.ownedClusterIds());
+    // A connection that holds A's lease rows locked: A's renewals (and B's attempts to take them) wait on it.
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`SELECT cluster_id FROM k8s_cluster_leases WHERE holder = 'replica-a' FOR UPDATE`);
+      await b.start();
+      const fencedAfter = await until('replica a stopping its syncs', () => a.ownedClusterIds().length === 0);
+      expect(fencedAfter).toBeLessThan(TIMINGS.ttlMs + 1000);
+      await new Promise((r) => setTimeout(r, TIMINGS.ttlMs));
+      await blocker.query('COMMIT');
+      await until('the clusters being synced again, once each', () => a.ownedClusterIds().length + b.ownedClusterIds().length === 4);
+      await until('an even split', () => a.ownedClusterIds().length === 2 && b.ownedClusterIds().length === 2);
+      expect(monitor.stop()).toEqual([]);
+    } finally {
+      await blocker.end();
+    }
   });
 });
 
