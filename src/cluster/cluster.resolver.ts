@@ -25,13 +25,14 @@ import { Cluster, ClusterConnection } from './cluster.type.js';
 
 registerNodeType({ typeName: 'Cluster', classRef: Cluster, load: (uuid, context) => context.loaders.cluster.load(uuid) });
 
+// Arguments carry no class-validator constraints, so `validate: false` skips a per-call validation pass.
 @Resolver(() => Cluster)
 export class ClusterResolver {
   @Query(() => ClusterConnection, { description: 'Clusters of the organisation, filtered and sorted (default: by name).' })
   async clusters(
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => ClusterFilter, { nullable: true, description: 'Which clusters to return.' }) filter: ClusterFilter | null,
-    @Arg('orderBy', () => ClusterOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: ClusterOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => ClusterFilter, { validate: false, nullable: true, description: 'Which clusters to return.' }) filter: ClusterFilter | null,
+    @Arg('orderBy', () => ClusterOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: ClusterOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Cluster>> {
     const auth = requireRole(context, 'viewer');
@@ -71,9 +72,9 @@ export class ClusterResolver {
   @FieldResolver(() => NamespaceConnection, { description: 'Namespaces of the cluster.' })
   async namespaces(
     @Root() cluster: Cluster,
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => NamespaceFilter, { nullable: true, description: 'Which namespaces to return.' }) filter: NamespaceFilter | null,
-    @Arg('orderBy', () => NamespaceOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: NamespaceOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => NamespaceFilter, { validate: false, nullable: true, description: 'Which namespaces to return.' }) filter: NamespaceFilter | null,
+    @Arg('orderBy', () => NamespaceOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: NamespaceOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Namespace>> {
     const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, namespaceConditions, namespaceOrdering);
@@ -83,9 +84,9 @@ export class ClusterResolver {
   @FieldResolver(() => ClusterNodeConnection, { description: 'Kubernetes nodes of the cluster.' })
   async nodes(
     @Root() cluster: Cluster,
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => ClusterNodeFilter, { nullable: true, description: 'Which nodes to return.' }) filter: ClusterNodeFilter | null,
-    @Arg('orderBy', () => ClusterNodeOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: ClusterNodeOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => ClusterNodeFilter, { validate: false, nullable: true, description: 'Which nodes to return.' }) filter: ClusterNodeFilter | null,
+    @Arg('orderBy', () => ClusterNodeOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: ClusterNodeOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<ClusterNode>> {
     const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, clusterNodeConditions, clusterNodeOrdering);
@@ -95,9 +96,9 @@ export class ClusterResolver {
   @FieldResolver(() => DeploymentConnection, { description: 'Deployments of the cluster, across namespaces.' })
   async deployments(
     @Root() cluster: Cluster,
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => DeploymentFilter, { nullable: true, description: 'Which Deployments to return.' }) filter: DeploymentFilter | null,
-    @Arg('orderBy', () => DeploymentOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: DeploymentOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => DeploymentFilter, { validate: false, nullable: true, description: 'Which Deployments to return.' }) filter: DeploymentFilter | null,
+    @Arg('orderBy', () => DeploymentOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: DeploymentOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Deployment>> {
     const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, deploymentConditions, deploymentOrdering);
@@ -107,9 +108,9 @@ export class ClusterResolver {
   @FieldResolver(() => PodConnection, { description: 'Pods of the cluster, across namespaces.' })
   async pods(
     @Root() cluster: Cluster,
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => PodFilter, { nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
-    @Arg('orderBy', () => PodOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => PodFilter, { validate: false, nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
+    @Arg('orderBy', () => PodOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
     const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, podConditions, podOrdering);
@@ -119,9 +120,9 @@ export class ClusterResolver {
   @FieldResolver(() => HelmReleaseConnection, { description: 'Helm releases installed in the cluster.' })
   async helmReleases(
     @Root() cluster: Cluster,
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => HelmReleaseFilter, { nullable: true, description: 'Which releases to return.' }) filter: HelmReleaseFilter | null,
-    @Arg('orderBy', () => HelmReleaseOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: HelmReleaseOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => HelmReleaseFilter, { validate: false, nullable: true, description: 'Which releases to return.' }) filter: HelmReleaseFilter | null,
+    @Arg('orderBy', () => HelmReleaseOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: HelmReleaseOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<HelmRelease>> {
     const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, helmReleaseConditions, helmReleaseOrdering);

@@ -8,6 +8,7 @@ import { uuidFromGlobalId } from '../server/relay/index.js';
 import { ClusterPricingInput } from './cluster-pricing.type.js';
 import { pricingProblems, type Pricing } from './pricing.js';
 
+// Arguments carry no class-validator constraints, so `validate: false` skips a per-call validation pass.
 @Resolver()
 export class ClusterPricingResolver {
   @Mutation(() => Cluster, {
@@ -15,7 +16,7 @@ export class ClusterPricingResolver {
   })
   async setClusterPricing(
     @Arg('clusterId', () => ID, { description: 'The Cluster id.' }) clusterId: string,
-    @Arg('pricing', () => ClusterPricingInput, { nullable: true, description: 'The new prices, or null for the defaults.' }) pricing: ClusterPricingInput | null,
+    @Arg('pricing', () => ClusterPricingInput, { validate: false, nullable: true, description: 'The new prices, or null for the defaults.' }) pricing: ClusterPricingInput | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Cluster> {
     const auth = requireRole(context, 'admin');

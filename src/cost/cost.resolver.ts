@@ -16,13 +16,14 @@ import { NamespaceCost } from './namespace-cost.type.js';
 export const NamespaceCostConnection = connectionType('NamespaceCost', () => NamespaceCost);
 export const CostAllocationConnection = connectionType('CostAllocation', () => CostAllocation);
 
+// Arguments carry no class-validator constraints, so `validate: false` skips a per-call validation pass.
 @Resolver()
 export class CostResolver {
   @Query(() => NamespaceCostConnection, { description: 'Cost per namespace over the last 30 days (view v_k8s_namespace_costs), sorted by cost (highest first) unless told otherwise.' })
   async namespaceCosts(
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => NamespaceCostFilter, { nullable: true, description: 'Which namespaces to include.' }) filter: NamespaceCostFilter | null,
-    @Arg('orderBy', () => NamespaceCostOrder, { nullable: true, description: 'Sort order (default: COST_30D descending).' }) orderBy: NamespaceCostOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => NamespaceCostFilter, { validate: false, nullable: true, description: 'Which namespaces to include.' }) filter: NamespaceCostFilter | null,
+    @Arg('orderBy', () => NamespaceCostOrder, { validate: false, nullable: true, description: 'Sort order (default: COST_30D descending).' }) orderBy: NamespaceCostOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<NamespaceCost>> {
     const auth = requireRole(context, 'viewer');
@@ -35,11 +36,11 @@ export class CostResolver {
       'Attributed cost summed by the chosen dimensions (for example per team per month: groupBy [TEAM, PERIOD] with granularity MONTH), sorted by total cost (highest first) unless told otherwise.',
   })
   async costAllocations(
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => CostAllocationFilter, { description: 'Range and filters of the cost rows.' }) filter: CostAllocationFilter,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => CostAllocationFilter, { validate: false, description: 'Range and filters of the cost rows.' }) filter: CostAllocationFilter,
     @Arg('groupBy', () => [CostDimension], { defaultValue: [CostDimension.TEAM], description: 'Dimensions to group by; an empty list sums everything into one row.' })
     groupBy: CostDimension[],
-    @Arg('orderBy', () => CostAllocationOrder, { nullable: true, description: 'Sort order (default: TOTAL_COST descending).' }) orderBy: CostAllocationOrder | null,
+    @Arg('orderBy', () => CostAllocationOrder, { validate: false, nullable: true, description: 'Sort order (default: TOTAL_COST descending).' }) orderBy: CostAllocationOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<CostAllocation>> {
     const auth = requireRole(context, 'viewer');

@@ -13,15 +13,16 @@ import { clusterNodeSource } from './sources.js';
 
 registerNodeType({ typeName: 'ClusterNode', classRef: ClusterNode, load: (uuid, context) => context.loaders.clusterNode.load(uuid) });
 
+// Arguments carry no class-validator constraints, so `validate: false` skips a per-call validation pass.
 @Resolver(() => ClusterNode)
 export class ClusterNodeResolver {
   @Query(() => ClusterNodeConnection, {
     description: 'Kubernetes nodes of the organisation’s clusters, filtered and sorted (default: by name). (`nodes(ids:)` is the Relay lookup by global id.)',
   })
   async clusterNodes(
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => ClusterNodeFilter, { nullable: true, description: 'Which nodes to return.' }) filter: ClusterNodeFilter | null,
-    @Arg('orderBy', () => ClusterNodeOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: ClusterNodeOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => ClusterNodeFilter, { validate: false, nullable: true, description: 'Which nodes to return.' }) filter: ClusterNodeFilter | null,
+    @Arg('orderBy', () => ClusterNodeOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: ClusterNodeOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<ClusterNode>> {
     const auth = requireRole(context, 'viewer');
@@ -37,9 +38,9 @@ export class ClusterNodeResolver {
   @FieldResolver(() => PodConnection, { description: 'Pods scheduled on the node.' })
   async pods(
     @Root() node: ClusterNode,
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => PodFilter, { nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
-    @Arg('orderBy', () => PodOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => PodFilter, { validate: false, nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
+    @Arg('orderBy', () => PodOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
     const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, podConditions, podOrdering);

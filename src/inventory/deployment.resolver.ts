@@ -14,13 +14,14 @@ import { deploymentSource } from './sources.js';
 
 registerNodeType({ typeName: 'Deployment', classRef: Deployment, load: (uuid, context) => context.loaders.deployment.load(uuid) });
 
+// Arguments carry no class-validator constraints, so `validate: false` skips a per-call validation pass.
 @Resolver(() => Deployment)
 export class DeploymentResolver {
   @Query(() => DeploymentConnection, { description: 'Deployments of the organisation’s clusters, filtered and sorted (default: by name).' })
   async deployments(
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => DeploymentFilter, { nullable: true, description: 'Which Deployments to return.' }) filter: DeploymentFilter | null,
-    @Arg('orderBy', () => DeploymentOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: DeploymentOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => DeploymentFilter, { validate: false, nullable: true, description: 'Which Deployments to return.' }) filter: DeploymentFilter | null,
+    @Arg('orderBy', () => DeploymentOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: DeploymentOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Deployment>> {
     const auth = requireRole(context, 'viewer');
@@ -41,9 +42,9 @@ export class DeploymentResolver {
   @FieldResolver(() => PodConnection, { description: 'Pods of the Deployment (through its ReplicaSets); live pods unless the filter includes deleted ones.' })
   async pods(
     @Root() deployment: Deployment,
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => PodFilter, { nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
-    @Arg('orderBy', () => PodOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => PodFilter, { validate: false, nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
+    @Arg('orderBy', () => PodOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
     const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, podConditions, podOrdering);

@@ -12,13 +12,14 @@ import { helmReleaseSource } from './sources.js';
 
 registerNodeType({ typeName: 'HelmRelease', classRef: HelmRelease, load: (uuid, context) => context.loaders.helmRelease.load(uuid) });
 
+// Arguments carry no class-validator constraints, so `validate: false` skips a per-call validation pass.
 @Resolver(() => HelmRelease)
 export class HelmReleaseResolver {
   @Query(() => HelmReleaseConnection, { description: 'Helm releases of the organisation’s clusters, filtered and sorted (default: by name).' })
   async helmReleases(
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => HelmReleaseFilter, { nullable: true, description: 'Which releases to return.' }) filter: HelmReleaseFilter | null,
-    @Arg('orderBy', () => HelmReleaseOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: HelmReleaseOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => HelmReleaseFilter, { validate: false, nullable: true, description: 'Which releases to return.' }) filter: HelmReleaseFilter | null,
+    @Arg('orderBy', () => HelmReleaseOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: HelmReleaseOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<HelmRelease>> {
     const auth = requireRole(context, 'viewer');

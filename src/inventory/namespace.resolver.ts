@@ -18,13 +18,14 @@ import { namespaceSource } from './sources.js';
 
 registerNodeType({ typeName: 'Namespace', classRef: Namespace, load: (uuid, context) => context.loaders.namespace.load(uuid) });
 
+// Arguments carry no class-validator constraints, so `validate: false` skips a per-call validation pass.
 @Resolver(() => Namespace)
 export class NamespaceResolver {
   @Query(() => NamespaceConnection, { description: 'Namespaces of the organisation’s clusters, filtered and sorted (default: by name).' })
   async namespaces(
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => NamespaceFilter, { nullable: true, description: 'Which namespaces to return.' }) filter: NamespaceFilter | null,
-    @Arg('orderBy', () => NamespaceOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: NamespaceOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => NamespaceFilter, { validate: false, nullable: true, description: 'Which namespaces to return.' }) filter: NamespaceFilter | null,
+    @Arg('orderBy', () => NamespaceOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: NamespaceOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Namespace>> {
     const auth = requireRole(context, 'viewer');
@@ -40,9 +41,9 @@ export class NamespaceResolver {
   @FieldResolver(() => DeploymentConnection, { description: 'Deployments in the namespace.' })
   async deployments(
     @Root() namespace: Namespace,
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => DeploymentFilter, { nullable: true, description: 'Which Deployments to return.' }) filter: DeploymentFilter | null,
-    @Arg('orderBy', () => DeploymentOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: DeploymentOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => DeploymentFilter, { validate: false, nullable: true, description: 'Which Deployments to return.' }) filter: DeploymentFilter | null,
+    @Arg('orderBy', () => DeploymentOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: DeploymentOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Deployment>> {
     const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, deploymentConditions, deploymentOrdering);
@@ -52,9 +53,9 @@ export class NamespaceResolver {
   @FieldResolver(() => PodConnection, { description: 'Pods in the namespace.' })
   async pods(
     @Root() namespace: Namespace,
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => PodFilter, { nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
-    @Arg('orderBy', () => PodOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => PodFilter, { validate: false, nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
+    @Arg('orderBy', () => PodOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
     const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, podConditions, podOrdering);
@@ -64,9 +65,9 @@ export class NamespaceResolver {
   @FieldResolver(() => HelmReleaseConnection, { description: 'Helm releases installed in the namespace.' })
   async helmReleases(
     @Root() namespace: Namespace,
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => HelmReleaseFilter, { nullable: true, description: 'Which releases to return.' }) filter: HelmReleaseFilter | null,
-    @Arg('orderBy', () => HelmReleaseOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: HelmReleaseOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => HelmReleaseFilter, { validate: false, nullable: true, description: 'Which releases to return.' }) filter: HelmReleaseFilter | null,
+    @Arg('orderBy', () => HelmReleaseOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: HelmReleaseOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<HelmRelease>> {
     const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, helmReleaseConditions, helmReleaseOrdering);

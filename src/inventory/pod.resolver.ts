@@ -14,13 +14,14 @@ import { podSource } from './sources.js';
 
 registerNodeType({ typeName: 'Pod', classRef: Pod, load: (uuid, context) => context.loaders.pod.load(uuid) });
 
+// Arguments carry no class-validator constraints, so `validate: false` skips a per-call validation pass.
 @Resolver(() => Pod)
 export class PodResolver {
   @Query(() => PodConnection, { description: 'Pods of the organisation’s clusters, filtered and sorted (default: by name).' })
   async pods(
-    @Args() connection: ConnectionArgs,
-    @Arg('filter', () => PodFilter, { nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
-    @Arg('orderBy', () => PodOrder, { nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => PodFilter, { validate: false, nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
+    @Arg('orderBy', () => PodOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
     const auth = requireRole(context, 'viewer');
