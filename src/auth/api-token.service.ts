@@ -72,21 +72,21 @@ function toRecord(row: TokenRow): ApiTokenRecord & { createdUs: string } {
   };
 }
 
-export function hashToken(secret: string): string {
+function hashToken(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
-export function generateTokenSecret(): string {
+function generateTokenSecret(): string {
   return `kg_${randomBytes(32).toString('base64url')}`;
 }
 
-export function checkTokenName(name: string): string {
+function checkTokenName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length < 1 || trimmed.length > 100) throw badInput('Token name must be 1 to 100 characters', { argumentName: 'name' });
   return trimmed;
 }
 
-export function checkOrganizationName(name: string): string {
+function checkOrganizationName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length < 1 || trimmed.length > 200) throw badInput('Organization name must be 1 to 200 characters');
   return trimmed;
@@ -212,10 +212,5 @@ export class ApiTokenService {
       [orgName],
     );
     return { id: existing[0].id, name: existing[0].name, createdAt: existing[0].created_at, created: false };
-  }
-
-  async countAllTokens(): Promise<number> {
-    const [{ count }] = await this.db.query(`SELECT count(*)::int AS count FROM api_tokens`);
-    return count as number;
   }
 }

@@ -29,10 +29,6 @@ export class Counter implements Metric {
     this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
 
-  get(labels: Labels = {}): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-
   render(): string[] {
     return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`, ...[...this.values].map(([k, v]) => `${this.name}${k} ${v}`)];
   }

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { buildConnection, connectionFromArray } from '../../src/server/relay/connection.js';
-import { pageRequest } from '../../src/server/relay/connection-args.js';
+import { buildConnection } from '../../src/server/relay/connection.js';
+import { pageRequest, type PageRequest } from '../../src/server/relay/connection-args.js';
 import { decodeCursor, encodeCursor } from '../../src/server/relay/cursor.js';
 import { fromGlobalId, toGlobalId } from '../../src/server/relay/global-id.js';
 
@@ -47,6 +47,16 @@ describe('cursors', () => {
   });
 });
 
+/** What a keyset page query returns: rows after/before the cursor keys, in page order, at most limit + 1. */
+function keysetRows(items: Array<{ n: number }>, page: PageRequest): Array<{ n: number }> {
+  const inRange = items.filter((x) => (page.after === null || x.n > (page.after[0] as number)) && (page.before === null || x.n < (page.before[0] as number)));
+  return page.direction === 'forward' ? inRange.slice(0, page.limit + 1) : inRange.reverse().slice(0, page.limit + 1);
+}
+
+function connectionOf(items: Array<{ n: number }>, page: PageRequest) {
+  return buildConnection(keysetRows(items, page), page, { cursorKey: (x) => [x.n], totalCount: items.length });
+}
+
 describe('page requests', () => {
   const opts = { maxPageSize: 50, arity: 1 };
   it('validates first/last against the maximum page size', () => {
@@ -62,19 +72,18 @@ describe('page requests', () => {
 
   it('pages forward and backward through a list with exact pageInfo', () => {
     const items = Array.from({ length: 7 }, (_, i) => ({ n: i }));
-    const key = (x: { n: number }) => [x.n];
-    const p1 = connectionFromArray(items, pageRequest({ first: 3 }, opts), key);
+    const p1 = connectionOf(items, pageRequest({ first: 3 }, opts));
     expect(p1.nodes.map((x) => x.n)).toEqual([0, 1, 2]);
     expect(p1.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
-    const p3 = connectionFromArray(items, pageRequest({ first: 3, after: encodeCursor([5]) }, opts), key);
+    const p3 = connectionOf(items, pageRequest({ first: 3, after: encodeCursor([5]) }, opts));
     expect(p3.nodes.map((x) => x.n)).toEqual([6]);
     expect(p3.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
-    const exact = connectionFromArray(items, pageRequest({ first: 7 }, opts), key);
+    const exact = connectionOf(items, pageRequest({ first: 7 }, opts));
     expect(exact.pageInfo.hasNextPage).toBe(false);
-    const back = connectionFromArray(items, pageRequest({ last: 2, before: p3.pageInfo.startCursor }, opts), key);
+    const back = connectionOf(items, pageRequest({ last: 2, before: p3.pageInfo.startCursor }, opts));
     expect(back.nodes.map((x) => x.n)).toEqual([4, 5]);
     expect(back.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
-    const empty = buildConnection([], pageRequest({ first: 3 }, opts), { cursorKey: key, totalCount: 0 });
+    const empty = connectionOf([], pageRequest({ first: 3 }, opts));
     expect(empty.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null });
   });
 });

@@ -89,23 +89,3 @@ export function buildConnection<T>(rows: readonly T[], page: PageRequest, option
   };
   return { edges, nodes: pageRows, pageInfo, count: options.totalCount };
 }
-
-/** A connection built from a complete, already sorted list (small in-memory lists). */
-export function connectionFromArray<T>(items: readonly T[], page: PageRequest, cursorKey: (item: T) => CursorKey): Connection<T> {
-  const keyOf = (item: T) => JSON.stringify(cursorKey(item));
-  const afterKey = page.after === null ? null : JSON.stringify(page.after);
-  const beforeKey = page.before === null ? null : JSON.stringify(page.before);
-  let start = 0;
-  let end = items.length;
-  if (afterKey !== null) {
-    const i = items.findIndex((item) => keyOf(item) === afterKey);
-    start = i === -1 ? items.length : i + 1;
-  }
-  if (beforeKey !== null) {
-    const i = items.findIndex((item) => keyOf(item) === beforeKey);
-    end = i === -1 ? 0 : i;
-  }
-  const window = items.slice(start, Math.max(start, end));
-  const rows = page.direction === 'forward' ? window.slice(0, page.limit + 1) : window.slice(-page.limit - 1).reverse();
-  return buildConnection(rows, page, { cursorKey, totalCount: items.length });
-}
