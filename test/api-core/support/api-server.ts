@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'typeorm';
 import { ApiTokenService } from '../../../src/auth/api-token.service.js';
 import type { Role } from '../../../src/auth/access.js';
 import { loadConfig, type Config } from '../../../src/config.js';
@@ -40,9 +41,24 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** Records every statement the data source sends, to assert statements per request. */
+export class StatementLog implements Logger {
+  statements: string[] = [];
+
+  logQuery(query: string): void {
+    this.statements.push(query);
+  }
+
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+}
+
 /** A fresh database and the real HTTP server with the GraphQL endpoint, on a random loopback port. */
-export async function startApiServer(env: Record<string, string> = {}): Promise<ApiServer> {
-  const db = await createTestDatabase();
+export async function startApiServer(env: Record<string, string> = {}, opts: { statements?: StatementLog } = {}): Promise<ApiServer> {
+  const db = await createTestDatabase({ dataSource: { logger: opts.statements } });
   const config: Config = { ...loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1' }) };
   const eventBus = new ObservedEventBus();
   const http = createHttpServer({ config, readiness: { check: async () => ({ ready: true, checks: {} }) } });
