@@ -4,7 +4,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { logger, type Logger } from '../logger.js';
 import { ClusterEntity } from './cluster.entity.js';
 import { probeCluster, type ProbeResult } from './cluster-probe.js';
-import { ClusterRegistrationError } from './cluster-registration.error.js';
+import { ClusterRegistrationError, type RegistrationFailure } from './cluster-registration.error.js';
 import { KubeClient, KubeconfigError } from './kube-client.js';
 import type { KubeconfigCrypto } from './kubeconfig-crypto.js';
 import { prepareKubeconfig, type PreparedKubeconfig } from './kubeconfig-preparation.js';
@@ -249,11 +249,17 @@ function nameTaken(name: string, other: ClusterEntity | null): ClusterRegistrati
   return new ClusterRegistrationError(`a cluster named "${name}" already exists in this organisation${kept}`, 'NAME_TAKEN');
 }
 
+const KUBECONFIG_FAILURES: Record<KubeconfigError['problem'], RegistrationFailure> = {
+  invalid: 'INVALID_KUBECONFIG',
+  context: 'UNKNOWN_CONTEXT',
+  credentials: 'CREDENTIALS_FAILED',
+  policy: 'CREDENTIALS_NOT_ALLOWED',
+};
+
 function fromKubeconfigError(err: unknown): ClusterRegistrationError {
   if (err instanceof ClusterRegistrationError) return err;
   if (err instanceof KubeconfigError) {
-    const reason = err.problem === 'context' ? 'UNKNOWN_CONTEXT' : err.problem === 'credentials' ? 'CREDENTIALS_NOT_ALLOWED' : 'INVALID_KUBECONFIG';
-    return new ClusterRegistrationError(err.message, reason);
+    return new ClusterRegistrationError(err.message, KUBECONFIG_FAILURES[err.problem]);
   }
   throw err;
 }

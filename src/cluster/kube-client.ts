@@ -7,14 +7,15 @@ import yaml from 'js-yaml';
 
 /**
  * A kubeconfig that cannot be used: the message names the problem and never quotes secret material.
- * `problem`: the document itself is wrong (`invalid`), the context cannot be found (`context`), or
- * credentials cannot be obtained or are not accepted from this caller (`credentials`).
+ * `problem`: the document itself is wrong (`invalid`), the context cannot be found (`context`), its
+ * credentials cannot be obtained (`credentials`, e.g. a failing exec plugin), or they are of a kind this
+ * caller may not use (`policy`).
  */
 export class KubeconfigError extends Error {
   override name = 'KubeconfigError';
   constructor(
     message: string,
-    readonly problem: 'invalid' | 'context' | 'credentials' = 'invalid',
+    readonly problem: 'invalid' | 'context' | 'credentials' | 'policy' = 'invalid',
   ) {
     super(message);
   }

@@ -85,11 +85,11 @@ export function prepareKubeconfig(text: string, opts: PrepareOptions): PreparedK
 function refuseLocalCredentials(clusterName: string, cluster: Fields, userName: string, user: Fields): void {
   const viaCli = 'register it with `kubegraph cluster add` on the server instead';
   if (user.exec !== undefined && user.exec !== null) {
-    throw new KubeconfigError(`user "${userName}" uses an exec credential plugin, which would run a command on the server; ${viaCli}`, 'credentials');
+    throw new KubeconfigError(`user "${userName}" uses an exec credential plugin, which would run a command on the server; ${viaCli}`, 'policy');
   }
   const providerConfig = asFields(asFields(user['auth-provider']).config);
   if (providerConfig['cmd-path'] !== undefined || providerConfig.exec !== undefined) {
-    throw new KubeconfigError(`user "${userName}" uses an auth-provider that runs a command on the server; ${viaCli}`, 'credentials');
+    throw new KubeconfigError(`user "${userName}" uses an auth-provider that runs a command on the server; ${viaCli}`, 'policy');
   }
   for (const f of FILE_FIELDS) {
     const section = f.section === 'cluster' ? cluster : user;
@@ -97,7 +97,7 @@ function refuseLocalCredentials(clusterName: string, cluster: Fields, userName: 
       const owner = f.section === 'cluster' ? `cluster "${clusterName}"` : `user "${userName}"`;
       throw new KubeconfigError(
         `${owner} refers to a local file (${f.file}); embed it as ${f.data} instead (\`kubectl config view --minify --flatten\` does this)`,
-        'credentials',
+        'policy',
       );
     }
   }

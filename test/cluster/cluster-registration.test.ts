@@ -171,6 +171,12 @@ describe('register', () => {
     const exec = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: '/bin/sh', args: ['-c', 'touch /tmp/pwned'] } };
     await expectFailure(register(edit(sim.kubeconfig(), (d) => (d.users[0]!.user = exec))), 'CREDENTIALS_NOT_ALLOWED', /uses an exec credential plugin, which would run a command on the server/);
     await expectFailure(register(edit(sim.kubeconfig(), (d) => (d.users[0]!.user = { 'token-file': '/etc/hostname' }))), 'CREDENTIALS_NOT_ALLOWED', /refers to a local file \(token-file\)/);
+    const failingPlugin = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: '/nonexistent/credential-plugin' } };
+    await expectFailure(
+      register(edit(sim.kubeconfig(), (d) => (d.users[0]!.user = failingPlugin)), { localCredentials: true }),
+      'CREDENTIALS_FAILED',
+      /credentials for context "kubegraph-sim" could not be obtained: spawn \/nonexistent\/credential-plugin ENOENT/,
+    );
     await expectFailure(
       () => service.register({ organizationId: orgId, kubeconfig: sim.kubeconfig(), labels: { 'bad key!': 'x' } }),
       'INVALID_INPUT',
