@@ -5,6 +5,8 @@ import { register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+// Figures, not logs: the log level is warn unless LOG_LEVEL says otherwise.
+process.env.LOG_LEVEL ??= 'warn';
 register('@swc-node/register/esm', pathToFileURL('./'));
 await import('reflect-metadata');
 

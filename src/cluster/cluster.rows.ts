@@ -19,7 +19,6 @@ export function toCluster(r: Row): Cluster {
   return Object.assign(new Cluster(), {
     id: toGlobalId('Cluster', r.id as string),
     rowId: r.id as string,
-    organizationId: r.organization_id as string,
     name: r.name as string,
     provider: r.provider as ClusterProvider,
     apiServerUrl: (r.api_server_url as string | null) ?? null,
@@ -42,7 +41,6 @@ export function toCluster(r: Row): Cluster {
     cpuAllocatableMillicores: num(r.cpu_allocatable_millicores),
     memoryAllocatableBytes: num(r.memory_allocatable_bytes),
     hourlyCostEstimate: numOrNull(r.hourly_cost_estimate),
-    storedPricing: r.pricing ?? null,
     pricing: effectivePricing(r.pricing),
     labels: (r.labels as Record<string, string>) ?? {},
     createdAt: r.created_at as Date,

@@ -16,9 +16,6 @@ export class Cluster {
   /** Row id (k8s_clusters.id); not part of the schema. */
   rowId: string;
 
-  /** Owning organisation; not part of the schema. */
-  organizationId: string;
-
   @Field({ description: 'Name, unique within the organisation.' })
   name: string;
 
@@ -84,9 +81,6 @@ export class Cluster {
 
   @Field(() => Float, { nullable: true, description: 'Estimated cost of the cluster per hour at its effective prices, in `pricing.currency`.' })
   hourlyCostEstimate: number | null;
-
-  /** Prices stored in k8s_clusters.pricing (null: defaults apply); exposed as `pricing`. */
-  storedPricing: unknown;
 
   @Field(() => ClusterPricing, { description: 'Effective prices: those set with setClusterPricing, or the defaults (`isDefault: true`).' })
   pricing: ClusterPricing;

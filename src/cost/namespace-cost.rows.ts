@@ -32,7 +32,6 @@ export function toNamespaceCost(r: Row): NamespaceCost {
 
 /** The view carries cluster_id, so it is scoped through the cluster join like the tables. */
 export const namespaceCostSource: RowSource<NamespaceCost> = {
-  typeName: 'NamespaceCost',
   table: 'v_k8s_namespace_costs',
   alias: 'v',
   select: 'v.*',

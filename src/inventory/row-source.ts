@@ -9,8 +9,6 @@ import type { SqlParams } from './sql-params.js';
 export type SqlRunner = (text: string, params: unknown[]) => Promise<Row[]>;
 
 export interface RowSource<T> {
-  /** GraphQL type name, for messages. */
-  typeName: string;
   table: string;
   alias: string;
   /** Select list (`p.*`, or the columns a client may see). */

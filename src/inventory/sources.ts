@@ -9,12 +9,12 @@ import type { Namespace } from './namespace.type.js';
 import type { Pod } from './pod.type.js';
 import type { RowSource } from './row-source.js';
 
-export const clusterSource: RowSource<Cluster> = { typeName: 'Cluster', table: 'k8s_clusters', alias: 'c', key: ['id'], select: CLUSTER_COLUMNS, map: toCluster };
-export const namespaceSource: RowSource<Namespace> = { typeName: 'Namespace', table: 'k8s_namespaces', alias: 'n', key: ['id'], select: 'n.*', map: toNamespace };
-export const clusterNodeSource: RowSource<ClusterNode> = { typeName: 'ClusterNode', table: 'k8s_nodes', alias: 'nd', key: ['id'], select: 'nd.*', map: toClusterNode };
-export const deploymentSource: RowSource<Deployment> = { typeName: 'Deployment', table: 'k8s_deployments', alias: 'd', key: ['id'], select: 'd.*', map: toDeployment };
-export const podSource: RowSource<Pod> = { typeName: 'Pod', table: 'k8s_pods', alias: 'p', key: ['id', 'created_at'], select: 'p.*', map: toPod };
-export const helmReleaseSource: RowSource<HelmRelease> = { typeName: 'HelmRelease', table: 'k8s_helm_releases', alias: 'h', key: ['id'], select: 'h.*', map: toHelmRelease };
+export const clusterSource: RowSource<Cluster> = { table: 'k8s_clusters', alias: 'c', key: ['id'], select: CLUSTER_COLUMNS, map: toCluster };
+export const namespaceSource: RowSource<Namespace> = { table: 'k8s_namespaces', alias: 'n', key: ['id'], select: 'n.*', map: toNamespace };
+export const clusterNodeSource: RowSource<ClusterNode> = { table: 'k8s_nodes', alias: 'nd', key: ['id'], select: 'nd.*', map: toClusterNode };
+export const deploymentSource: RowSource<Deployment> = { table: 'k8s_deployments', alias: 'd', key: ['id'], select: 'd.*', map: toDeployment };
+export const podSource: RowSource<Pod> = { table: 'k8s_pods', alias: 'p', key: ['id', 'created_at'], select: 'p.*', map: toPod };
+export const helmReleaseSource: RowSource<HelmRelease> = { table: 'k8s_helm_releases', alias: 'h', key: ['id'], select: 'h.*', map: toHelmRelease };
 
 /** Pods under the node they are scheduled on: pods name their node, so the node row is joined by (cluster, name). */
 export const podOnNodeSource: RowSource<Pod> = {

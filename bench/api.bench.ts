@@ -1,0 +1,194 @@
+/**
+ * GraphQL read path with per-request DataLoaders against the same server with batching switched off,
+ * in one run: the dashboard's cluster overview, the four-level drill-down and a 100-row pod table page
+ * over 20 clusters × 20 namespaces × 10 deployments × 5 pods (20,000 pods) in a fresh database.
+ *
+ * Database: BENCH_DATABASE_URL / DATABASE_URL (a scratch database is created on that server and
+ * dropped afterwards), otherwise an embedded PostgreSQL in a temporary directory.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { ApiTokenService } from '../src/auth/api-token.service.js';
+import { loadConfig } from '../src/config.js';
+import { createDataSource } from '../src/db/data-source.js';
+import { EmbeddedPostgres } from '../src/db/embedded-postgres.js';
+import { InProcessEventBus } from '../src/events/in-process-event-bus.js';
+import { mountGraphQL } from '../src/server/graphql-endpoint.js';
+import { createHttpServer } from '../src/server/http-server.js';
+import { seedInventory } from '../test/support/seed.js';
+
+const SHAPE = { clusters: 20, namespacesPerCluster: 20, deploymentsPerNamespace: 10, podsPerDeployment: 5, nodesPerCluster: 10 };
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+
+const CLUSTER_OVERVIEW = `query ClusterOverview {
+  clusters(first: 20) { totalCount nodes { id name provider status statusMessage lastSyncAt podCount
+    health { nodeCount readyNodeCount runningPodCount pendingPodCount failedPodCount deploymentCount healthyDeploymentCount cpuUtilization memoryUtilization hourlyCostEstimate }
+    namespaces(first: 5, orderBy: { field: POD_COUNT, direction: DESC }) { totalCount nodes { name team podCount } } } }
+}`;
+
+const DRILL_DOWN = `query FourLevels {
+  clusters(first: 20) { nodes { name status
+    namespaces(first: 5) { totalCount nodes { name team
+      deployments(first: 5) { totalCount nodes { name health desiredReplicas readyReplicas
+        pods(first: 5) { totalCount nodes { name phase ready restartCount node { name zone ready } } } } } } } } }
+}`;
+
+const POD_TABLE = `query PodTable($filter: PodFilter) {
+  pods(first: 100, filter: $filter, orderBy: { field: RESTART_COUNT, direction: DESC }) { totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { id name namespaceName phase reason ready restartCount nodeName cpuRequestMillicores memoryRequestBytes createdAt
+      deployment { name } cluster { name } } } }
+}`;
+
+interface Scenario {
+  name: string;
+  query: string;
+  variables?: Record<string, unknown>;
+  check(data: any): void;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'cluster overview (20 clusters, health, top 5 namespaces)', query: CLUSTER_OVERVIEW, check: (d) => assertEqual(d.clusters.nodes.length, 20) },
+  {
+    name: 'four-level drill-down (20 × 5 × 5 × 5 = 2,500 pods with node)',
+    query: DRILL_DOWN,
+    check: (d) => assertEqual(d.clusters.nodes.flatMap((c: any) => c.namespaces.nodes.flatMap((n: any) => n.deployments.nodes.flatMap((x: any) => x.pods.nodes))).length, 2500),
+  },
+  { name: 'pod table page (100 of 20,000, filtered by phase)', query: POD_TABLE, variables: { filter: { phases: ['RUNNING'] } }, check: (d) => assertEqual(d.pods.edges.length, 100) },
+];
+
+function assertEqual(actual: unknown, expected: unknown): void {
+  if (actual !== expected) throw new Error(`benchmark response check failed: expected ${expected}, got ${actual}`);
+}
+
+interface Result {
+  requests: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function run(url: string, token: string, scenario: Scenario): Promise<Result> {
+  const body = JSON.stringify({ query: scenario.query, variables: scenario.variables });
+  const once = async (): Promise<number> => {
+    const started = performance.now();
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
+    const json = (await res.json()) as { data?: unknown; errors?: Array<{ message: string }> };
+    if (res.status !== 200 || json.errors) throw new Error(`benchmark request failed (${res.status}): ${JSON.stringify(json.errors ?? json).slice(0, 300)}`);
+    const elapsed = performance.now() - started;
+    scenario.check(json.data);
+    return elapsed;
+  };
+  for (let i = 0; i < 3; i++) await once();
+  const latencies: number[] = [];
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline || latencies.length < CONCURRENCY * 3) latencies.push(await once());
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function scratchDatabase(): Promise<{ url: string; cleanup(): Promise<void> }> {
+  const external = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
+  let adminUrl: string;
+  let stopServer = async () => {};
+  if (external) {
+    adminUrl = external;
+  } else {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kubegraph-bench-'));
+    const server = await EmbeddedPostgres.start({ dataDir: dir, port: 20000 + Math.floor(Math.random() * 20000), database: 'postgres', ephemeral: true });
+    adminUrl = server.urlFor('postgres');
+    stopServer = async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
+  }
+  const name = `kgbench_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async cleanup() {
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await stopServer();
+    },
+  };
+}
+
+function fmt(n: number, digits = 1): string {
+  return n.toFixed(digits).padStart(8);
+}
+
+export default async function apiBenchmark(): Promise<void> {
+  const db = await scratchDatabase();
+  const dataSource = createDataSource(db.url, { poolSize: 10, applicationName: 'kubegraph-bench' });
+  await dataSource.initialize();
+  const servers: Array<{ close(): Promise<void> }> = [];
+  try {
+    await dataSource.runMigrations();
+    const tokens = new ApiTokenService(dataSource);
+    const organization = await tokens.ensureOrganization('bench');
+    const { secret } = await tokens.create({ organizationId: organization.id, name: 'bench', role: 'viewer' });
+    const seedStarted = performance.now();
+    await seedInventory(dataSource, organization.id, SHAPE);
+    const [{ pods }] = await dataSource.query('SELECT count(*)::int AS pods FROM k8s_pods');
+    console.log(`seeded ${SHAPE.clusters} clusters × ${SHAPE.namespacesPerCluster} namespaces × ${SHAPE.deploymentsPerNamespace} deployments × ${SHAPE.podsPerDeployment} pods = ${pods} pods in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+
+    const urls: Record<'batched' | 'unbatched', string> = { batched: '', unbatched: '' };
+    for (const mode of ['batched', 'unbatched'] as const) {
+      const config = { ...loadConfig({ PORT: '0', HOST: '127.0.0.1' }) };
+      const eventBus = new InProcessEventBus();
+      const http = createHttpServer({ config, readiness: { check: async () => ({ ready: true, checks: {} }) } });
+      let stop = async () => {};
+      await http.mount(async (app, server) => {
+        const endpoint = await mountGraphQL(app, server, { config, dataSource, eventBus, loaders: { batch: mode === 'batched' } });
+        stop = () => endpoint.stop();
+      });
+      await http.listen();
+      urls[mode] = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}/graphql`;
+      servers.push({ close: async () => { await stop(); await http.close(1000); await eventBus.close(); } });
+    }
+
+    console.log(`concurrency ${CONCURRENCY}, ${SECONDS} s per measurement; same process, same database, same schema`);
+    console.log(`${'scenario'.padEnd(62)} ${'mode'.padEnd(10)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'requests'.padStart(8)}`);
+    for (const scenario of SCENARIOS) {
+      const results: Record<string, Result> = {};
+      for (const mode of ['batched', 'unbatched'] as const) {
+        const r = await run(urls[mode], secret, scenario);
+        results[mode] = r;
+        console.log(`${scenario.name.padEnd(62)} ${mode.padEnd(10)} ${fmt(r.perSecond)} ${fmt(r.p50)} ${fmt(r.p99)} ${String(r.requests).padStart(8)}`);
+      }
+      console.log(`${''.padEnd(62)} ratio      ${fmt(results.batched.perSecond / results.unbatched.perSecond, 2)}× throughput with loaders`);
+    }
+  } finally {
+    for (const s of servers) await s.close();
+    await dataSource.destroy();
+    await db.cleanup();
+  }
+}
