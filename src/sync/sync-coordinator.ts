@@ -61,10 +61,6 @@ class OwnedCluster {
     this.loop = this.run();
   }
 
-  get id(): string {
-    return this.row.id;
-  }
-
   /** Resolves when the current sync has committed its first full list. */
   whenSynced(): Promise<void> {
     if (!this.sync) return Promise.reject(new Error(`cluster ${this.row.id} is not running`));
@@ -105,7 +101,11 @@ class OwnedCluster {
         client: this.client,
       });
       this.sync = sync;
-      const stopped = new Promise<'stopped'>((resolve) => this.stopping.signal.addEventListener('abort', () => resolve('stopped'), { once: true }));
+      const signal = this.stopping.signal;
+      const stopped = new Promise<'stopped'>((resolve) => {
+        if (signal.aborted) resolve('stopped');
+        else signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+      });
       await sync.start();
       log.info({ clusterId: this.row.id, name: this.row.name }, 'cluster sync started');
       const synced = sync.whenSynced().then(() => {
