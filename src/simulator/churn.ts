@@ -63,6 +63,8 @@ function draw(rng: Random, ctl: ClusterController, kind: SimChangeKind, targetPo
       if (!keys.length) return undefined;
       const k = rng.pick(keys);
       const d = store.get('deployments', k)!.obj;
+      // A workload with a ReadWriteOnce claim stays at one replica.
+      if (d.spec.template.spec.volumes?.some((v: any) => v.persistentVolumeClaim)) return undefined;
       const total = store.count('pods');
       const up = total < targetPods ? rng.chance(0.75) : total > targetPods ? rng.chance(0.25) : rng.chance(0.5);
       const replicas = Math.max(up ? 1 : 0, Math.min(50, d.spec.replicas + (up ? 1 : -1) * rng.int(1, 2)));

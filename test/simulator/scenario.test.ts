@@ -241,6 +241,26 @@ describe('metrics', () => {
     expect(b.json.node.network.rxBytes).toBeGreaterThan(a.json.node.network.rxBytes);
     expect((await get(sim, '/api/v1/nodes/nope/proxy/stats/summary')).status).toBe(404);
   });
+
+  it('has no metrics for an unreachable node and its pods, and its kubelet proxy answers 503', async () => {
+    const node = sim.state().nodes[1].metadata.name;
+    const podsOnNode = new Set(sim.state().pods.filter((p) => p.spec.nodeName === node).map((p) => p.metadata.name));
+    expect(podsOnNode.size).toBeGreaterThan(0);
+    await sim.apply({ kind: 'nodeNotReady', name: node });
+    try {
+      const nodes = await get(sim, '/apis/metrics.k8s.io/v1beta1/nodes');
+      expect(nodes.json.items.map((n: any) => n.metadata.name)).not.toContain(node);
+      expect(nodes.json.items).toHaveLength(sim.state().nodes.length - 1);
+      const pods = await get(sim, '/apis/metrics.k8s.io/v1beta1/pods');
+      expect(pods.json.items.filter((p: any) => podsOnNode.has(p.metadata.name))).toEqual([]);
+      const summary = await get(sim, `/api/v1/nodes/${node}/proxy/stats/summary`);
+      expect(summary.status).toBe(503);
+      expect(summary.json).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable', code: 503 });
+    } finally {
+      await sim.apply({ kind: 'nodeReady', name: node });
+    }
+    expect((await get(sim, `/api/v1/nodes/${node}/proxy/stats/summary`)).status).toBe(200);
+  });
 });
 
 describe('automatic ticker', () => {

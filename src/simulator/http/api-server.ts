@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
-import { type ClusterController, SimulationError } from '../cluster-controller.js';
+import { type ClusterController, nodeReady, SimulationError } from '../cluster-controller.js';
 import type { ObjectStore } from '../object-store.js';
 import type { ProviderProfile } from '../provider-profiles.js';
 import { RESOURCE_TYPES, type ResourceType } from '../resource-types.js';
@@ -165,6 +165,10 @@ export class ApiServer {
       if (type.name === 'nodes' && name && sub.join('/') === 'proxy/stats/summary') {
         const node = this.deps.store.get('nodes', name);
         if (!node) return notFound(res, type, name);
+        if (!nodeReady(node.obj)) {
+          const ip = node.obj.status.addresses.find((a: { type: string }) => a.type === 'InternalIP')?.address;
+          return sendStatus(res, 503, 'ServiceUnavailable', `error trying to reach service: dial tcp ${ip}:10250: connect: no route to host`);
+        }
         return sendJson(res, 200, kubeletSummary(this.metricsContext(), node.obj));
       }
       return sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');

@@ -7,7 +7,7 @@ import { timestamp } from '../object-factory.js';
 import { ChunkWriter } from '../http/chunk-writer.js';
 import { notFound, sendJson, sendStatus } from '../http/status.js';
 import type { UsageModel } from './usage-model.js';
-import type { ClusterController } from '../cluster-controller.js';
+import { type ClusterController, nodeReady } from '../cluster-controller.js';
 
 const GROUP_VERSION = 'metrics.k8s.io/v1beta1';
 const POD_WINDOW = '15.012s';
@@ -34,7 +34,14 @@ export function nodeUsage(ctx: MetricsContext, node: K8sObject, now: number): { 
   return { cpu: Math.round(cpu), memory };
 }
 
-function nodeMetrics(ctx: MetricsContext, node: K8sObject, now: number): Record<string, unknown> {
+/** metrics-server cannot scrape a kubelet that stopped reporting: no metrics for such a node or its pods. */
+function scraped(ctx: MetricsContext, nodeName: string): boolean {
+  const node = ctx.store.get('nodes', nodeName)?.obj;
+  return Boolean(node && nodeReady(node));
+}
+
+function nodeMetrics(ctx: MetricsContext, node: K8sObject, now: number): Record<string, unknown> | undefined {
+  if (!scraped(ctx, node.metadata.name)) return undefined;
   const u = nodeUsage(ctx, node, now);
   return {
     kind: 'NodeMetrics', apiVersion: GROUP_VERSION,
@@ -45,6 +52,7 @@ function nodeMetrics(ctx: MetricsContext, node: K8sObject, now: number): Record<
 }
 
 function podMetrics(ctx: MetricsContext, pod: K8sObject, now: number): Record<string, unknown> | undefined {
+  if (!scraped(ctx, pod.spec.nodeName)) return undefined;
   const u = ctx.usage.podUsage(pod, now);
   if (!u) return undefined;
   return {
