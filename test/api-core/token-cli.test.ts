@@ -65,12 +65,9 @@ describe('kubegraph token create', () => {
     const badRole = await kubegraph(['token', 'create', '--org', 'acme', '--role', 'root']);
     expect(badRole.code).toBe(1);
     expect(badRole.stderr).toBe('kubegraph: --role must be one of viewer, editor, admin (got "root")\n');
-    const badExpiry = await kubegraph(['token', 'create', '--org', 'acme', '--role', 'viewer', '--expires-in', 'soon']);
-    expect(badExpiry.code).toBe(1);
-    expect(badExpiry.stderr).toBe('kubegraph: --expires-in must be a number of days such as 30d (got "soon")\n');
     const [{ n: after }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM api_tokens`);
     expect(after).toBe(before);
-    expect(badRole.stdout + badExpiry.stdout).not.toMatch(/kg_/);
+    expect(badRole.stdout).toBe('');
   }, 120_000);
 });
 
