@@ -18,7 +18,8 @@ function clusterStatusChanges({ args, context }: SubscribeResolverData<unknown, 
   const events = eventStream(context.eventBus, (event: ChangeEvent) => {
     if (event.kind !== 'Cluster' || event.organizationId !== auth.organizationId) return null;
     if (clusterRowId !== null && event.clusterId !== clusterRowId) return null;
-    if (event.type === 'MODIFIED' && !event.changedFields.some((f) => STATUS_FIELDS.has(f))) return null;
+    // An empty list means the publisher does not know what changed (its first report after a start).
+    if (event.type === 'MODIFIED' && event.changedFields.length > 0 && !event.changedFields.some((f) => STATUS_FIELDS.has(f))) return null;
     return event;
   });
   return mapStream(events, async (event) => {

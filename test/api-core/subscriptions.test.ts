@@ -266,7 +266,7 @@ describe('clusterStatusChanged', () => {
   it('delivers status changes of the organisation\'s clusters, read from the committed row', async () => {
     const q = `subscription($id: ID) { clusterStatusChanged(clusterId: $id) { type changedFields cluster { id name status statusMessage } } }`;
     type Item = { clusterStatusChanged: { type: string; changedFields: string[]; cluster: { id: string; name: string; status: string; statusMessage: string | null } } };
-    const all = collect<Item>(connect(acme.secret), q, {}, (items) => items.length >= 2);
+    const all = collect<Item>(connect(acme.secret), q, {}, (items) => items.length >= 3);
     const one = collect<Item>(connect(acme.secret), q, { id: toGlobalId('Cluster', acmeOtherCluster) }, (items) => items.length >= 1);
     await waitFor(() => server.eventBus.listenerCount === 2, 'two live subscriptions');
 
@@ -289,12 +289,15 @@ describe('clusterStatusChanged', () => {
       clusterEvent(globex.organizationId, globexCluster, ['status']),
       clusterEvent(acme.organizationId, acmeCluster, ['status', 'statusMessage']),
       clusterEvent(acme.organizationId, acmeOtherCluster, ['status']),
+      // A first report after a start, with nothing known about what changed, is delivered too.
+      clusterEvent(acme.organizationId, acmeCluster, []),
     ]);
     const allItems = (await all.done).map((i) => i.clusterStatusChanged);
     const oneItems = (await one.done).map((i) => i.clusterStatusChanged);
     expect(allItems.map((i) => [i.cluster.name, i.cluster.status, i.cluster.statusMessage, i.changedFields])).toEqual([
       ['prod-eu', 'DEGRADED', '1 of 3 nodes NotReady', ['status', 'statusMessage']],
       ['staging', 'UNREACHABLE', null, ['status']],
+      ['prod-eu', 'DEGRADED', '1 of 3 nodes NotReady', []],
     ]);
     expect(oneItems.map((i) => i.cluster.id)).toEqual([toGlobalId('Cluster', acmeOtherCluster)]);
     all.dispose();
