@@ -6,7 +6,7 @@ import {
 } from './object-factory.js';
 import { buildHelmSecret, encodeRelease, HELM_SECRET_TYPE, helmSecretName } from './helm-release.js';
 import type { ProviderProfile } from './provider-profiles.js';
-import { cpuMillis, parseQuantity } from './quantity.js';
+import { cpuMillis, formatBytes, formatMillis, parseQuantity } from './quantity.js';
 import type { Random } from './random.js';
 import type { SimChange } from './sim-change.js';
 import { gunzipSync } from 'node:zlib';
@@ -26,6 +26,9 @@ export class ClusterController {
   /** Requested millicores per node over its allocatable millicores, for spreading pods like a scheduler would. */
   private readonly cpuRequested = new Map<string, number>();
   private readonly cpuAllocatable = new Map<string, number>();
+  private readonly podsByNamespace = new Map<string, Set<string>>();
+  /** Namespaces whose ResourceQuota usage may have changed during the current change. */
+  private readonly quotaDirty = new Set<string>();
   private schedulable?: string[];
   readonly deletedPodUids: string[] = [];
   /** Pods without an owner (created by `createPod`), in creation order. */
@@ -113,6 +116,10 @@ export class ClusterController {
     mutate?.(pod);
     const stored = this.store.create('pods', pod);
     this.podsByNode.get(node)?.add(stored.key);
+    let inNs = this.podsByNamespace.get(namespace);
+    if (!inNs) this.podsByNamespace.set(namespace, (inNs = new Set()));
+    inNs.add(stored.key);
+    this.quotaDirty.add(namespace);
     this.cpuRequested.set(node, (this.cpuRequested.get(node) ?? 0) + podCpuMillis(pod));
     if (!owner) this.standalonePods.add(stored.key);
     if (owner?.kind === 'ReplicaSet') {
@@ -156,6 +163,8 @@ export class ClusterController {
     this.store.delete('pods', key);
     this.deletedPodUids.push(pod.obj.metadata.uid);
     this.podsByNode.get(pod.obj.spec.nodeName)?.delete(key);
+    this.podsByNamespace.get(pod.obj.metadata.namespace as string)?.delete(key);
+    this.quotaDirty.add(pod.obj.metadata.namespace as string);
     this.cpuRequested.set(pod.obj.spec.nodeName, (this.cpuRequested.get(pod.obj.spec.nodeName) ?? 0) - podCpuMillis(pod.obj));
     this.standalonePods.delete(key);
     const owner = pod.obj.metadata.ownerReferences?.[0];
@@ -226,6 +235,46 @@ export class ClusterController {
   // ---- changes -------------------------------------------------------------------------------
 
   apply(rng: Random, change: SimChange): void {
+    try {
+      this.applyChange(rng, change);
+    } finally {
+      this.syncQuotas();
+    }
+  }
+
+  /** What the quota controller counts: requests and limits of the pods that are not finished. */
+  namespaceUsage(namespace: string): Record<string, string> {
+    let pods = 0, cpu = 0, memory = 0, limitsMemory = 0;
+    for (const key of this.podsByNamespace.get(namespace) ?? []) {
+      const pod = this.store.get('pods', key)?.obj;
+      if (!pod || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') continue;
+      pods++;
+      for (const c of pod.spec.containers) {
+        const req = c.resources?.requests ?? {};
+        cpu += req.cpu ? cpuMillis(req.cpu) : 0;
+        const mem = req.memory ? parseQuantity(req.memory) : 0;
+        memory += mem;
+        limitsMemory += c.resources?.limits?.memory ? parseQuantity(c.resources.limits.memory) : mem;
+      }
+    }
+    return { 'limits.memory': formatBytes(limitsMemory), pods: String(pods), 'requests.cpu': formatMillis(cpu), 'requests.memory': formatBytes(memory) };
+  }
+
+  private syncQuotas(): void {
+    for (const ns of this.quotaDirty) {
+      const keys = this.store.keys('resourcequotas').filter((k) => k.startsWith(`${ns}/`));
+      if (keys.length === 0) continue;
+      const usage = this.namespaceUsage(ns);
+      for (const key of keys) {
+        const q = this.store.get('resourcequotas', key)!.obj;
+        const used = Object.fromEntries(Object.keys(q.spec.hard).map((k) => [k, usage[k] ?? '0']));
+        if (JSON.stringify(used) !== JSON.stringify(q.status.used)) this.store.update('resourcequotas', key, (o) => { o.status.used = used; });
+      }
+    }
+    this.quotaDirty.clear();
+  }
+
+  private applyChange(rng: Random, change: SimChange): void {
     const now = this.clock();
     switch (change.kind) {
       case 'scaleDeployment': return this.scale(rng, `${change.namespace}/${change.name}`, change.replicas, now);
@@ -347,6 +396,7 @@ export class ClusterController {
   private mutatePod(change: { namespace: string; name: string }, mutate: (pod: K8sObject) => void): void {
     const key = `${change.namespace}/${change.name}`;
     this.require('pods', key, 'pod');
+    this.quotaDirty.add(change.namespace);
     const updated = this.store.update('pods', key, mutate);
     this.syncOwners(updated.obj);
   }

@@ -5,7 +5,7 @@ import type { K8sObject } from './k8s-object.js';
 import { buildLimitRange, buildNamespace, buildNode, buildPvc, buildResourceQuota, nodeIp } from './object-factory.js';
 import type { Provider } from './provider-profiles.js';
 import { PROVIDER_PROFILES } from './provider-profiles.js';
-import { formatBytes, formatMillis } from './quantity.js';
+import { cpuMillis, formatBytes, formatMillis, parseQuantity } from './quantity.js';
 import type { Random } from './random.js';
 
 /** The shape of a generated cluster. Everything else follows from the seed. */
@@ -68,12 +68,6 @@ export function generateScenario(rng: Random, ctl: ClusterController, spec: Scen
 
   // Pods: distributed over deployments so that `spec.pods` is met exactly.
   let remaining = spec.pods;
-  const podCountByNs = new Map<string, { cpu: number; mem: number; pods: number }>();
-  const account = (ns: string, cpu: number, mem: number, n: number) => {
-    const a = podCountByNs.get(ns) ?? { cpu: 0, mem: 0, pods: 0 };
-    a.cpu += cpu * n; a.mem += mem * n; a.pods += n;
-    podCountByNs.set(ns, a);
-  };
   const deployments: { ns: string; name: string; chart?: (typeof CHARTS)[number]; created: number }[] = [];
   if (remaining >= 20) {
     remaining -= addDeployment(rng, ctl, 'kube-system', 'coredns', 2, 'registry.k8s.io/coredns/coredns:v1.11.3', 100, 70 * 2 ** 20, clusterBirth, spec.startTime, undefined);
@@ -105,7 +99,6 @@ export function generateScenario(rng: Random, ctl: ClusterController, spec: Scen
       store.create('persistentvolumeclaims', buildPvc(rng, { name: pvcName, namespace: ns.name, storageBytes: rng.pick([8, 10, 20, 50, 100]) * 2 ** 30, storageClass: profile.storageClass, created, labels: { app: name } }));
     }
     remaining -= addDeployment(rng, ctl, ns.name, name, replicas, image, cpu, mem, created, spec.startTime, pvcName, helm ? name : undefined);
-    account(ns.name, cpu, mem, replicas);
     if (helm) helmLeft--;
     deployments.push({ ns: ns.name, name, chart: helm, created });
   }
@@ -120,14 +113,13 @@ export function generateScenario(rng: Random, ctl: ClusterController, spec: Scen
   }
 
   for (const ns of appNamespaces) {
-    const used = podCountByNs.get(ns.name) ?? { cpu: 0, mem: 0, pods: 0 };
-    const hardCpu = Math.max(4000, Math.ceil((used.cpu * 1.5) / 1000) * 1000);
-    const hardMem = Math.max(8 * 2 ** 30, Math.ceil((used.mem * 1.5) / 2 ** 30) * 2 ** 30);
-    const hardPods = Math.max(50, Math.ceil(used.pods * 1.5));
+    const used = ctl.namespaceUsage(ns.name);
+    const hardCpu = Math.max(4000, Math.ceil((cpuMillis(used['requests.cpu']) * 1.5) / 1000) * 1000);
+    const hardMem = Math.max(8 * 2 ** 30, Math.ceil((parseQuantity(used['requests.memory']) * 1.5) / 2 ** 30) * 2 ** 30);
+    const hardPods = Math.max(50, Math.ceil(Number(used.pods) * 1.5));
     store.create('resourcequotas', buildResourceQuota(rng, ns.name,
       { 'limits.memory': formatBytes(hardMem * 2), pods: String(hardPods), 'requests.cpu': formatMillis(hardCpu), 'requests.memory': formatBytes(hardMem) },
-      { 'limits.memory': formatBytes(used.mem * 2), pods: String(used.pods), 'requests.cpu': formatMillis(used.cpu), 'requests.memory': formatBytes(used.mem) || '0' },
-      ago(1, 30)));
+      used, ago(1, 30)));
     store.create('limitranges', buildLimitRange(rng, ns.name, ago(1, 30)));
     ctl.createOpaqueSecret(rng, `${ns.team}-db-credentials`, ns.name, 'Opaque', { username: ns.team, password: rng.hex(24) }, ago(1, 100));
     ctl.createOpaqueSecret(rng, `${ns.team}-tls`, ns.name, 'kubernetes.io/tls', { 'tls.crt': `-----BEGIN CERTIFICATE-----\n${rng.hex(64)}\n-----END CERTIFICATE-----\n`, 'tls.key': `-----BEGIN PRIVATE KEY-----\n${rng.hex(64)}\n-----END PRIVATE KEY-----\n` }, ago(1, 100));

@@ -183,6 +183,12 @@ describe('object shapes', () => {
 
     await sim.tick(200);
     const s = sim.state();
+    for (const q of s.resourcequotas) {
+      const live = s.pods.filter((p) => p.metadata.namespace === q.metadata.namespace && !['Succeeded', 'Failed'].includes(p.status.phase));
+      const cpu = live.flatMap((p) => p.spec.containers).reduce((n: number, c: any) => n + (c.resources.requests.cpu.endsWith('m') ? Number(c.resources.requests.cpu.slice(0, -1)) : Number(c.resources.requests.cpu) * 1000), 0);
+      expect(q.status.used.pods, q.metadata.namespace).toBe(String(live.length));
+      expect(q.status.used['requests.cpu']).toBe(cpu % 1000 === 0 ? String(cpu / 1000) : `${cpu}m`);
+    }
     for (const rs of s.replicasets) {
       const pods = s.pods.filter((p) => p.metadata.ownerReferences?.[0].uid === rs.metadata.uid);
       expect(rs.status.replicas, rs.metadata.name).toBe(pods.length);
