@@ -126,8 +126,8 @@ function runAsUser(): RunAs | undefined {
 }
 
 /** Whether `user` can reach `target` (search permission on it and every parent). */
-function canReach(target: string, user: RunAs, mode: '-x' | '-r' = '-x'): boolean {
-  return spawnSync('test', [mode, target], { uid: user.uid, gid: user.gid, stdio: 'ignore' }).status === 0;
+function canReach(target: string, user: RunAs): boolean {
+  return spawnSync('test', ['-x', target], { uid: user.uid, gid: user.gid, stdio: 'ignore' }).status === 0;
 }
 
 /**
