@@ -58,7 +58,7 @@ describe('readiness', () => {
 });
 
 describe('kubegraph serve', () => {
-  test('on DATABASE_URL: migrates, serves health, reports a lost database, stops on SIGINT', async () => {
+  test('on DATABASE_URL: migrates, serves health, reports a lost database, stops on SIGTERM', async () => {
     const db = await createTestDatabase({ migrate: false });
     try {
       const { child, match, output } = await spawnUntil(
@@ -82,7 +82,7 @@ describe('kubegraph serve', () => {
       expect(lost.body.reason).toMatch(/^database unavailable: /);
       expect((await getJson(`${base}/healthz`)).status).toBe(200);
 
-      child.kill('SIGINT');
+      child.kill('SIGTERM');
       expect(await exitOf(child)).toBe(0);
       expect(output()).toContain('kubegraph: stopped');
     } finally {
