@@ -228,22 +228,27 @@ export class SimulatedCluster {
     this.controller.apply(this.changeRng, change);
   }
 
-  fault(f: SimFault): void {
+  /**
+   * Injects a fault. It takes effect before this returns; the promise only matters for `down`/`up`
+   * (resolves once the listener is closed / listening again). Invalid faults throw SimulationError.
+   */
+  fault(f: SimFault): Promise<void> {
     switch (f.kind) {
-      case 'dropWatches': return this.watches.dropAll(Boolean(f.clean));
-      case 'stallWatches': return this.watches.stallAll();
+      case 'dropWatches': this.watches.dropAll(Boolean(f.clean)); break;
+      case 'stallWatches': this.watches.stallAll(); break;
       case 'errors':
         if (![429, 500, 503].includes(f.status)) throw new SimulationError(`errors fault status must be 429, 500 or 503, got ${f.status}`);
         if (!(f.forMs >= 0)) throw new SimulationError(`errors fault forMs must be a non-negative number, got ${f.forMs}`);
         this.errorStatus = f.status;
         this.errorUntil = this.clock() + f.forMs;
-        return;
-      case 'force410': return this.watches.force410(Boolean(f.http));
-      case 'compactHistory': return this.store.compact();
-      case 'down': void this.down(); return;
-      case 'up': void this.up(); return;
+        break;
+      case 'force410': this.watches.force410(Boolean(f.http)); break;
+      case 'compactHistory': this.store.compact(); break;
+      case 'down': return this.down();
+      case 'up': return this.up();
       default: throw new SimulationError(`unknown fault kind "${(f as { kind: string }).kind}"`);
     }
+    return Promise.resolve();
   }
 
   /** Closes the listener and every connection (watches see their socket die). */
@@ -273,7 +278,7 @@ export class SimulatedCluster {
         if (typeof b.kind !== 'string') throw new AdminError('fault body must be JSON like {"kind":"dropWatches"}');
         // Let the reply leave before the listener goes away.
         if (b.kind === 'down') { setTimeout(() => void this.down(), 20); return { ok: true }; }
-        this.fault(b as SimFault);
+        await this.fault(b as SimFault);
         return { ok: true };
       }
       case 'tick': {

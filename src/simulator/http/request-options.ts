@@ -60,7 +60,8 @@ export function parseListOptions(q: URLSearchParams, type: ResourceType): ListOp
     resourceVersionMatch: rvm as ListOptions['resourceVersionMatch'],
     allowWatchBookmarks: bool(q.get('allowWatchBookmarks')),
     sendInitialEvents: sie === null ? undefined : bool(sie),
-    timeoutSeconds,
+    // 0 means "no client timeout", as on the API server: the server's own default applies.
+    timeoutSeconds: timeoutSeconds || undefined,
     includeObject: include,
     labels, fields,
   };
