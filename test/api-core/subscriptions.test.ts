@@ -262,6 +262,22 @@ describe('podChanged', () => {
   });
 });
 
+describe('limits on subscriptions', () => {
+  it('refuses a subscription over the complexity limit before it starts', async () => {
+    const huge = `subscription { podChanged { pod { cluster { pods(first: 500) { nodes { cluster { pods(first: 500) { nodes { name } } } } } } } } }`;
+    const feed = collect(connect(acme.secret), huge, {}, () => true);
+    // graphql-ws answers a refused subscribe with an `error` message: the sink's error callback.
+    const errors = await feed.done.then(
+      () => [],
+      (err: unknown) => err as Array<{ message: string; extensions: { code: string } }>,
+    );
+    expect(errors).toHaveLength(1);
+    expect(errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(errors[0].message).toMatch(/^Query is too complex: estimated cost \d+ exceeds the limit of 50000/);
+    expect(server.eventBus.listenerCount).toBe(0);
+  });
+});
+
 describe('clusterStatusChanged', () => {
   it('delivers status changes of the organisation\'s clusters, read from the committed row', async () => {
     const q = `subscription($id: ID) { clusterStatusChanged(clusterId: $id) { type changedFields cluster { id name status statusMessage } } }`;
