@@ -38,6 +38,7 @@ async function replica(replicaId: string, logs = captureLogs('warn')): Promise<S
     crypto,
     replicaId,
     leaseTimings: TIMINGS,
+    restartBackoff: { initialMs: 100, maxMs: 800 },
     log: logs.logger,
   });
   coordinators.push(coordinator);
@@ -222,6 +223,37 @@ describe('SyncCoordinator failures', () => {
       const [status] = await db.dataSource.query(`SELECT status, status_message FROM k8s_clusters WHERE id = $1`, [broken]);
       expect(status.status).toBe('error');
       expect(status.status_message).toMatch(/failed authentication \(it belongs to another row or was altered\)/);
+    } finally {
+      await db.dataSource.query(`UPDATE k8s_clusters SET kubeconfig_encrypted = $2, status = 'pending', status_message = NULL WHERE id = $1`, [broken, row.kubeconfig_encrypted]);
+    }
+  });
+
+  it('restarts a sync that fails with growing waits, recording why on its cluster, and never disturbs the others', async () => {
+    const ids = [...sims.keys()].sort();
+    const [broken] = ids;
+    const [row] = await db.dataSource.query(`SELECT kubeconfig_encrypted FROM k8s_clusters WHERE id = $1`, [broken]);
+    // Decrypts, but is no usable kubeconfig: every start of its sync fails.
+    const unusable = crypto.encrypt('apiVersion: v1\nkind: Config\nclusters: []\n', broken!);
+    await db.dataSource.query(`UPDATE k8s_clusters SET kubeconfig_encrypted = $2 WHERE id = $1`, [broken, unusable.ciphertext]);
+    try {
+      const logs = captureLogs('warn');
+      const a = await replica('replica-a', logs);
+      await a.start();
+      expect(a.ownedClusterIds()).toEqual(ids);
+      const healthy = ids.filter((id) => id !== broken);
+      await Promise.all(healthy.map((id) => a.whenSynced(id)));
+      for (const id of healthy) expect(await podsMatch(id)).toBe(true);
+      const restarts = () => logs.lines().filter((l) => l.msg === 'cluster sync failed; restarting' && l.clusterId === broken);
+      await until('three restarts', async () => restarts().length >= 3);
+      const waits = restarts().map((l) => l.retryInMs as number);
+      expect(restarts().map((l) => l.attempt)).toEqual(restarts().map((_, i) => i + 1));
+      // Full jitter keeps each wait within [cap/2, cap] of a cap that doubles: 100, 200, 400 ms.
+      expect(waits[0]).toBeGreaterThanOrEqual(50);
+      expect(waits[0]).toBeLessThanOrEqual(100);
+      expect(waits[2]).toBeGreaterThanOrEqual(200);
+      expect(waits[2]).toBeLessThanOrEqual(400);
+      const [status] = await db.dataSource.query(`SELECT status, status_message FROM k8s_clusters WHERE id = $1`, [broken]);
+      expect(status).toEqual({ status: 'error', status_message: 'kubeconfig has no current-context; choose a context (it defines no contexts)' });
     } finally {
       await db.dataSource.query(`UPDATE k8s_clusters SET kubeconfig_encrypted = $2, status = 'pending', status_message = NULL WHERE id = $1`, [broken, row.kubeconfig_encrypted]);
     }
