@@ -169,7 +169,10 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
     cors(corsOptions(config.corsOrigins)),
     (req: Request, res: Response, next: NextFunction) => {
       if (req.method === 'GET' && req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html') {
-        res.type('html').send(graphiqlPage());
+        const page = graphiqlPage();
+        res.set({ ETag: page.etag, 'Cache-Control': 'no-cache' });
+        if (req.headers['if-none-match'] === page.etag) res.status(304).end();
+        else res.type('html').send(page.html);
         return;
       }
       next();

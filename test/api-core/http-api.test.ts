@@ -293,5 +293,10 @@ describe('GraphiQL page', () => {
     expect(html).toContain('kubegraph GraphiQL');
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)="(https?:)?\/\//i);
     expect(html).toContain('"subscriptionsProtocol":"WS"');
+    const etag = res.headers.get('etag');
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    const again = await fetch(server.graphqlUrl, { headers: { accept: 'text/html', 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
   });
 });
