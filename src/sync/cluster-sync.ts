@@ -157,6 +157,7 @@ export class ClusterSync {
           requestTimeoutMs: this.tuning.requestTimeoutMs,
           backoffInitialMs: this.tuning.backoffInitialMs,
           backoffMaxMs: this.tuning.backoffMaxMs,
+          backpressure: () => this.writer.whenRoom(),
           onProgress: (listed, total) => {
             if (!this.syncedFlag) this.progress.update(kind.resource, listed, total);
           },
@@ -207,12 +208,27 @@ export class ClusterSync {
     this.syncedPromise = (async () => {
       await Promise.all(synced.values());
       await this.writer.flush();
+      await this.refreshStatistics();
       this.syncedFlag = true;
       this.progress.finish(Date.now() - startedAt);
       await this.health.tick();
     })();
     this.health.start();
     if (this.tuning.metricsIntervalMs > 0) this.metrics.start(this.syncedPromise);
+  }
+
+  /**
+   * A bulk load leaves the planner's statistics describing nearly empty tables until autovacuum gets to them, and the
+   * writer's statements then get plans that scan whole tables. Refreshing them once after the initial sync is cheap.
+   */
+  private async refreshStatistics(): Promise<void> {
+    try {
+      await this.o.dataSource.query(
+        'ANALYZE k8s_namespaces, k8s_nodes, k8s_deployments, k8s_replica_sets, k8s_pods, k8s_persistent_volume_claims, k8s_helm_releases',
+      );
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'refreshing planner statistics failed');
+    }
   }
 
   /** Resolves once the initial list of every kind is committed. */

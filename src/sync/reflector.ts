@@ -56,6 +56,11 @@ export interface ReflectorOptions {
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   onProgress?: (listed: number, total: number | undefined) => void;
+  /**
+   * Awaited after each list page and each watch event: lets a slower consumer (the database) hold the loop back, so
+   * that unwritten changes do not pile up in memory. A watch that is not read is held back by TCP.
+   */
+  backpressure?: () => Promise<void> | undefined;
 }
 
 export type ReflectorPhase = 'idle' | 'listing' | 'watching' | 'backoff' | 'stopped';
@@ -111,8 +116,8 @@ export class Reflector {
   private syncedFlag = false;
   /** Resolves once the first complete list has been handed to the handler. */
   readonly synced: Promise<void>;
-  private readonly o: Required<Omit<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress'>> &
-    Pick<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress'>;
+  private readonly o: Required<Omit<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure'>> &
+    Pick<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure'>;
 
   constructor(opts: ReflectorOptions) {
     this.o = {
@@ -161,6 +166,20 @@ export class Reflector {
       lists: this.listCount,
       watches: this.watchCount,
     };
+  }
+
+  /** `wait`, cut short by stop(). */
+  private async untilStopped(wait: Promise<void> | undefined): Promise<void> {
+    if (!wait) return;
+    const signal = this.controller.signal;
+    if (signal.aborted) return;
+    let onAbort!: () => void;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    await Promise.race([wait, aborted]);
+    signal.removeEventListener('abort', onAbort);
   }
 
   private get stopped(): boolean {
@@ -247,6 +266,7 @@ export class Reflector {
         this.apply(uid, item);
       }
       continueToken = page.metadata?.continue || undefined;
+      await this.untilStopped(this.o.backpressure?.());
       const remaining = page.metadata?.remainingItemCount;
       this.o.onProgress?.(present.size, remaining === undefined ? (continueToken ? undefined : present.size) : present.size + remaining);
       if (continueToken === undefined) break;
@@ -320,6 +340,13 @@ export class Reflector {
         events++;
         this.handleEvent(event.type, event.object);
         if (events === 1) this.succeeded();
+        const wait = this.o.backpressure?.();
+        if (wait) {
+          // Waiting on the database is not silence on the stream.
+          if (watchdog) clearTimeout(watchdog);
+          await this.untilStopped(wait);
+          arm();
+        }
       }
     } catch (err) {
       if (stalled) {

@@ -131,6 +131,22 @@ export class Writer {
     this.schedule();
   }
 
+  private readonly roomWaiters: Array<() => void> = [];
+
+  /**
+   * undefined while fewer than `limit` changes wait to be written; otherwise a promise that resolves once they have
+   * drained below it. Reflectors await it so that a slow database holds them back instead of filling memory.
+   */
+  whenRoom(limit = this.maxBatch * 2): Promise<void> | undefined {
+    if (this.pendingCount() < limit || this.stopController.signal.aborted) return undefined;
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  private releaseRoom(): void {
+    if (this.roomWaiters.length === 0 || this.pendingCount() >= this.maxBatch * 2) return;
+    for (const w of this.roomWaiters.splice(0)) w();
+  }
+
   /** Resolves when every change enqueued before the call is committed (and its events published). */
   flush(): Promise<void> {
     if (this.pendingCount() === 0 && !this.pumping) return Promise.resolve();
@@ -152,6 +168,7 @@ export class Writer {
     clearTimeout(timer);
     this.stopController.abort();
     if (this.timer) clearTimeout(this.timer);
+    for (const w of this.roomWaiters.splice(0)) w();
     await this.pumping?.catch(() => undefined);
   }
 
@@ -209,6 +226,7 @@ export class Writer {
         }
         const sweeps = seg.changes.size === 0 ? seg.sweeps.splice(0) : [];
         await this.commit(batch, sweeps);
+        this.releaseRoom();
       }
     } finally {
       this.pumping = undefined;
