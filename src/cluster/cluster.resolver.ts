@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, ID, Query, Resolver, Root } from 'type-graphql';
 import { requireRole } from '../auth/access.js';
 import { ClusterNodeFilter, ClusterNodeOrder, clusterNodeConditions, clusterNodeOrdering } from '../inventory/cluster-node.filter.js';
 import { ClusterNode, ClusterNodeConnection } from '../inventory/cluster-node.type.js';
@@ -9,11 +10,12 @@ import { idsCondition } from '../inventory/filter-sql.js';
 import { HelmReleaseFilter, HelmReleaseOrder, helmReleaseConditions, helmReleaseOrdering } from '../inventory/helm-release.filter.js';
 import { HelmRelease, HelmReleaseConnection } from '../inventory/helm-release.type.js';
 import { listQuery, nestedListQuery } from '../inventory/list-query.js';
+import { connectionNodeFields, projectedColumns } from '../inventory/selection.js';
 import { NamespaceFilter, NamespaceOrder, namespaceConditions, namespaceOrdering } from '../inventory/namespace.filter.js';
 import { Namespace, NamespaceConnection } from '../inventory/namespace.type.js';
 import { PodFilter, PodOrder, podConditions, podOrdering } from '../inventory/pod.filter.js';
 import { Pod, PodConnection } from '../inventory/pod.type.js';
-import { clusterSource } from '../inventory/sources.js';
+import { clusterNodeSource, clusterSource, deploymentSource, namespaceSource, podSource } from '../inventory/sources.js';
 import { SqlParams } from '../inventory/sql-params.js';
 import type { GraphQLContext } from '../server/context.js';
 import { notFound } from '../server/errors.js';
@@ -75,9 +77,10 @@ export class ClusterResolver {
     @Args({ validate: false }) connection: ConnectionArgs,
     @Arg('filter', () => NamespaceFilter, { validate: false, nullable: true, description: 'Which namespaces to return.' }) filter: NamespaceFilter | null,
     @Arg('orderBy', () => NamespaceOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: NamespaceOrder | null,
+    @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Namespace>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, namespaceConditions, namespaceOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(namespaceSource, connectionNodeFields(info)) }, namespaceConditions, namespaceOrdering);
     return context.loaders.namespacesOfCluster.load(cluster.rowId, variant, build);
   }
 
@@ -87,9 +90,10 @@ export class ClusterResolver {
     @Args({ validate: false }) connection: ConnectionArgs,
     @Arg('filter', () => ClusterNodeFilter, { validate: false, nullable: true, description: 'Which nodes to return.' }) filter: ClusterNodeFilter | null,
     @Arg('orderBy', () => ClusterNodeOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: ClusterNodeOrder | null,
+    @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<ClusterNode>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, clusterNodeConditions, clusterNodeOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(clusterNodeSource, connectionNodeFields(info)) }, clusterNodeConditions, clusterNodeOrdering);
     return context.loaders.nodesOfCluster.load(cluster.rowId, variant, build);
   }
 
@@ -99,9 +103,10 @@ export class ClusterResolver {
     @Args({ validate: false }) connection: ConnectionArgs,
     @Arg('filter', () => DeploymentFilter, { validate: false, nullable: true, description: 'Which Deployments to return.' }) filter: DeploymentFilter | null,
     @Arg('orderBy', () => DeploymentOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: DeploymentOrder | null,
+    @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Deployment>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, deploymentConditions, deploymentOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(deploymentSource, connectionNodeFields(info)) }, deploymentConditions, deploymentOrdering);
     return context.loaders.deploymentsOfCluster.load(cluster.rowId, variant, build);
   }
 
@@ -111,9 +116,10 @@ export class ClusterResolver {
     @Args({ validate: false }) connection: ConnectionArgs,
     @Arg('filter', () => PodFilter, { validate: false, nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
     @Arg('orderBy', () => PodOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, podConditions, podOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, connectionNodeFields(info)) }, podConditions, podOrdering);
     return context.loaders.podsOfCluster.load(cluster.rowId, variant, build);
   }
 

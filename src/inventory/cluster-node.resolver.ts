@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import { requireRole } from '../auth/access.js';
 import { Cluster } from '../cluster/cluster.type.js';
 import type { GraphQLContext } from '../server/context.js';
@@ -6,10 +7,11 @@ import { ConnectionArgs, registerNodeType, type Connection } from '../server/rel
 import { ClusterNodeFilter, ClusterNodeOrder, clusterNodeConditions, clusterNodeOrdering } from './cluster-node.filter.js';
 import { ClusterNode, ClusterNodeConnection } from './cluster-node.type.js';
 import { fetchConnection } from './connection-loader.js';
+import { connectionNodeFields, projectedColumns } from './selection.js';
 import { listQuery, nestedListQuery } from './list-query.js';
 import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js';
 import { Pod, PodConnection } from './pod.type.js';
-import { clusterNodeSource } from './sources.js';
+import { clusterNodeSource, podSource } from './sources.js';
 
 registerNodeType({ typeName: 'ClusterNode', classRef: ClusterNode, load: (uuid, context) => context.loaders.clusterNode.load(uuid) });
 
@@ -23,10 +25,11 @@ export class ClusterNodeResolver {
     @Args({ validate: false }) connection: ConnectionArgs,
     @Arg('filter', () => ClusterNodeFilter, { validate: false, nullable: true, description: 'Which nodes to return.' }) filter: ClusterNodeFilter | null,
     @Arg('orderBy', () => ClusterNodeOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: ClusterNodeOrder | null,
+    @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<ClusterNode>> {
     const auth = requireRole(context, 'viewer');
-    const query = listQuery(context, { connection, filter, orderBy }, clusterNodeConditions, clusterNodeOrdering);
+    const query = listQuery(context, { connection, filter, orderBy, columns: projectedColumns(clusterNodeSource, connectionNodeFields(info)) }, clusterNodeConditions, clusterNodeOrdering);
     return fetchConnection(context.loaders.sql, clusterNodeSource, auth.organizationId, query);
   }
 
@@ -41,9 +44,10 @@ export class ClusterNodeResolver {
     @Args({ validate: false }) connection: ConnectionArgs,
     @Arg('filter', () => PodFilter, { validate: false, nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
     @Arg('orderBy', () => PodOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, podConditions, podOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, connectionNodeFields(info)) }, podConditions, podOrdering);
     return context.loaders.podsOfNode.load(node.rowId, variant, build);
   }
 }

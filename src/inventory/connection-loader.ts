@@ -15,6 +15,12 @@ export interface ListQuery {
   params: SqlParams;
   ordering: Ordering;
   page: PageRequest;
+  /** Columns to read (the fields the query selects); null reads the source's whole row. */
+  columns: readonly string[] | null;
+}
+
+function selectList(source: RowSource<unknown>, columns: readonly string[] | null): string {
+  return columns ? columns.map((c) => `${source.alias}.${c}`).join(', ') : source.select;
 }
 
 /** Rows of `buildPageQuery` (one parent) → a connection of mapped objects. */
@@ -37,7 +43,7 @@ function tableOf(source: RowSource<unknown>): { name: string; alias: string; key
 export async function fetchConnection<T>(sql: SqlRunner, source: RowSource<T>, organizationId: string, query: ListQuery): Promise<Connection<T>> {
   const scope = scoped(source, organizationId, query.params);
   const text = buildPageQuery({
-    select: source.select,
+    select: selectList(source, query.columns),
     from: scope.from,
     where: [...scope.where, ...query.where],
     params: query.params,
@@ -59,7 +65,7 @@ export async function fetchNestedConnections<T>(
 ): Promise<Connection<T>[]> {
   const scope = scoped(source, organizationId, query.params);
   const text = buildPageQuery({
-    select: source.select,
+    select: selectList(source, query.columns),
     from: scope.from,
     where: [...scope.where, ...query.where],
     params: query.params,

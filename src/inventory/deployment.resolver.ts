@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import { requireRole } from '../auth/access.js';
 import { Cluster } from '../cluster/cluster.type.js';
 import type { GraphQLContext } from '../server/context.js';
@@ -6,11 +7,12 @@ import { ConnectionArgs, registerNodeType, type Connection } from '../server/rel
 import { fetchConnection } from './connection-loader.js';
 import { DeploymentFilter, DeploymentOrder, deploymentConditions, deploymentOrdering } from './deployment.filter.js';
 import { Deployment, DeploymentConnection } from './deployment.type.js';
+import { connectionNodeFields, projectedColumns } from './selection.js';
 import { listQuery, nestedListQuery } from './list-query.js';
 import { Namespace } from './namespace.type.js';
 import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js';
 import { Pod, PodConnection } from './pod.type.js';
-import { deploymentSource } from './sources.js';
+import { deploymentSource, podSource } from './sources.js';
 
 registerNodeType({ typeName: 'Deployment', classRef: Deployment, load: (uuid, context) => context.loaders.deployment.load(uuid) });
 
@@ -22,10 +24,11 @@ export class DeploymentResolver {
     @Args({ validate: false }) connection: ConnectionArgs,
     @Arg('filter', () => DeploymentFilter, { validate: false, nullable: true, description: 'Which Deployments to return.' }) filter: DeploymentFilter | null,
     @Arg('orderBy', () => DeploymentOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: DeploymentOrder | null,
+    @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Deployment>> {
     const auth = requireRole(context, 'viewer');
-    const query = listQuery(context, { connection, filter, orderBy }, deploymentConditions, deploymentOrdering);
+    const query = listQuery(context, { connection, filter, orderBy, columns: projectedColumns(deploymentSource, connectionNodeFields(info)) }, deploymentConditions, deploymentOrdering);
     return fetchConnection(context.loaders.sql, deploymentSource, auth.organizationId, query);
   }
 
@@ -45,9 +48,10 @@ export class DeploymentResolver {
     @Args({ validate: false }) connection: ConnectionArgs,
     @Arg('filter', () => PodFilter, { validate: false, nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
     @Arg('orderBy', () => PodOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, podConditions, podOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, connectionNodeFields(info)) }, podConditions, podOrdering);
     return context.loaders.podsOfDeployment.load(deployment.rowId, variant, build);
   }
 }

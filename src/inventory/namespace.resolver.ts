@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import { requireRole } from '../auth/access.js';
 import { Cluster } from '../cluster/cluster.type.js';
 import { NamespaceCost } from '../cost/namespace-cost.type.js';
@@ -9,12 +10,13 @@ import { DeploymentFilter, DeploymentOrder, deploymentConditions, deploymentOrde
 import { Deployment, DeploymentConnection } from './deployment.type.js';
 import { HelmReleaseFilter, HelmReleaseOrder, helmReleaseConditions, helmReleaseOrdering } from './helm-release.filter.js';
 import { HelmRelease, HelmReleaseConnection } from './helm-release.type.js';
+import { connectionNodeFields, projectedColumns } from './selection.js';
 import { listQuery, nestedListQuery } from './list-query.js';
 import { NamespaceFilter, NamespaceOrder, namespaceConditions, namespaceOrdering } from './namespace.filter.js';
 import { Namespace, NamespaceConnection } from './namespace.type.js';
 import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js';
 import { Pod, PodConnection } from './pod.type.js';
-import { namespaceSource } from './sources.js';
+import { deploymentSource, namespaceSource, podSource } from './sources.js';
 
 registerNodeType({ typeName: 'Namespace', classRef: Namespace, load: (uuid, context) => context.loaders.namespace.load(uuid) });
 
@@ -26,10 +28,11 @@ export class NamespaceResolver {
     @Args({ validate: false }) connection: ConnectionArgs,
     @Arg('filter', () => NamespaceFilter, { validate: false, nullable: true, description: 'Which namespaces to return.' }) filter: NamespaceFilter | null,
     @Arg('orderBy', () => NamespaceOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: NamespaceOrder | null,
+    @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Namespace>> {
     const auth = requireRole(context, 'viewer');
-    const query = listQuery(context, { connection, filter, orderBy }, namespaceConditions, namespaceOrdering);
+    const query = listQuery(context, { connection, filter, orderBy, columns: projectedColumns(namespaceSource, connectionNodeFields(info)) }, namespaceConditions, namespaceOrdering);
     return fetchConnection(context.loaders.sql, namespaceSource, auth.organizationId, query);
   }
 
@@ -44,9 +47,10 @@ export class NamespaceResolver {
     @Args({ validate: false }) connection: ConnectionArgs,
     @Arg('filter', () => DeploymentFilter, { validate: false, nullable: true, description: 'Which Deployments to return.' }) filter: DeploymentFilter | null,
     @Arg('orderBy', () => DeploymentOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: DeploymentOrder | null,
+    @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Deployment>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, deploymentConditions, deploymentOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(deploymentSource, connectionNodeFields(info)) }, deploymentConditions, deploymentOrdering);
     return context.loaders.deploymentsOfNamespace.load(namespace.rowId, variant, build);
   }
 
@@ -56,9 +60,10 @@ export class NamespaceResolver {
     @Args({ validate: false }) connection: ConnectionArgs,
     @Arg('filter', () => PodFilter, { validate: false, nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
     @Arg('orderBy', () => PodOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, podConditions, podOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, connectionNodeFields(info)) }, podConditions, podOrdering);
     return context.loaders.podsOfNamespace.load(namespace.rowId, variant, build);
   }
 

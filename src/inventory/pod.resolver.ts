@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import { requireRole } from '../auth/access.js';
 import { Cluster } from '../cluster/cluster.type.js';
 import type { GraphQLContext } from '../server/context.js';
@@ -6,6 +7,7 @@ import { ConnectionArgs, registerNodeType, type Connection } from '../server/rel
 import { ClusterNode } from './cluster-node.type.js';
 import { fetchConnection } from './connection-loader.js';
 import { Deployment } from './deployment.type.js';
+import { connectionNodeFields, projectedColumns } from './selection.js';
 import { listQuery } from './list-query.js';
 import { Namespace } from './namespace.type.js';
 import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js';
@@ -22,10 +24,11 @@ export class PodResolver {
     @Args({ validate: false }) connection: ConnectionArgs,
     @Arg('filter', () => PodFilter, { validate: false, nullable: true, description: 'Which pods to return.' }) filter: PodFilter | null,
     @Arg('orderBy', () => PodOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: PodOrder | null,
+    @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
     const auth = requireRole(context, 'viewer');
-    const query = listQuery(context, { connection, filter, orderBy }, podConditions, podOrdering);
+    const query = listQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, connectionNodeFields(info)) }, podConditions, podOrdering);
     return fetchConnection(context.loaders.sql, podSource, auth.organizationId, query);
   }
 

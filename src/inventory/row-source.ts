@@ -14,6 +14,11 @@ export interface RowSource<T> {
   /** Select list (`p.*`, or the columns a client may see). */
   select: string;
   map: (row: Row) => T;
+  /**
+   * Columns per GraphQL field (relations resolved by loaders map to none) and those always read (ids
+   * and links); lets a connection read only what the query selects.
+   */
+  projection?: { always: readonly string[]; fields: Readonly<Record<string, readonly string[]>> };
   /** Columns that find a row again (with the partition key for partitioned tables); absent for views. */
   key?: readonly string[];
   /** Extra joins (for example the node a pod list is nested under). */

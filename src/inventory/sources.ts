@@ -9,11 +9,65 @@ import type { Namespace } from './namespace.type.js';
 import type { Pod } from './pod.type.js';
 import type { RowSource } from './row-source.js';
 
+const same = (...fields: string[]) => Object.fromEntries(fields.map((f) => [f, [f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]]));
+const relations = (...fields: string[]) => Object.fromEntries(fields.map((f) => [f, []]));
+
+/** Pods: the widest rows (container statuses and specs, labels), and the longest lists. */
+const POD_PROJECTION: RowSource<unknown>['projection'] = {
+  always: ['id', 'cluster_id', 'namespace_id', 'deployment_id', 'node_name', 'name', 'namespace', 'created_at'],
+  fields: {
+    ...same('id', 'uid', 'name', 'phase', 'reason', 'qosClass', 'ready', 'restartCount', 'nodeName', 'ownerKind', 'ownerName', 'labels', 'startedAt', 'createdAt', 'deletedAt', 'syncedAt'),
+    ...same('cpuRequestMillicores', 'cpuLimitMillicores', 'memoryRequestBytes', 'memoryLimitBytes'),
+    namespaceName: ['namespace'],
+    podIp: ['pod_ip'],
+    containers: ['container_statuses'],
+    containerSpecs: ['containers'],
+    cpuRequestCores: ['cpu_request_millicores'],
+    ...relations('cluster', 'namespace', 'deployment', 'node'),
+  },
+};
+
+const DEPLOYMENT_PROJECTION: RowSource<unknown>['projection'] = {
+  always: ['id', 'cluster_id', 'namespace_id', 'name', 'namespace', 'health'],
+  fields: {
+    ...same('id', 'uid', 'name', 'health', 'desiredReplicas', 'readyReplicas', 'availableReplicas', 'updatedReplicas', 'unavailableReplicas'),
+    ...same('strategy', 'maxSurge', 'maxUnavailable', 'containers', 'selector', 'labels', 'annotations', 'generation', 'observedGeneration', 'conditions'),
+    ...same('createdAt', 'syncedAt', 'deletedAt'),
+    namespaceName: ['namespace'],
+    ...relations('cluster', 'namespace', 'pods'),
+  },
+};
+
+const NAMESPACE_PROJECTION: RowSource<unknown>['projection'] = {
+  always: ['id', 'cluster_id', 'name'],
+  fields: {
+    ...same('id', 'uid', 'name', 'phase', 'labels', 'annotations', 'team', 'costCenter', 'resourceQuotaHard', 'resourceQuotaUsed', 'limitRanges'),
+    ...same('cpuUsageMillicores', 'memoryUsageBytes', 'podCount', 'createdAt', 'syncedAt', 'deletedAt'),
+    cpuUsageCores: ['cpu_usage_millicores'],
+    ...relations('cluster', 'deployments', 'pods', 'helmReleases', 'cost'),
+  },
+};
+
+const CLUSTER_NODE_PROJECTION: RowSource<unknown>['projection'] = {
+  always: ['id', 'cluster_id', 'name'],
+  fields: {
+    ...same('id', 'uid', 'name', 'providerId', 'instanceType', 'region', 'zone', 'cpuCapacityMillicores', 'memoryCapacityBytes'),
+    ...same('ephemeralStorageCapacityBytes', 'cpuAllocatableMillicores', 'memoryAllocatableBytes', 'ephemeralStorageAllocatableBytes'),
+    ...same('cpuUsageMillicores', 'memoryUsageBytes', 'labels', 'taints', 'conditions', 'ready', 'unschedulable', 'kubeletVersion'),
+    ...same('containerRuntimeVersion', 'osImage', 'operatingSystem', 'architecture', 'createdAt', 'syncedAt', 'deletedAt'),
+    podCapacity: ['pods_capacity'],
+    podAllocatable: ['pods_allocatable'],
+    cpuCapacityCores: ['cpu_capacity_millicores'],
+    cpuUsageCores: ['cpu_usage_millicores'],
+    ...relations('cluster', 'pods'),
+  },
+};
+
 export const clusterSource: RowSource<Cluster> = { table: 'k8s_clusters', alias: 'c', key: ['id'], select: CLUSTER_COLUMNS, map: toCluster };
-export const namespaceSource: RowSource<Namespace> = { table: 'k8s_namespaces', alias: 'n', key: ['id'], select: 'n.*', map: toNamespace };
-export const clusterNodeSource: RowSource<ClusterNode> = { table: 'k8s_nodes', alias: 'nd', key: ['id'], select: 'nd.*', map: toClusterNode };
-export const deploymentSource: RowSource<Deployment> = { table: 'k8s_deployments', alias: 'd', key: ['id'], select: 'd.*', map: toDeployment };
-export const podSource: RowSource<Pod> = { table: 'k8s_pods', alias: 'p', key: ['id', 'created_at'], select: 'p.*', map: toPod };
+export const namespaceSource: RowSource<Namespace> = { table: 'k8s_namespaces', alias: 'n', key: ['id'], select: 'n.*', map: toNamespace, projection: NAMESPACE_PROJECTION };
+export const clusterNodeSource: RowSource<ClusterNode> = { table: 'k8s_nodes', alias: 'nd', key: ['id'], select: 'nd.*', map: toClusterNode, projection: CLUSTER_NODE_PROJECTION };
+export const deploymentSource: RowSource<Deployment> = { table: 'k8s_deployments', alias: 'd', key: ['id'], select: 'd.*', map: toDeployment, projection: DEPLOYMENT_PROJECTION };
+export const podSource: RowSource<Pod> = { table: 'k8s_pods', alias: 'p', key: ['id', 'created_at'], select: 'p.*', map: toPod, projection: POD_PROJECTION };
 export const helmReleaseSource: RowSource<HelmRelease> = { table: 'k8s_helm_releases', alias: 'h', key: ['id'], select: 'h.*', map: toHelmRelease };
 
 /** Pods under the node they are scheduled on: pods name their node, so the node row is joined by (cluster, name). */
@@ -21,3 +75,4 @@ export const podOnNodeSource: RowSource<Pod> = {
   ...podSource,
   joins: 'JOIN k8s_nodes pn ON pn.cluster_id = p.cluster_id AND pn.name = p.node_name',
 };
+

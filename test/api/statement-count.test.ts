@@ -105,4 +105,22 @@ describe('four-level query (clusters → namespaces → deployments → pods wit
     expect(result.pods.nodes).toHaveLength(100);
     expect(counter.count).toBe(5);
   });
+
+  test('a list reads only the columns its selected fields need, fragments included', async () => {
+    counter.reset();
+    await data(db.dataSource, authFor(small), `{ pods(first: 1) { nodes { name phase } } }`);
+    const narrow = counter.statements[0];
+    expect(narrow).toContain('SELECT p.cluster_id, p.created_at, p.deployment_id, p.id, p.name, p.namespace, p.namespace_id, p.node_name, p.phase, page.__keys');
+    expect(narrow).not.toContain('container_statuses');
+
+    counter.reset();
+    const fragment = await data<{ pods: { edges: Array<{ node: { containers: Array<{ state: string }> } }> } }>(
+      db.dataSource,
+      authFor(small),
+      `{ pods(first: 1) { edges { node { ...Status } } } } fragment Status on Pod { containers { state } }`,
+    );
+    expect(counter.statements[0]).toContain('p.container_statuses');
+    expect(fragment.pods.edges[0].node.containers).toEqual([{ state: 'running' }]);
+  });
 });
+
