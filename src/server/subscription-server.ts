@@ -6,7 +6,7 @@ import type { AuthContext } from '../auth/access.js';
 import type { ApiTokenService } from '../auth/api-token.service.js';
 import type { Config } from '../config.js';
 import { logger } from '../logger.js';
-import { formatError } from './errors.js';
+import { formatError, unauthenticated } from './errors.js';
 import type { ContextFactory } from './graphql-endpoint.js';
 import type { GraphQLMetrics } from './metrics-registry.js';
 import { enforceQueryLimits } from './query-limits.js';
@@ -31,6 +31,8 @@ export interface SubscriptionServerOptions {
 
 type ConnectionExtra = {
   auth?: AuthContext;
+  /** The credential of connection_init, checked again for each operation. */
+  authorization?: string;
   /** Ids of this connection's open subscriptions, for the active-subscriptions gauge. */
   open?: Set<string>;
 };
@@ -57,11 +59,17 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
           ctx.extra.socket.close(CLOSE_UNAUTHORIZED, header === undefined ? 'Unauthorized: no API token in connection_init' : 'Unauthorized: the API token is unknown, revoked or expired');
           return false;
         }
-        (ctx.extra as ConnectionExtra).auth = auth;
+        Object.assign(ctx.extra, { auth, authorization: header });
         return true;
       },
       async onSubscribe(ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
-        const auth = (ctx.extra as ConnectionExtra).auth ?? null;
+        const extra = ctx.extra as ConnectionExtra;
+        // A token revoked or expired since the connection opened starts nothing more on it.
+        const { auth } = extra.authorization === undefined ? { auth: null } : await authenticateBearer(extra.authorization, apiTokens);
+        if (!auth) {
+          ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: the API token was revoked or has expired');
+          return [unauthenticated('The API token was revoked or has expired')];
+        }
         let document;
         try {
           document = parse(payload.query);
@@ -80,7 +88,6 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         }
         metrics.requests.inc({ operation_type: operation.operation });
         if (operation.operation === 'subscription') {
-          const extra = ctx.extra as ConnectionExtra;
           (extra.open ??= new Set()).add(id);
           metrics.activeSubscriptions.inc();
         }

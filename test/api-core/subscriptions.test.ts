@@ -146,6 +146,30 @@ describe('graphql-ws authentication', () => {
     expect((await closeCodeFor({ authorization: 'Basic abc' })).code).toBe(4401);
   });
 
+  it('starts nothing more on a connection whose token was revoked, and closes it with 4401', async () => {
+    const doomed = await createCaller(server, 'acme', 'viewer', 'revoked while connected');
+    let closedWith: number | undefined;
+    const client = createClient({
+      url: server.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${doomed.secret}` },
+      retryAttempts: 0,
+      // Keep the socket open between operations, so the second runs on the same connection.
+      lazy: false,
+      onNonLazyError: () => undefined,
+      on: { closed: (event) => (closedWith = (event as { code: number }).code) },
+    });
+    clients.push(client);
+    const before = collect<{ viewer: { role: string } }>(client, '{ viewer { role } }', {}, (items) => items.length === 1);
+    expect(await before.done).toEqual([{ viewer: { role: 'VIEWER' } }]);
+    await server.tokens.revoke(doomed.organizationId, doomed.tokenId);
+    const after = collect(client, POD_FEED, {}, () => true);
+    await after.done.catch(() => undefined);
+    await waitFor(() => closedWith !== undefined, 'the connection to close');
+    expect(closedWith).toBe(4401);
+    expect(server.eventBus.listenerCount).toBe(0);
+  });
+
   it('closes connections that send more than the body limit in one message', async () => {
     expect((await closeCodeFor({ authorization: `Bearer ${acme.secret}`, pad: 'x'.repeat(1024 * 1024) })).code).toBe(1009);
   });
