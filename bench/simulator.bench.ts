@@ -1,5 +1,4 @@
 import { request } from 'node:https';
-import { pathToFileURL } from 'node:url';
 import { SimulatedCluster, startSimulators } from '../src/simulator/simulated-cluster.js';
 
 /**
@@ -39,7 +38,7 @@ async function pagedList(sim: SimulatedCluster, limit: number): Promise<{ ms: nu
 const mb = (n: number) => (n / 2 ** 20).toFixed(0);
 const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(58)} ${value}\n`);
 
-export async function benchSimulator(pods = 50_000): Promise<void> {
+export default async function benchSimulator(pods = Number(process.env.BENCH_SIM_PODS ?? 50_000)): Promise<void> {
   const heapBefore = process.memoryUsage().heapUsed;
   let t = performance.now();
   const sim = await SimulatedCluster.start({ pods, namespaces: 20, seed: 'bench' });
@@ -99,6 +98,3 @@ export async function benchSimulator(pods = 50_000): Promise<void> {
   await Promise.all(fleet.map((s) => s.stop()));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await benchSimulator(Number(process.argv[2] ?? 50_000));
-}

@@ -26,7 +26,10 @@ export class ClusterController {
   /** Requested millicores per node over its allocatable millicores, for spreading pods like a scheduler would. */
   private readonly cpuRequested = new Map<string, number>();
   private readonly cpuAllocatable = new Map<string, number>();
-  private readonly podsByNamespace = new Map<string, Set<string>>();
+  private readonly resourcesByUid = new Map<string, PodResources>();
+  private readonly usageByNamespace = new Map<string, PodResources & { pods: number }>();
+  /** Pods currently counted in their namespace's quota usage, with what they contributed. */
+  private readonly quotaCounted = new Map<string, PodResources>();
   /** Namespaces whose ResourceQuota usage may have changed during the current change. */
   private readonly quotaDirty = new Set<string>();
   private schedulable?: string[];
@@ -116,11 +119,8 @@ export class ClusterController {
     mutate?.(pod);
     const stored = this.store.create('pods', pod);
     this.podsByNode.get(node)?.add(stored.key);
-    let inNs = this.podsByNamespace.get(namespace);
-    if (!inNs) this.podsByNamespace.set(namespace, (inNs = new Set()));
-    inNs.add(stored.key);
-    this.quotaDirty.add(namespace);
-    this.cpuRequested.set(node, (this.cpuRequested.get(node) ?? 0) + podCpuMillis(pod));
+    this.countForQuota(stored.key, stored.obj);
+    this.cpuRequested.set(node, (this.cpuRequested.get(node) ?? 0) + this.podResources(pod).cpu);
     if (!owner) this.standalonePods.add(stored.key);
     if (owner?.kind === 'ReplicaSet') {
       const rsKey = objectKey(owner);
@@ -163,9 +163,9 @@ export class ClusterController {
     this.store.delete('pods', key);
     this.deletedPodUids.push(pod.obj.metadata.uid);
     this.podsByNode.get(pod.obj.spec.nodeName)?.delete(key);
-    this.podsByNamespace.get(pod.obj.metadata.namespace as string)?.delete(key);
-    this.quotaDirty.add(pod.obj.metadata.namespace as string);
-    this.cpuRequested.set(pod.obj.spec.nodeName, (this.cpuRequested.get(pod.obj.spec.nodeName) ?? 0) - podCpuMillis(pod.obj));
+    this.countForQuota(key, undefined);
+    this.cpuRequested.set(pod.obj.spec.nodeName, (this.cpuRequested.get(pod.obj.spec.nodeName) ?? 0) - this.podResources(pod.obj).cpu);
+    this.resourcesByUid.delete(pod.obj.metadata.uid);
     this.standalonePods.delete(key);
     const owner = pod.obj.metadata.ownerReferences?.[0];
     if (owner?.kind === 'ReplicaSet') this.podsByReplicaSet.get(`${pod.obj.metadata.namespace}/${owner.name}`)?.delete(key);
@@ -244,20 +244,44 @@ export class ClusterController {
 
   /** What the quota controller counts: requests and limits of the pods that are not finished. */
   namespaceUsage(namespace: string): Record<string, string> {
-    let pods = 0, cpu = 0, memory = 0, limitsMemory = 0;
-    for (const key of this.podsByNamespace.get(namespace) ?? []) {
-      const pod = this.store.get('pods', key)?.obj;
-      if (!pod || pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') continue;
-      pods++;
+    const u = this.usageByNamespace.get(namespace) ?? { pods: 0, cpu: 0, memory: 0, limitsMemory: 0 };
+    return { 'limits.memory': formatBytes(u.limitsMemory), pods: String(u.pods), 'requests.cpu': formatMillis(u.cpu), 'requests.memory': formatBytes(u.memory) };
+  }
+
+  /** Keeps the per-namespace quota sums current: counts a pod while it is not finished. */
+  private countForQuota(key: string, pod: K8sObject | undefined): void {
+    const counted = this.quotaCounted.has(key);
+    const shouldCount = Boolean(pod && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed');
+    if (counted === shouldCount) return;
+    const namespace = key.slice(0, key.indexOf('/'));
+    let u = this.usageByNamespace.get(namespace);
+    if (!u) this.usageByNamespace.set(namespace, (u = { pods: 0, cpu: 0, memory: 0, limitsMemory: 0 }));
+    const r = shouldCount ? this.podResources(pod!) : this.quotaCounted.get(key)!;
+    const sign = shouldCount ? 1 : -1;
+    u.pods += sign;
+    u.cpu += sign * r.cpu;
+    u.memory += sign * r.memory;
+    u.limitsMemory += sign * r.limitsMemory;
+    if (shouldCount) this.quotaCounted.set(key, r);
+    else this.quotaCounted.delete(key);
+    this.quotaDirty.add(namespace);
+  }
+
+  /** A pod's summed requests (millicores, bytes) and memory limits; a pod's spec never changes, so this is kept by uid. */
+  private podResources(pod: K8sObject): PodResources {
+    let r = this.resourcesByUid.get(pod.metadata.uid);
+    if (!r) {
+      r = { cpu: 0, memory: 0, limitsMemory: 0 };
       for (const c of pod.spec.containers) {
         const req = c.resources?.requests ?? {};
-        cpu += req.cpu ? cpuMillis(req.cpu) : 0;
+        r.cpu += req.cpu ? cpuMillis(req.cpu) : 0;
         const mem = req.memory ? parseQuantity(req.memory) : 0;
-        memory += mem;
-        limitsMemory += c.resources?.limits?.memory ? parseQuantity(c.resources.limits.memory) : mem;
+        r.memory += mem;
+        r.limitsMemory += c.resources?.limits?.memory ? parseQuantity(c.resources.limits.memory) : mem;
       }
+      this.resourcesByUid.set(pod.metadata.uid, r);
     }
-    return { 'limits.memory': formatBytes(limitsMemory), pods: String(pods), 'requests.cpu': formatMillis(cpu), 'requests.memory': formatBytes(memory) };
+    return r;
   }
 
   private syncQuotas(): void {
@@ -396,8 +420,8 @@ export class ClusterController {
   private mutatePod(change: { namespace: string; name: string }, mutate: (pod: K8sObject) => void): void {
     const key = `${change.namespace}/${change.name}`;
     this.require('pods', key, 'pod');
-    this.quotaDirty.add(change.namespace);
     const updated = this.store.update('pods', key, mutate);
+    this.countForQuota(key, updated.obj);
     this.syncOwners(updated.obj);
   }
 
@@ -500,10 +524,10 @@ export function decodeRelease(secret: K8sObject): Record<string, unknown> {
   return JSON.parse(gunzipSync(Buffer.from(helmPayload, 'base64')).toString());
 }
 
-function podCpuMillis(pod: K8sObject): number {
-  let m = 0;
-  for (const c of pod.spec.containers) m += c.resources?.requests?.cpu ? cpuMillis(c.resources.requests.cpu) : 0;
-  return m;
+interface PodResources {
+  cpu: number;
+  memory: number;
+  limitsMemory: number;
 }
 
 export function revision(obj: K8sObject): number {
