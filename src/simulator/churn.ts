@@ -7,7 +7,7 @@ import type { SimChange, SimChangeKind } from './sim-change.js';
 
 const WEIGHTS: [SimChangeKind, number][] = [
   ['crashPod', 10], ['recoverPod', 14], ['oomKill', 8], ['deletePod', 14], ['scaleDeployment', 16], ['rollout', 6],
-  ['nodeNotReady', 2], ['nodeReady', 5], ['createPod', 6], ['completePod', 6], ['helmUpgrade', 4], ['imagePullBackOff', 3],
+  ['nodeNotReady', 1], ['nodeReady', 4], ['createPod', 6], ['completePod', 6], ['helmUpgrade', 4], ['imagePullBackOff', 3],
 ];
 
 /**

@@ -401,6 +401,7 @@ export class ClusterController {
    */
   private markPodsOnNode(node: string, ready: boolean, now: number): void {
     const at = timestamp(now);
+    const owners = new Map<string, K8sObject>();
     for (const key of [...(this.podsByNode.get(node) ?? [])].sort()) {
       const pod = this.store.get('pods', key)?.obj;
       if (!pod || pod.status.phase !== 'Running') continue;
@@ -413,8 +414,11 @@ export class ClusterController {
         else Object.assign(cond, { status: 'False', lastTransitionTime: at, reason: 'NodeNotReady', message: undefined });
         for (const k of ['reason', 'message']) if (cond[k] === undefined) delete cond[k];
       });
-      this.syncOwners(updated.obj);
+      const owner = updated.obj.metadata.ownerReferences?.[0];
+      if (owner?.kind === 'ReplicaSet') owners.set(`${updated.obj.metadata.namespace}/${owner.name}`, updated.obj);
     }
+    // One status update per owner for the whole node, as the controllers' work queues coalesce them.
+    for (const pod of owners.values()) this.syncOwners(pod);
   }
 
   private mutatePod(change: { namespace: string; name: string }, mutate: (pod: K8sObject) => void): void {
