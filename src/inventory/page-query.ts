@@ -33,8 +33,8 @@ export interface PageQuerySpec {
   parent?: { expr: string; ids: readonly string[] };
   /**
    * The table behind `select`, with the columns that find a row again (partitioned tables include their
-   * partition key). When given, the page is chosen over narrow rows (key and sort values only) and only
-   * the chosen rows are read in full, instead of sorting whole rows.
+   * partition key). When given, a top-level page is chosen over narrow rows (key and sort values only)
+   * and only the chosen rows are read in full, instead of sorting every matching row whole.
    */
   table?: { name: string; alias: string; key: readonly string[] };
 }
@@ -66,14 +66,13 @@ export function buildPageQuery(spec: PageQuerySpec): string {
   const keysArray = `ARRAY[${ordering.keys.map((k) => `(${k.expr})::text`).join(', ')}]`;
   const limit = params.add(page.limit + 1);
   const where = (conditions: string[]) => (conditions.length ? conditions.join(' AND ') : 'TRUE');
-  // Narrow: the page carries the row's key and is joined back to its table; wide: the page carries the row.
-  const pageColumns = table ? table.key.map((k) => `${table.alias}.${k} AS __key_${k}`).join(', ') : spec.select;
-  const rowSelect = table ? `${spec.select}, page.__keys` : 'page.*';
-  const joinBack = table
-    ? ` LEFT JOIN ${table.name} ${table.alias} ON ${table.key.map((k) => `${table.alias}.${k} = page.__key_${k}`).join(' AND ')}`
-    : '';
-
   if (!spec.parent) {
+    // Narrow: the page carries the row's key and is joined back to its table; wide: the page carries the row.
+    const pageColumns = table ? table.key.map((k) => `${table.alias}.${k} AS __key_${k}`).join(', ') : spec.select;
+    const rowSelect = table ? `${spec.select}, page.__keys` : 'page.*';
+    const joinBack = table
+      ? ` LEFT JOIN ${table.name} ${table.alias} ON ${table.key.map((k) => `${table.alias}.${k} = page.__key_${k}`).join(' AND ')}`
+      : '';
     // The sort keys travel as typed columns too, so the outer query can restore the page order cheaply.
     const sortColumns = ordering.keys.map((k, i) => `${k.expr} AS __s${i}`).join(', ');
     const outerOrder = ordering.keys.map((_, i) => `page.__s${i} ${dir}`).join(', ');
@@ -88,18 +87,29 @@ export function buildPageQuery(spec: PageQuerySpec): string {
 )
 SELECT ${rowSelect}, '' AS __parent, total.__total FROM total LEFT JOIN page ON TRUE${joinBack} ORDER BY ${outerOrder}`;
   }
+  // Nested pages return a good share of what matches, so rows are read whole (with projected columns)
+  // rather than joined back; without cursors the totals come from the same scan as the page.
   const parentExpr = spec.parent.expr;
+  const ranked = (extra: string) => `SELECT ${spec.select}, ${keysArray} AS __keys, (${parentExpr})::text AS __page_parent,
+      row_number() OVER (PARTITION BY ${parentExpr} ORDER BY ${orderBy}) AS __rn${extra}
+    FROM ${spec.from}
+    WHERE ${where(pageWhere)}`;
+  if (!page.after && !page.before) {
+    return `SELECT page.*, page.__page_parent AS __parent FROM (
+  SELECT * FROM (
+    ${ranked(`, count(*) OVER (PARTITION BY ${parentExpr}) AS __total`)}
+  ) ranked WHERE ranked.__rn <= ${limit}
+) page
+ORDER BY page.__page_parent, page.__rn`;
+  }
   // MATERIALIZED: each CTE runs once; inlined, the page could be re-run for every parent of the join.
   return `WITH page AS MATERIALIZED (
   SELECT * FROM (
-    SELECT ${pageColumns}, ${keysArray} AS __keys, (${parentExpr})::text AS __page_parent,
-      row_number() OVER (PARTITION BY ${parentExpr} ORDER BY ${orderBy}) AS __rn
-    FROM ${spec.from}
-    WHERE ${where(pageWhere)}
+    ${ranked('')}
   ) ranked WHERE ranked.__rn <= ${limit}
 ), totals AS MATERIALIZED (
   SELECT (${parentExpr})::text AS __parent, count(*) AS __total FROM ${spec.from} WHERE ${where(baseWhere)} GROUP BY 1
 )
-SELECT ${rowSelect}, totals.__parent, totals.__total FROM totals LEFT JOIN page ON page.__page_parent = totals.__parent${joinBack}
+SELECT page.*, totals.__parent, totals.__total FROM totals LEFT JOIN page ON page.__page_parent = totals.__parent
 ORDER BY totals.__parent, page.__rn`;
 }
