@@ -147,7 +147,8 @@ function fmt(n: number, digits = 1): string {
 
 export default async function apiBenchmark(): Promise<void> {
   const db = await scratchDatabase();
-  const dataSource = createDataSource(db.url, { poolSize: 10, applicationName: 'kubegraph-bench' });
+  // The unbatched baseline queues hundreds of statements per request: give pool waits room, not errors.
+  const dataSource = createDataSource(db.url, { poolSize: 10, connectTimeoutMs: 120_000, applicationName: 'kubegraph-bench' });
   await dataSource.initialize();
   const servers: Array<{ close(): Promise<void> }> = [];
   try {
