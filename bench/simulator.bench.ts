@@ -36,24 +36,35 @@ async function pagedList(sim: SimulatedCluster, limit: number): Promise<{ ms: nu
 }
 
 const mb = (n: number) => (n / 2 ** 20).toFixed(0);
+/** Process CPU milliseconds since `from`: less sensitive than wall time to other load on a shared machine. */
+const cpuMs = (from: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(from);
+  return ((u.user + u.system) / 1000).toFixed(0);
+};
 const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(58)} ${value}\n`);
 
 export default async function benchSimulator(pods = Number(process.env.BENCH_SIM_PODS ?? 50_000)): Promise<void> {
   const heapBefore = process.memoryUsage().heapUsed;
   let t = performance.now();
+  let cpu = process.cpuUsage();
   const sim = await SimulatedCluster.start({ pods, namespaces: 20, seed: 'bench' });
   const startMs = performance.now() - t;
-  line(`start-up, ${pods} pods (${sim.state().nodes.length} nodes)`, `${startMs.toFixed(0)} ms, heap +${mb(process.memoryUsage().heapUsed - heapBefore)} MiB`);
+  line(`start-up, ${pods} pods (${sim.state().nodes.length} nodes)`, `${startMs.toFixed(0)} ms (cpu ${cpuMs(cpu)} ms), heap +${mb(process.memoryUsage().heapUsed - heapBefore)} MiB`);
   try {
+    cpu = process.cpuUsage();
     const cold = await pagedList(sim, 500);
+    const coldCpu = cpuMs(cpu);
+    cpu = process.cpuUsage();
     const warm = await pagedList(sim, 500);
+    const warmCpu = cpuMs(cpu);
     t = performance.now();
+    cpu = process.cpuUsage();
     let baselineBytes = 0;
     for (const p of sim.state().pods) baselineBytes += JSON.stringify(p).length;
     const baselineMs = performance.now() - t;
-    line('baseline: JSON.stringify of every pod in-process', `${baselineMs.toFixed(0)} ms (${mb(baselineBytes)} MiB)`);
-    line('paged list over HTTPS, limit=500, cold (client parses too)', `${cold.ms.toFixed(0)} ms, ${(cold.items / (cold.ms / 1000)).toFixed(0)} pods/s, ${mb(cold.bytes)} MiB`);
-    line('paged list over HTTPS, limit=500, warm (cached JSON)', `${warm.ms.toFixed(0)} ms, ${(warm.items / (warm.ms / 1000)).toFixed(0)} pods/s`);
+    line('baseline: JSON.stringify of every pod in-process', `${baselineMs.toFixed(0)} ms (cpu ${cpuMs(cpu)} ms), ${mb(baselineBytes)} MiB`);
+    line('paged list over HTTPS, limit=500, cold (client parses too)', `${cold.ms.toFixed(0)} ms (cpu ${coldCpu} ms), ${(cold.items / (cold.ms / 1000)).toFixed(0)} pods/s, ${mb(cold.bytes)} MiB`);
+    line('paged list over HTTPS, limit=500, warm (cached JSON)', `${warm.ms.toFixed(0)} ms (cpu ${warmCpu} ms), ${(warm.items / (warm.ms / 1000)).toFixed(0)} pods/s`);
     line('ratio warm list / baseline serialization', `${(warm.ms / baselineMs).toFixed(2)}x`);
     line('ratio cold / warm list', `${(cold.ms / warm.ms).toFixed(2)}x`);
 
@@ -75,12 +86,13 @@ export default async function benchSimulator(pods = Number(process.env.BENCH_SIM
     });
     while (sim.openWatches < watchers) await new Promise((r) => setTimeout(r, 5));
     t = performance.now();
+    cpu = process.cpuUsage();
     const startRv = Number(sim.resourceVersion);
     const podKeys = sim.state().pods.filter((p) => p.metadata.ownerReferences).slice(0, events);
     for (const p of podKeys) await sim.apply({ kind: 'oomKill', namespace: p.metadata.namespace!, name: p.metadata.name });
     await done;
     const watchMs = performance.now() - t;
-    line(`watch fan-out: ${events} pod changes to ${watchers} watches`, `${watchMs.toFixed(0)} ms, ${((watchers * events) / (watchMs / 1000)).toFixed(0)} events/s delivered (${Number(sim.resourceVersion) - startRv} writes)`);
+    line(`watch fan-out: ${events} pod changes to ${watchers} watches`, `${watchMs.toFixed(0)} ms (cpu ${cpuMs(cpu)} ms), ${((watchers * events) / (watchMs / 1000)).toFixed(0)} events/s delivered (${Number(sim.resourceVersion) - startRv} writes)`);
   } finally {
     sim.fault({ kind: 'dropWatches' });
     await sim.stop();
@@ -88,12 +100,14 @@ export default async function benchSimulator(pods = Number(process.env.BENCH_SIM
 
   const heapFleet = process.memoryUsage().heapUsed;
   t = performance.now();
+  cpu = process.cpuUsage();
   const fleet = await startSimulators(20, { pods: 500, seed: 'bench-fleet' });
   const fleetMs = performance.now() - t;
+  const fleetCpu = cpuMs(cpu);
   t = performance.now();
   await Promise.all(fleet.map((s) => pagedList(s, 500)));
   const fleetListMs = performance.now() - t;
-  line('20 clusters x 500 pods: start-up', `${fleetMs.toFixed(0)} ms, heap +${mb(process.memoryUsage().heapUsed - heapFleet)} MiB`);
+  line('20 clusters x 500 pods: start-up', `${fleetMs.toFixed(0)} ms (cpu ${fleetCpu} ms), heap +${mb(process.memoryUsage().heapUsed - heapFleet)} MiB`);
   line('20 clusters x 500 pods: concurrent full lists', `${fleetListMs.toFixed(0)} ms`);
   await Promise.all(fleet.map((s) => s.stop()));
 }
