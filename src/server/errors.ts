@@ -63,6 +63,22 @@ function validationMessage(err: ArgumentValidationError): string {
 }
 
 /**
+ * What the log keeps of an unexpected error: type, message, stack, SQL text and SQLSTATE, but never the
+ * statement's parameters or the driver's detail, which may carry user data or secrets.
+ */
+function loggable(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const e = err as Error & { query?: unknown; code?: unknown; driverError?: { code?: unknown } };
+  return {
+    type: e.name,
+    message: e.message,
+    stack: e.stack,
+    ...(typeof e.query === 'string' ? { query: e.query } : {}),
+    ...(e.code !== undefined || e.driverError?.code !== undefined ? { code: e.code ?? e.driverError?.code } : {}),
+  };
+}
+
+/**
  * The one place thrown errors become what a client sees. Errors a client caused keep their message and
  * code; anything else is logged with an id and answered as INTERNAL_SERVER_ERROR carrying only that id,
  * so SQL, stack traces and secrets never reach a response.
@@ -82,7 +98,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return withoutInternals(formatted);
   }
   const errorId = randomUUID();
-  log.error({ err: original, errorId, path: formatted.path }, 'unexpected error while answering a GraphQL request');
+  log.error({ error: loggable(original), errorId, path: formatted.path }, 'unexpected error while answering a GraphQL request');
   return {
     message: `Internal server error (error id ${errorId})`,
     locations: formatted.locations,

@@ -14,6 +14,9 @@ import {
   isObjectType,
   isInterfaceType,
   type GraphQLField,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
   valueFromASTUntyped,
 } from 'graphql';
 import { DEFAULT_PAGE_SIZE } from './relay/connection-args.js';
@@ -76,7 +79,8 @@ function multiplier(field: FieldNode, def: GraphQLField<unknown, unknown>, varia
  * Depth and complexity of an operation, computed from the document before anything runs.
  * Complexity counts every field once per object that can hold it: a connection's subtree is multiplied
  * by its page size, so `pods(first: 100) { nodes { containers { name } } }` costs about 100 × 3.
- * Introspection fields are free, so GraphiQL's schema query always passes.
+ * Introspection counts towards complexity but not depth, so GraphiQL's schema query passes and a
+ * flood of aliased introspection does not.
  */
 export function measureOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, provided: Record<string, unknown>, maxPageSize: number): QueryCost {
   // Variables the request leaves out take their defaults from the operation (`$first: Int = 20`).
@@ -93,6 +97,9 @@ export function measureOperation(schema: GraphQLSchema, document: DocumentNode, 
   if (!rootType) return { depth: 0, complexity: 0 };
 
   const fieldsOf = (type: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined => {
+    if (name === '__typename') return TypeNameMetaFieldDef;
+    if (type === rootType && name === '__schema') return SchemaMetaFieldDef;
+    if (type === rootType && name === '__type') return TypeMetaFieldDef;
     if (isObjectType(type) || isInterfaceType(type)) return type.getFields()[name];
     return undefined;
   };
@@ -103,13 +110,14 @@ export function measureOperation(schema: GraphQLSchema, document: DocumentNode, 
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
-        if (name.startsWith('__')) continue;
         const def = fieldsOf(parentType, name);
         if (!def) continue;
         const named = getNamedType(def.type);
         let child: QueryCost = { depth: 0, complexity: 0 };
         if (selection.selectionSet && isCompositeType(named)) child = visit(selection.selectionSet, named, visiting);
-        const level = isConnectionPlumbing(parentType.name, name) ? 0 : 1;
+        // Introspection (`__schema`, `__Type.ofType` chains) is in memory: it costs, but adds no depth.
+        const introspection = name.startsWith('__') || parentType.name.startsWith('__');
+        const level = introspection || isConnectionPlumbing(parentType.name, name) ? 0 : 1;
         depth = Math.max(depth, level + child.depth);
         complexity += multiplier(selection, def, variables, maxPageSize) * (1 + child.complexity);
       } else {

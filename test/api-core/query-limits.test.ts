@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller, errorCodes, gql, startApiServer, type ApiServer, type Caller } from './support/api-server.js';
 
@@ -95,6 +96,19 @@ describe('CORS with configured origins', () => {
     });
     expect(actual.headers.get('access-control-allow-origin')).toBe('https://dash.example.com');
     expect(await actual.json()).toEqual({ data: { viewer: { role: 'ADMIN' } } });
+  });
+});
+
+describe('introspection', () => {
+  it('passes GraphiQL\'s full schema query without a token, and refuses a flood of aliased introspection', async () => {
+    const full = await gql(server, getIntrospectionQuery({ descriptions: true, schemaDescription: true, inputValueDeprecation: true, directiveIsRepeatable: true }));
+    expect(full.status).toBe(200);
+    expect(full.body.errors).toBeUndefined();
+    // 400 × (__schema + types + name) = 1200 > 1000
+    const flood = `{ ${Array.from({ length: 400 }, (_, i) => `a${i}: __schema { types { name } }`).join(' ')} }`;
+    const res = await gql(server, flood);
+    expect(res.status).toBe(400);
+    expect(res.body.errors![0].message).toContain('estimated cost 1200 exceeds the limit of 1000');
   });
 });
 
