@@ -98,6 +98,16 @@ export default async function benchSimulator(pods = Number(process.env.BENCH_SIM
     await sim.stop();
   }
 
+  const churning = await SimulatedCluster.start({ pods: 10_000, namespaces: 20, seed: 'bench-churn', tls: false });
+  t = performance.now();
+  cpu = process.cpuUsage();
+  const before = Number(churning.resourceVersion);
+  let changes = 0;
+  for (let i = 0; i < 60; i++) changes += (await churning.tick(50)).length;
+  const churnMs = performance.now() - t;
+  line('random changes at 10k pods (tick)', `${changes} in ${churnMs.toFixed(0)} ms (cpu ${cpuMs(cpu)} ms), ${(changes / (churnMs / 1000)).toFixed(0)} changes/s, ${Number(churning.resourceVersion) - before} writes`);
+  await churning.stop();
+
   const heapFleet = process.memoryUsage().heapUsed;
   t = performance.now();
   cpu = process.cpuUsage();
