@@ -24,7 +24,8 @@ import { createHttpServer } from '../src/server/http-server.js';
 import { seedInventory } from '../test/support/seed.js';
 
 const SHAPE = { clusters: 20, namespacesPerCluster: 20, deploymentsPerNamespace: 10, podsPerDeployment: 5, nodesPerCluster: 10 };
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+/** Concurrent clients per measurement: 1 shows latency, 4 shows throughput under contention (2 cores). */
+const CONCURRENCY_LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,4').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 
 const CLUSTER_OVERVIEW = `query ClusterOverview {
@@ -79,7 +80,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function run(url: string, token: string, scenario: Scenario): Promise<Result> {
+async function run(url: string, token: string, scenario: Scenario, concurrency: number): Promise<Result> {
   const body = JSON.stringify({ query: scenario.query, variables: scenario.variables });
   const once = async (): Promise<number> => {
     const started = performance.now();
@@ -95,8 +96,8 @@ async function run(url: string, token: string, scenario: Scenario): Promise<Resu
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline || latencies.length < CONCURRENCY * 3) latencies.push(await once());
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline || latencies.length < concurrency * 3) latencies.push(await once());
     }),
   );
   const seconds = (performance.now() - started) / 1000;
@@ -176,17 +177,20 @@ export default async function apiBenchmark(): Promise<void> {
       servers.push({ close: async () => { await stop(); await http.close(1000); await eventBus.close(); } });
     }
 
-    console.log(`concurrency ${CONCURRENCY}, ${SECONDS} s per measurement; same process, same database, same schema`);
-    console.log(`${'scenario'.padEnd(62)} ${'mode'.padEnd(10)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'requests'.padStart(8)}`);
+    console.log(`${SECONDS} s per measurement; same process, same database, same schema; load average ${os.loadavg()[0].toFixed(1)}`);
+    console.log(`${'scenario'.padEnd(62)} ${'clients'.padStart(7)} ${'mode'.padEnd(10)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'requests'.padStart(8)}`);
     for (const scenario of SCENARIOS) {
-      const results: Record<string, Result> = {};
-      for (const mode of ['batched', 'unbatched'] as const) {
-        const r = await run(urls[mode], secret, scenario);
-        results[mode] = r;
-        console.log(`${scenario.name.padEnd(62)} ${mode.padEnd(10)} ${fmt(r.perSecond)} ${fmt(r.p50)} ${fmt(r.p99)} ${String(r.requests).padStart(8)}`);
+      for (const concurrency of CONCURRENCY_LEVELS) {
+        const results: Record<string, Result> = {};
+        for (const mode of ['batched', 'unbatched'] as const) {
+          const r = await run(urls[mode], secret, scenario, concurrency);
+          results[mode] = r;
+          console.log(`${scenario.name.padEnd(62)} ${String(concurrency).padStart(7)} ${mode.padEnd(10)} ${fmt(r.perSecond)} ${fmt(r.p50)} ${fmt(r.p99)} ${String(r.requests).padStart(8)}`);
+        }
+        console.log(`${''.padEnd(62)} ${''.padStart(7)} ratio      ${fmt(results.batched.perSecond / results.unbatched.perSecond, 2)}× throughput with loaders`);
       }
-      console.log(`${''.padEnd(62)} ratio      ${fmt(results.batched.perSecond / results.unbatched.perSecond, 2)}× throughput with loaders`);
     }
+    console.log(`load average at the end ${os.loadavg()[0].toFixed(1)} (other processes on this machine inflate every figure alike)`);
   } finally {
     for (const s of servers) await s.close();
     await dataSource.destroy();
