@@ -99,9 +99,12 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
           contextValue: contextFor({ auth }),
         };
       },
-      onNext(_ctx, _id, _payload, _args, result) {
+      onNext(_ctx, _id, _payload, args, result) {
         if (!result.errors) return;
-        return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
+        const errors = result.errors.map((e) => formatError(e.toJSON(), e));
+        const operationType = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
+        for (const e of errors) metrics.errors.inc({ operation_type: operationType, code: String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+        return { ...result, errors };
       },
       onError(_ctx, _id, _payload, errors) {
         for (const e of errors) {
