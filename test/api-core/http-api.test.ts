@@ -238,7 +238,7 @@ describe('CSRF and CORS', () => {
 });
 
 describe('request limits and errors', () => {
-  it('refuses bodies over 1 MB with a JSON 413', async () => {
+  it('refuses bodies over 1 MB with a JSON 413, and malformed JSON with a JSON 400', async () => {
     const res = await fetch(server.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -246,6 +246,9 @@ describe('request limits and errors', () => {
     });
     expect(res.status).toBe(413);
     expect((await res.json()).errors[0].extensions.code).toBe('BAD_REQUEST');
+    const malformed = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
   });
 
   it('masks unexpected failures as INTERNAL_SERVER_ERROR without internals', async () => {
