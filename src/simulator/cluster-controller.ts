@@ -381,15 +381,9 @@ export class ClusterController {
       case 'deleteDeployment': {
         const key = `${change.namespace}/${change.name}`;
         this.require('deployments', key, 'deployment');
-        for (const rsKey of this.replicaSetsOf(key)) {
-          for (const p of [...this.podsOf(rsKey)]) this.removePod(p);
-          this.store.delete('replicasets', rsKey);
-          this.podsByReplicaSet.delete(rsKey);
-        }
-        this.replicaSetsByDeployment.delete(key);
-        this.store.delete('deployments', key);
-        return;
+        return this.removeDeployment(key);
       }
+      case 'deleteNamespace': return this.deleteNamespace(change.name, now);
       default:
         throw new SimulationError(`unknown change kind "${(change as { kind: string }).kind}"`);
     }
@@ -419,6 +413,36 @@ export class ClusterController {
     }
     // One status update per owner for the whole node, as the controllers' work queues coalesce them.
     for (const pod of owners.values()) this.syncOwners(pod);
+  }
+
+  private removeDeployment(key: string): void {
+    for (const rsKey of this.replicaSetsOf(key)) {
+      for (const p of [...this.podsOf(rsKey)]) this.removePod(p);
+      this.store.delete('replicasets', rsKey);
+      this.podsByReplicaSet.delete(rsKey);
+    }
+    this.replicaSetsByDeployment.delete(key);
+    this.store.delete('deployments', key);
+  }
+
+  /** As the namespace controller does it: Terminating first, then every object in it, then the namespace. */
+  private deleteNamespace(name: string, now: number): void {
+    this.require('namespaces', name, 'namespace');
+    if (['default', 'kube-system', 'kube-public', 'kube-node-lease'].includes(name)) throw new SimulationError(`namespace ${name} is a system namespace and cannot be deleted`);
+    const at = timestamp(now);
+    this.store.update('namespaces', name, (ns) => {
+      ns.metadata.deletionTimestamp = at;
+      ns.status = { phase: 'Terminating' };
+    });
+    const prefix = `${name}/`;
+    const inNamespace = (resource: Parameters<ObjectStore['keys']>[0]) => this.store.keys(resource).filter((k) => k.startsWith(prefix));
+    for (const key of inNamespace('deployments')) this.removeDeployment(key);
+    for (const key of inNamespace('pods')) this.removePod(key);
+    for (const resource of ['replicasets', 'secrets', 'persistentvolumeclaims', 'resourcequotas', 'limitranges'] as const) {
+      for (const key of inNamespace(resource)) this.store.delete(resource, key);
+    }
+    this.store.delete('namespaces', name);
+    this.quotaDirty.delete(name);
   }
 
   private mutatePod(change: { namespace: string; name: string }, mutate: (pod: K8sObject) => void): void {

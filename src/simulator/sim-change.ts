@@ -23,7 +23,9 @@ export type SimChange =
   | { kind: 'createNamespace'; name: string; labels?: Record<string, string> }
   | { kind: 'labelNamespace'; name: string; labels: Record<string, string | null> }
   | { kind: 'createDeployment'; namespace: string; name: string; replicas: number; cpu?: string; memory?: string; image?: string }
-  | { kind: 'deleteDeployment'; namespace: string; name: string };
+  | { kind: 'deleteDeployment'; namespace: string; name: string }
+  /** Terminating, then every object in it deleted, then the namespace itself. */
+  | { kind: 'deleteNamespace'; name: string };
 
 export type SimChangeKind = SimChange['kind'];
 

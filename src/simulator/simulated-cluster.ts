@@ -13,6 +13,7 @@ import { Random } from './random.js';
 import { generateScenario } from './scenario.js';
 import type { SimChange, SimFault } from './sim-change.js';
 import { servingCertificate } from './tls.js';
+import { validateChange, validateFault } from './change-validation.js';
 
 export type { K8sObject } from './k8s-object.js';
 export type { SimChange, SimFault } from './sim-change.js';
@@ -225,14 +226,15 @@ export class SimulatedCluster {
 
   /** Applies one change; throws SimulationError (changing nothing) when it names something that does not exist. */
   async apply(change: SimChange): Promise<void> {
-    this.controller.apply(this.changeRng, change);
+    this.controller.apply(this.changeRng, validateChange(change));
   }
 
   /**
    * Injects a fault. It takes effect before this returns; the promise only matters for `down`/`up`
    * (resolves once the listener is closed / listening again). Invalid faults throw SimulationError.
    */
-  fault(f: SimFault): Promise<void> {
+  fault(fault: SimFault): Promise<void> {
+    const f = validateFault(fault);
     switch (f.kind) {
       case 'dropWatches': this.watches.dropAll(Boolean(f.clean)); break;
       case 'stallWatches': this.watches.stallAll(); break;
@@ -275,10 +277,10 @@ export class SimulatedCluster {
     const b = (body ?? {}) as Record<string, unknown>;
     switch (action) {
       case 'fault': {
-        if (typeof b.kind !== 'string') throw new AdminError('fault body must be JSON like {"kind":"dropWatches"}');
+        const fault = validateFault(body);
         // Let the reply leave before the listener goes away.
-        if (b.kind === 'down') { setTimeout(() => void this.down(), 20); return { ok: true }; }
-        await this.fault(b as SimFault);
+        if (fault.kind === 'down') { setTimeout(() => void this.down(), 20); return { ok: true }; }
+        await this.fault(fault);
         return { ok: true };
       }
       case 'tick': {
@@ -287,8 +289,7 @@ export class SimulatedCluster {
         return { applied: await this.tick(n), resourceVersion: this.resourceVersion };
       }
       case 'apply':
-        if (typeof b.kind !== 'string') throw new AdminError('apply body must be a change like {"kind":"scaleDeployment","namespace":"…","name":"…","replicas":3}');
-        await this.apply(b as SimChange);
+        await this.apply(body as SimChange);
         return { ok: true, resourceVersion: this.resourceVersion };
       case 'state': {
         const s = this.state();

@@ -47,7 +47,14 @@ describe('auth and discovery', () => {
     const badReplicas = await post(sim, '/_sim/apply', { ...{ kind: 'scaleDeployment' }, namespace: sim.state().deployments[0].metadata.namespace, name: sim.state().deployments[0].metadata.name, replicas: -1 });
     expect(badReplicas.status).toBe(400);
     expect(sim.resourceVersion).toBe(rv);
-    expect((await post(sim, '/_sim/fault', { kind: 'explode' })).status).toBe(400);
+    const unknownFault = await post(sim, '/_sim/fault', { kind: 'explode' });
+    expect(unknownFault.status).toBe(400);
+    expect(unknownFault.json.message).toMatch(/^unknown fault kind "explode": expected one of dropWatches, stallWatches, errors/);
+    expect((await post(sim, '/_sim/fault', { kind: 'errors', status: 500 })).json.message).toBe('errors: "forMs" must be a number, got undefined');
+    expect((await post(sim, '/_sim/apply', { kind: 'scaleDeployment', namespace: 'x', replicas: 2 })).json.message).toBe('scaleDeployment: "name" must be a string, got undefined');
+    expect((await post(sim, '/_sim/apply', { kind: 'crashPod', namespace: 'x', name: 'y', force: true })).json.message).toBe('crashPod: unknown field "force"');
+    expect((await post(sim, '/_sim/apply', ['crashPod'])).json.message).toBe('a change must be a JSON object with a "kind"');
+    expect(sim.resourceVersion).toBe(rv);
     const ticked = await post(sim, '/_sim/tick', { changes: 3 });
     expect(ticked.json.applied).toHaveLength(3);
     expect(Number(ticked.json.resourceVersion)).toBeGreaterThan(Number(rv));

@@ -124,6 +124,38 @@ describe('watch', () => {
   });
 });
 
+describe('namespace deletion', () => {
+  it('terminates the namespace, deletes everything in it, then the namespace, all visible to watches', async () => {
+    const sim = await SimulatedCluster.start({ pods: 80, namespaces: 3, seed: 'ns-delete', tls: false });
+    try {
+      const ns = sim.state().namespaces.find((n) => n.metadata.labels?.team)!.metadata.name;
+      const inNs = (objs: any[]) => objs.filter((o) => o.metadata.namespace === ns);
+      const before = sim.state();
+      const rv = sim.resourceVersion;
+      const nsWatch = new WatchStream(sim, `/api/v1/namespaces?watch=1&resourceVersion=${rv}`);
+      const podWatch = new WatchStream(sim, `/api/v1/pods?watch=1&resourceVersion=${rv}`);
+      await sim.apply({ kind: 'deleteNamespace', name: ns });
+      await nsWatch.until((ev) => ev.length >= 2);
+      expect(nsWatch.events.map((e) => e.type)).toEqual(['MODIFIED', 'DELETED']);
+      expect(nsWatch.events[0].object.status.phase).toBe('Terminating');
+      expect(nsWatch.events[0].object.metadata.deletionTimestamp).toEqual(expect.any(String));
+      const pods = inNs(before.pods);
+      await podWatch.until((ev) => ev.length >= pods.length);
+      expect(podWatch.events.every((e) => e.type === 'DELETED')).toBe(true);
+      expect(podWatch.events.map((e) => e.object.metadata.uid).sort()).toEqual(pods.map((p) => p.metadata.uid).sort());
+      const after = sim.state();
+      for (const [kind, objs] of Object.entries(after)) expect(inNs(objs), kind).toEqual([]);
+      expect(after.namespaces.map((n) => n.metadata.name)).not.toContain(ns);
+      expect(sim.deletedPodUids()).toEqual(expect.arrayContaining(pods.map((p) => p.metadata.uid)));
+      await expect(sim.apply({ kind: 'deleteNamespace', name: 'kube-system' })).rejects.toThrow('system namespace');
+      nsWatch.close();
+      podWatch.close();
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
 describe('watch history', () => {
   it('answers a too-old resourceVersion with an in-stream ERROR 410 Expired and ends the stream', async () => {
     const sim = await SimulatedCluster.start({ pods: 60, seed: 'history', historyLimit: 10, tls: false });
