@@ -1,5 +1,6 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { connectionType } from '../server/relay/index.js';
 import { ClusterStatus } from './cluster.enums.js';
 
 @ObjectType({ description: 'Health summary of one cluster (view v_k8s_cluster_health), computed from the stored inventory.' })
@@ -82,3 +83,5 @@ export class ClusterHealth {
   @Field(() => Float, { nullable: true, description: 'Estimated cost per hour, in the cluster currency.' })
   hourlyCostEstimate: number | null;
 }
+
+export const ClusterHealthConnection = connectionType('ClusterHealth', () => ClusterHealth);

@@ -6,7 +6,6 @@ import { ClusterNode, ClusterNodeConnection } from '../inventory/cluster-node.ty
 import { fetchConnection } from '../inventory/connection-loader.js';
 import { DeploymentFilter, DeploymentOrder, deploymentConditions, deploymentOrdering } from '../inventory/deployment.filter.js';
 import { Deployment, DeploymentConnection } from '../inventory/deployment.type.js';
-import { idsCondition } from '../inventory/filter-sql.js';
 import { HelmReleaseFilter, HelmReleaseOrder, helmReleaseConditions, helmReleaseOrdering } from '../inventory/helm-release.filter.js';
 import { HelmRelease, HelmReleaseConnection } from '../inventory/helm-release.type.js';
 import { listQuery, nestedListQuery } from '../inventory/list-query.js';
@@ -16,13 +15,12 @@ import { Namespace, NamespaceConnection } from '../inventory/namespace.type.js';
 import { PodFilter, PodOrder, podConditions, podOrdering } from '../inventory/pod.filter.js';
 import { Pod, PodConnection } from '../inventory/pod.type.js';
 import { clusterNodeSource, clusterSource, deploymentSource, namespaceSource, podSource } from '../inventory/sources.js';
-import { SqlParams } from '../inventory/sql-params.js';
 import type { GraphQLContext } from '../server/context.js';
 import { notFound } from '../server/errors.js';
 import { ConnectionArgs, registerNodeType, uuidFromGlobalId, type Connection } from '../server/relay/index.js';
-import { ClusterHealth } from './cluster-health.type.js';
+import { ClusterHealth, ClusterHealthConnection } from './cluster-health.type.js';
 import { ClusterFilter, ClusterOrder, clusterConditions, clusterOrdering } from './cluster.filter.js';
-import { toClusterHealth } from './cluster.rows.js';
+import { CLUSTER_HEALTH_ORDERING, clusterHealthConditions, clusterHealthSource } from './cluster-health.source.js';
 import { Cluster, ClusterConnection } from './cluster.type.js';
 
 registerNodeType({ typeName: 'Cluster', classRef: Cluster, load: (uuid, context) => context.loaders.cluster.load(uuid) });
@@ -50,20 +48,17 @@ export class ClusterResolver {
     return cluster;
   }
 
-  @Query(() => [ClusterHealth], { description: 'Health summaries (view v_k8s_cluster_health) of the given clusters, or of every cluster of the organisation, sorted by cluster name.' })
+  @Query(() => ClusterHealthConnection, {
+    description: 'Health summaries (view v_k8s_cluster_health) of the given clusters, or of every cluster of the organisation, sorted by cluster name.',
+  })
   async clusterHealth(
+    @Args({ validate: false }) connection: ConnectionArgs,
     @Arg('clusterIds', () => [ID], { nullable: true, description: 'Cluster ids; all clusters when omitted.' }) clusterIds: string[] | null,
     @Ctx() context: GraphQLContext,
-  ): Promise<ClusterHealth[]> {
+  ): Promise<Connection<ClusterHealth>> {
     const auth = requireRole(context, 'viewer');
-    const params = new SqlParams();
-    const where = [`h.organization_id = ${params.add(auth.organizationId)}::uuid`];
-    if (clusterIds) where.push(idsCondition('h.cluster_id', clusterIds, 'Cluster', 'clusterIds', params));
-    const rows = await context.loaders.sql(
-      `SELECT h.* FROM v_k8s_cluster_health h WHERE ${where.join(' AND ')} ORDER BY h.cluster_name, h.cluster_id`,
-      params.values,
-    );
-    return rows.map(toClusterHealth);
+    const query = listQuery(context, { connection, filter: clusterIds, orderBy: null }, clusterHealthConditions, () => CLUSTER_HEALTH_ORDERING);
+    return fetchConnection(context.loaders.sql, clusterHealthSource, auth.organizationId, query);
   }
 
   @FieldResolver(() => ClusterHealth, { description: 'Health summary computed from the stored inventory.' })

@@ -72,9 +72,10 @@ describe('clusters', () => {
   });
 
   test('health aggregates nodes, deployments, pods and usage from the view', async () => {
-    const result = await data(db.dataSource, acme(), `{ clusterHealth { clusterId clusterName nodeCount readyNodeCount deploymentCount healthyDeploymentCount podCount runningPodCount pendingPodCount failedPodCount cpuCapacityMillicores cpuUsageMillicores cpuUtilization memoryUsageBytes } }`);
-    expect(result.clusterHealth.map((h: any) => h.clusterName)).toEqual(['dev-us', 'prod-eu']);
-    expect(result.clusterHealth[1]).toEqual({
+    const result = await data(db.dataSource, acme(), `{ clusterHealth { totalCount nodes { clusterId clusterName nodeCount readyNodeCount deploymentCount healthyDeploymentCount podCount runningPodCount pendingPodCount failedPodCount cpuCapacityMillicores cpuUsageMillicores cpuUtilization memoryUsageBytes } } }`);
+    expect(result.clusterHealth.totalCount).toBe(2);
+    expect(result.clusterHealth.nodes.map((h: any) => h.clusterName)).toEqual(['dev-us', 'prod-eu']);
+    expect(result.clusterHealth.nodes[1]).toEqual({
       clusterId: toGlobalId('Cluster', f.prod),
       clusterName: 'prod-eu',
       nodeCount: 2,
@@ -90,8 +91,8 @@ describe('clusters', () => {
       cpuUtilization: 2000 / 12000,
       memoryUsageBytes: 3 * 1024 ** 3,
     });
-    const one = await data(db.dataSource, acme(), `query($ids: [ID!]) { clusterHealth(clusterIds: $ids) { clusterName } }`, { variables: { ids: [toGlobalId('Cluster', f.dev)] } });
-    expect(one.clusterHealth).toEqual([{ clusterName: 'dev-us' }]);
+    const one = await data(db.dataSource, acme(), `query($ids: [ID!]) { clusterHealth(clusterIds: $ids) { nodes { clusterName } } }`, { variables: { ids: [toGlobalId('Cluster', f.dev)] } });
+    expect(one.clusterHealth.nodes).toEqual([{ clusterName: 'dev-us' }]);
   });
 });
 

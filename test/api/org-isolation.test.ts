@@ -36,7 +36,7 @@ describe("another organisation's data", () => {
     const result = await data(db.dataSource, other(), `query($ids: [ID!]) {
       clusters { nodes { name namespaces { nodes { name deployments { nodes { name pods { nodes { name node { name } } } } } } } } }
       pods { nodes { name } } deployments { nodes { name } } namespaces { nodes { name } } clusterNodes { nodes { name } } helmReleases { nodes { name } }
-      byId: pods(filter: { clusterIds: $ids }) { totalCount } health: clusterHealth(clusterIds: $ids) { clusterName } allHealth: clusterHealth { clusterName }
+      byId: pods(filter: { clusterIds: $ids }) { totalCount } health: clusterHealth(clusterIds: $ids) { nodes { clusterName } } allHealth: clusterHealth { nodes { clusterName } }
       namespaceCosts { nodes { namespace cost30d } }
       costAllocations(filter: { from: "2020-01-01T00:00:00Z", to: "2030-01-01T00:00:00Z", granularity: MONTH }) { nodes { team totalCost } }
     }`, { variables: { ids: [acmeProd] } });
@@ -48,8 +48,8 @@ describe("another organisation's data", () => {
       clusterNodes: { nodes: [{ name: 'n1' }] },
       helmReleases: { nodes: [{ name: 'api' }] },
       byId: { totalCount: 0 },
-      health: [],
-      allHealth: [{ clusterName: 'prod-eu' }],
+      health: { nodes: [] },
+      allHealth: { nodes: [{ clusterName: 'prod-eu' }] },
       namespaceCosts: { nodes: [{ namespace: 'payments', cost30d: 3 }] },
       costAllocations: { nodes: [{ team: 'payments', totalCost: 3 }] },
     });
@@ -103,7 +103,7 @@ describe("another organisation's data", () => {
       '{ namespaces { totalCount } }',
       '{ clusterNodes { totalCount } }',
       '{ helmReleases { totalCount } }',
-      '{ clusterHealth { clusterName } }',
+      '{ clusterHealth { totalCount } }',
       '{ namespaceCosts { totalCount } }',
       '{ costAllocations(filter: { from: "2026-01-01T00:00:00Z", to: "2026-02-01T00:00:00Z" }) { totalCount } }',
       `{ metrics(level: POD, targetId: "${toGlobalId('Pod', f.pod.api1)}", from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z") { sampleCount } }`,

@@ -8,7 +8,7 @@ const NODE_TYPES = ['Cluster', 'Namespace', 'ClusterNode', 'Deployment', 'Pod', 
 const TYPES = [
   ...NODE_TYPES,
   ...NODE_TYPES.flatMap((t) => [`${t}Connection`, `${t}Edge`]),
-  'ClusterHealth', 'ClusterPricing', 'ClusterPricingInput', 'ContainerSpec', 'ContainerStatus', 'MetricPoint',
+  'ClusterHealth', 'ClusterHealthConnection', 'ClusterHealthEdge', 'ClusterPricing', 'ClusterPricingInput', 'ContainerSpec', 'ContainerStatus', 'MetricPoint',
   'ClusterFilter', 'NamespaceFilter', 'ClusterNodeFilter', 'DeploymentFilter', 'PodFilter', 'HelmReleaseFilter', 'NamespaceCostFilter', 'CostAllocationFilter',
   'ClusterOrder', 'NamespaceOrder', 'ClusterNodeOrder', 'DeploymentOrder', 'PodOrder', 'HelmReleaseOrder', 'NamespaceCostOrder', 'CostAllocationOrder',
   'ClusterOrderField', 'NamespaceOrderField', 'ClusterNodeOrderField', 'DeploymentOrderField', 'PodOrderField', 'HelmReleaseOrderField', 'NamespaceCostOrderField', 'CostOrderField',
