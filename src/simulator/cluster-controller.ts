@@ -322,8 +322,7 @@ export class ClusterController {
         if (change.nodeName) this.require('nodes', change.nodeName, 'node');
         const cpu = change.cpu ?? '100m';
         const memory = change.memory ?? '128Mi';
-        cpuMillis(cpu);
-        parseQuantity(memory);
+        quantities('createPod', () => [cpuMillis(cpu), parseQuantity(memory)]);
         const template = {
           metadata: { labels: { ...(change.labels ?? { app: name }) } },
           spec: {
@@ -370,8 +369,7 @@ export class ClusterController {
         const key = `${change.namespace}/${change.name}`;
         if (this.store.get('deployments', key)) throw new SimulationError(`deployment ${key} already exists`);
         if (!Number.isInteger(change.replicas) || change.replicas < 0) throw new SimulationError(`replicas must be a non-negative integer, got ${change.replicas}`);
-        const cpu = cpuMillis(change.cpu ?? '100m');
-        const memory = parseQuantity(change.memory ?? '128Mi');
+        const [cpu, memory] = quantities('createDeployment', () => [cpuMillis(change.cpu ?? '100m'), parseQuantity(change.memory ?? '128Mi')]);
         this.createDeployment(rng, {
           name: change.name, namespace: change.namespace, replicas: change.replicas, labels: { app: change.name }, created: now,
           containers: [{ name: change.name, image: change.image ?? 'nginx:1.27.2', cpuMillis: cpu, memoryBytes: memory, port: 8080 }],
@@ -550,6 +548,14 @@ export function decodeRelease(secret: K8sObject): Record<string, unknown> {
   if (secret.type !== HELM_SECRET_TYPE) throw new SimulationError(`secret ${secret.metadata.name} is not a Helm release`);
   const helmPayload = Buffer.from(secret.data.release, 'base64').toString();
   return JSON.parse(gunzipSync(Buffer.from(helmPayload, 'base64')).toString());
+}
+
+function quantities(kind: string, parse: () => number[]): number[] {
+  try {
+    return parse();
+  } catch (err) {
+    throw new SimulationError(`${kind}: ${(err as Error).message}`);
+  }
 }
 
 interface PodResources {

@@ -54,6 +54,9 @@ describe('auth and discovery', () => {
     expect((await post(sim, '/_sim/apply', { kind: 'scaleDeployment', namespace: 'x', replicas: 2 })).json.message).toBe('scaleDeployment: "name" must be a string, got undefined');
     expect((await post(sim, '/_sim/apply', { kind: 'crashPod', namespace: 'x', name: 'y', force: true })).json.message).toBe('crashPod: unknown field "force"');
     expect((await post(sim, '/_sim/apply', ['crashPod'])).json.message).toBe('a change must be a JSON object with a "kind"');
+    const badCpu = await post(sim, '/_sim/apply', { kind: 'createPod', namespace: 'default', cpu: 'lots' });
+    expect(badCpu.status).toBe(400);
+    expect(badCpu.json.message).toBe('createPod: invalid quantity "lots"');
     expect(sim.resourceVersion).toBe(rv);
     const ticked = await post(sim, '/_sim/tick', { changes: 3 });
     expect(ticked.json.applied).toHaveLength(3);
