@@ -17,7 +17,7 @@ import type { Deployment } from '../inventory/deployment.type.js';
 import type { HelmRelease } from '../inventory/helm-release.type.js';
 import type { Namespace } from '../inventory/namespace.type.js';
 import type { Pod } from '../inventory/pod.type.js';
-import type { SqlRunner } from '../inventory/row-source.js';
+import type { RowSource, SqlRunner } from '../inventory/row-source.js';
 import {
   clusterNodeSource,
   clusterSource,
@@ -70,7 +70,7 @@ export function createLoaders(dataSource: DataSource, auth: AuthContext | null, 
     if (!auth) throw unauthenticated('An API token is required: send "Authorization: Bearer <token>"');
     return auth.organizationId;
   };
-  const nested = <T>(source: Parameters<typeof byIdLoader<T>>[1], parentExpr: string) =>
+  const nested = <T>(source: RowSource<T>, parentExpr: string) =>
     new NestedConnectionLoader<T>(sql, source, organizationId, parentExpr, batch);
 
   const nodeByName = new DataLoader<string, ClusterNode | null>(
