@@ -6,7 +6,7 @@ import type { Random } from './random.js';
 import type { SimChange, SimChangeKind } from './sim-change.js';
 
 const WEIGHTS: [SimChangeKind, number][] = [
-  ['crashPod', 10], ['recoverPod', 14], ['oomKill', 8], ['deletePod', 14], ['scaleDeployment', 16], ['rollout', 6],
+  ['crashPod', 10], ['recoverPod', 14], ['oomKill', 8], ['deletePod', 14], ['scaleDeployment', 16], ['rollout', 2],
   ['nodeNotReady', 1], ['nodeReady', 4], ['createPod', 6], ['completePod', 6], ['helmUpgrade', 4], ['imagePullBackOff', 3],
 ];
 
