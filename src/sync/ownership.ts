@@ -21,7 +21,9 @@ export function newReplicaId(): string {
 
 /**
  * Who syncs which cluster, kept in PostgreSQL: one lease row per cluster (k8s_cluster_leases) and one
- * heartbeat row per replica (sync_replicas). All expiry arithmetic uses the database clock. Taking a lease is
+ * heartbeat row per replica (sync_replicas). All expiry arithmetic uses the database clock, read when each
+ * row is examined (clock_timestamp(), not now(), which is frozen when a statement that then waits on a row
+ * lock began: a renewal delayed past expiry must not count as in time). Taking a lease is
  * a single INSERT … ON CONFLICT that only overwrites an expired holder, so two replicas racing for the same
  * cluster cannot both win.
  */
@@ -37,13 +39,13 @@ export class ClusterOwnership {
     const [row]: Array<{ alive: number }> = await this.dataSource.query(
       `WITH beat AS (
          INSERT INTO sync_replicas (replica_id, hostname, pid, heartbeat_at, expires_at)
-         VALUES ($1, $2, $3, now(), now() + $4 * interval '1 millisecond')
-         ON CONFLICT (replica_id) DO UPDATE SET heartbeat_at = now(), expires_at = EXCLUDED.expires_at
+         VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp() + $4 * interval '1 millisecond')
+         ON CONFLICT (replica_id) DO UPDATE SET heartbeat_at = clock_timestamp(), expires_at = EXCLUDED.expires_at
          RETURNING replica_id
        ), forget AS (
-         DELETE FROM sync_replicas WHERE expires_at < now() - interval '1 hour'
+         DELETE FROM sync_replicas WHERE expires_at < clock_timestamp() - interval '1 hour'
        )
-       SELECT (SELECT count(*) FROM sync_replicas WHERE expires_at > now() AND replica_id <> $1)::int + 1 AS alive`,
+       SELECT (SELECT count(*) FROM sync_replicas WHERE expires_at > clock_timestamp() AND replica_id <> $1)::int + 1 AS alive`,
       [this.replicaId, os.hostname(), process.pid, this.timings.ttlMs],
     );
     return row!.alive;
@@ -52,6 +54,10 @@ export class ClusterOwnership {
   /**
    * Extends every lease this replica holds and returns the clusters it still owns. A lease whose cluster was
    * deleted is gone (cascade); one whose cluster lost its kubeconfig is dropped here.
+   *
+   * An UPDATE computes its new values before it waits for a row lock, so a renewal held up past expiry can
+   * write an expiry that has already passed. RETURNING runs after the write: only leases that are still valid
+   * for more than one renewal interval then count as held; the rest are free for others (and for us to retake).
    */
   async renew(): Promise<Set<string>> {
     await this.dataSource.query(
@@ -62,11 +68,11 @@ export class ClusterOwnership {
     // Wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING as [rows, count].
     const rows: Array<{ cluster_id: string }> = await this.dataSource.query(
       `WITH renewed AS (
-         UPDATE k8s_cluster_leases SET renewed_at = now(), expires_at = now() + $2 * interval '1 millisecond'
-          WHERE holder = $1 AND expires_at > now()
-          RETURNING cluster_id
-       ) SELECT cluster_id FROM renewed`,
-      [this.replicaId, this.timings.ttlMs],
+         UPDATE k8s_cluster_leases SET renewed_at = clock_timestamp(), expires_at = clock_timestamp() + $2 * interval '1 millisecond'
+          WHERE holder = $1 AND expires_at > clock_timestamp()
+          RETURNING cluster_id, expires_at
+       ) SELECT cluster_id FROM renewed WHERE expires_at > clock_timestamp() + $3 * interval '1 millisecond'`,
+      [this.replicaId, this.timings.ttlMs, this.timings.renewIntervalMs],
     );
     return new Set(rows.map((r) => r.cluster_id));
   }
@@ -79,21 +85,25 @@ export class ClusterOwnership {
     return row!.n;
   }
 
-  /** Takes up to `max` clusters that nobody holds or whose holder let the lease expire. */
+  /**
+   * Takes up to `max` clusters that nobody holds or whose holder let the lease expire. The conflict branch
+   * computes the expiry after it has locked the row, so waiting on another replica cannot leave it stale.
+   */
   async acquire(max: number): Promise<string[]> {
     if (max <= 0) return [];
     const rows: Array<{ cluster_id: string }> = await this.dataSource.query(
       `INSERT INTO k8s_cluster_leases AS l (cluster_id, holder, acquired_at, renewed_at, expires_at)
-       SELECT c.id, $1, now(), now(), now() + $2 * interval '1 millisecond'
+       SELECT c.id, $1, clock_timestamp(), clock_timestamp(), clock_timestamp() + $2 * interval '1 millisecond'
          FROM k8s_clusters c
          LEFT JOIN k8s_cluster_leases held ON held.cluster_id = c.id
-        WHERE c.kubeconfig_encrypted IS NOT NULL AND (held.cluster_id IS NULL OR held.expires_at <= now())
+        WHERE c.kubeconfig_encrypted IS NOT NULL AND (held.cluster_id IS NULL OR held.expires_at <= clock_timestamp())
         ORDER BY random()
         LIMIT $3
        ON CONFLICT (cluster_id) DO UPDATE
-         SET holder = EXCLUDED.holder, acquired_at = now(), renewed_at = now(), expires_at = EXCLUDED.expires_at
-         WHERE l.expires_at <= now()
-       RETURNING l.cluster_id`,
+         SET holder = EXCLUDED.holder, acquired_at = clock_timestamp(), renewed_at = clock_timestamp(),
+             expires_at = clock_timestamp() + $2 * interval '1 millisecond'
+         WHERE l.expires_at <= clock_timestamp()
+       RETURNING l.cluster_id, l.expires_at`,
       [this.replicaId, this.timings.ttlMs, max],
     );
     return rows.map((r) => r.cluster_id);

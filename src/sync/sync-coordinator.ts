@@ -261,10 +261,12 @@ export class SyncCoordinator {
 
   private async balance(): Promise<void> {
     const alive = await this.ownership.heartbeat();
-    // The leases run from when the renewal executed, which is no earlier than when it was sent.
-    const sent = performance.now();
+    // A lease runs from when its statement executed, which is no earlier than when it was sent: counting from
+    // the sending keeps the fencing deadline ahead of every lease's real expiry.
+    const renewSent = performance.now();
     const held = await this.ownership.renew();
-    this.lastRenewedAt = sent;
+    const renewedAny = held.size > 0;
+    if (renewedAny) this.lastRenewedAt = renewSent;
 
     for (const [id, cluster] of this.owned) {
       if (!held.has(id)) {
@@ -288,8 +290,10 @@ export class SyncCoordinator {
       await this.notify({ change: 'released' });
       this.log.info({ released: surplus.length, share, replicas: alive }, 'gave clusters back to balance replicas');
     }
+    const acquireSent = performance.now();
     const acquired = await this.ownership.acquire(share - held.size);
     for (const id of acquired) held.add(id);
+    if (acquired.length > 0 && !renewedAny) this.lastRenewedAt = acquireSent;
 
     const rows = await this.readClusters([...held]);
     for (const id of held) {

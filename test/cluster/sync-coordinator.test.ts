@@ -144,10 +144,15 @@ describe('SyncCoordinator with two replicas', () => {
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
     );
     children.push(child);
+    // Both replicas' owned sets, each sampled with the time it was read. The child's reports reach us late,
+    // so overlap is judged by timestamps: a child sample holding a cluster that the survivor already held.
+    const childSamples: Array<{ at: number; owned: string[] }> = [];
     let childOwned: string[] = [];
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
-        childOwned = (JSON.parse(line) as { owned: string[] }).owned;
+        const sample = JSON.parse(line) as { at: number; owned: string[] };
+        childSamples.push(sample);
+        childOwned = sample.owned;
       } catch {
         // a log line
       }
@@ -155,7 +160,11 @@ describe('SyncCoordinator with two replicas', () => {
     await until('the child replica owning every cluster', () => childOwned.length === 4, 60_000);
 
     const survivor = await replica('replica-survivor');
-    const monitor = overlapMonitor(() => survivor.ownedClusterIds(), () => (child.exitCode === null && child.signalCode === null ? childOwned : []));
+    const survivorSamples: Array<{ at: number; owned: string[] }> = [];
+    const sampler = setInterval(() => {
+      const owned = survivor.ownedClusterIds();
+      if (JSON.stringify(owned) !== JSON.stringify(survivorSamples.at(-1)?.owned)) survivorSamples.push({ at: Date.now(), owned });
+    }, 2);
     await survivor.start();
     await until('an even split', () => survivor.ownedClusterIds().length === 2 && childOwned.length === 2);
     const held = [...childOwned];
@@ -170,7 +179,13 @@ describe('SyncCoordinator with two replicas', () => {
     expect(takeoverMs).toBeLessThan(TIMINGS.ttlMs + 4 * TIMINGS.renewIntervalMs + 1000);
     expect(survivor.ownedClusterIds()).toEqual(ids);
     for (const id of held) await survivor.whenSynced(id);
-    expect(monitor.stop()).toEqual([]);
+    clearInterval(sampler);
+    // The survivor only ever gains clusters here, so having one at its sample time means having it from then on.
+    const overlaps = childSamples.flatMap((c) =>
+      c.owned.filter((id) => survivorSamples.some((s) => s.at <= c.at && s.owned.includes(id))).map((id) => `${id} at ${c.at}`),
+    );
+    expect(overlaps).toEqual([]);
+    expect(survivorSamples.every((s, i) => i === 0 || survivorSamples[i - 1]!.owned.every((id) => s.owned.includes(id)))).toBe(true);
     for (const id of ids) expect(await podsMatch(id)).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
-// A replica in its own process, so that a test can SIGKILL it: prints the clusters it syncs after every change.
+// A replica in its own process, so that a test can SIGKILL it: prints the clusters it syncs, with the time it
+// read them, whenever they change.
 import 'reflect-metadata';
 import { KubeconfigCrypto } from '../../../src/cluster/kubeconfig-crypto.js';
 import { loadConfig } from '../../../src/config.js';
@@ -20,11 +21,11 @@ const coordinator = new SyncCoordinator({
 await coordinator.start();
 let last = '';
 setInterval(() => {
-  const owned = JSON.stringify(coordinator.ownedClusterIds());
-  if (owned === last) return;
-  last = owned;
-  process.stdout.write(`${JSON.stringify({ owned: coordinator.ownedClusterIds() })}\n`);
-}, 20);
+  const owned = coordinator.ownedClusterIds();
+  if (JSON.stringify(owned) === last) return;
+  last = JSON.stringify(owned);
+  process.stdout.write(`${JSON.stringify({ at: Date.now(), owned })}\n`);
+}, 2);
 process.on('SIGTERM', () => {
   void coordinator
     .stop()
