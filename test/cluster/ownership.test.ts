@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/db/data-source.js';
 import { ClusterOwnership } from '../../src/sync/ownership.js';
@@ -78,6 +79,27 @@ describe('ClusterOwnership', () => {
     expect(await b.acquire(5)).toEqual([id]);
     expect(await a.renew()).toEqual(new Set());
     expect(await b.renew()).toEqual(new Set([id]));
+  });
+
+  it('does not count a renewal that waited on a lock until after expiry', async () => {
+    const [id] = await seedClusters(1);
+    const a = new ClusterOwnership(db.dataSource, 'replica-a', TIMINGS);
+    const b = new ClusterOwnership(second, 'replica-b', TIMINGS);
+    expect(await a.acquire(1)).toEqual([id]);
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`SELECT 1 FROM k8s_cluster_leases WHERE cluster_id = $1 FOR UPDATE`, [id]);
+      const renewal = a.renew();
+      await sleep(TIMINGS.ttlMs + 200);
+      await blocker.query('COMMIT');
+      expect(await renewal).toEqual(new Set());
+      expect(await b.acquire(1)).toEqual([id]);
+      expect(await b.renew()).toEqual(new Set([id]));
+    } finally {
+      await blocker.end();
+    }
   });
 
   it('drops leases of removed clusters and of clusters whose kubeconfig was erased', async () => {
