@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type Response } from 'express';
@@ -153,6 +153,8 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
     formatError,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // Responses carry no cache hints; Apollo's default cache-control plugin would wrap every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
       accessAndLimitsPlugin(schema, config),
       metricsPlugin(metrics),
       { async serverWillStart() { return { drainServer: () => subscriptions.close() }; } },
