@@ -4,18 +4,12 @@ import { RingBuffer } from './ring-buffer.js';
 import type { ResourceName, ResourceType } from './resource-types.js';
 import { RESOURCE_TYPES } from './resource-types.js';
 
-/**
- * One immutable version of an object. Its JSON is serialized once and kept as UTF-8 bytes outside the
- * JavaScript heap (so 50,000 cached pods do not slow the garbage collector), reused by every list and watch.
- */
+/** One immutable version of an object; its JSON is serialized once and reused by every list and watch. */
 export class StoredObject {
-  private serialized?: Buffer;
+  private serialized?: string;
   constructor(readonly key: string, readonly obj: K8sObject, readonly rv: number) {}
-  bytes(): Buffer {
-    return (this.serialized ??= Buffer.from(JSON.stringify(this.obj)));
-  }
   json(): string {
-    return this.bytes().toString();
+    return (this.serialized ??= JSON.stringify(this.obj));
   }
 }
 
@@ -30,7 +24,7 @@ export interface StoreEvent {
   /** The version before this event (absent for ADDED). */
   prev?: StoredObject;
   /** Serialized watch lines by event type, shared by every watcher that sends this event. */
-  lines?: Partial<Record<WatchEventType, Buffer>>;
+  lines?: Partial<Record<WatchEventType, string>>;
 }
 
 export interface PageRequest {

@@ -1,23 +1,26 @@
 import type { ServerResponse } from 'node:http';
 
-/** Batches small pieces into ~64 KiB writes and waits for 'drain', so large lists stream with bounded memory. */
+/**
+ * Batches small strings into ~64 KiB writes and waits for 'drain', so large lists stream with bounded memory.
+ * (Cached JSON stays in strings: measured faster than keeping UTF-8 Buffers, whose external memory makes V8
+ * collect more often.)
+ */
 export class ChunkWriter {
-  private buffer: Buffer[] = [];
+  private buffer: string[] = [];
   private size = 0;
 
   constructor(private readonly res: ServerResponse, private readonly chunkSize = 64 * 1024) {}
 
   /** Resolves immediately unless the socket is backed up. */
-  async write(piece: string | Buffer): Promise<void> {
-    const b = typeof piece === 'string' ? Buffer.from(piece) : piece;
-    this.buffer.push(b);
-    this.size += b.length;
+  async write(piece: string): Promise<void> {
+    this.buffer.push(piece);
+    this.size += piece.length;
     if (this.size >= this.chunkSize) await this.flush();
   }
 
   async flush(): Promise<void> {
     if (this.size === 0) return;
-    const data = this.buffer.length === 1 ? this.buffer[0] : Buffer.concat(this.buffer, this.size);
+    const data = this.buffer.join('');
     this.buffer = [];
     this.size = 0;
     if (this.res.destroyed) throw new Error('client went away');

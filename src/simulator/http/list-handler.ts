@@ -69,7 +69,7 @@ export async function serveList(ctx: ListContext, res: ServerResponse, type: Res
       await writeItems(out, page.items, (s) => tableRow(type.name, s.obj, s.json(), opts.includeObject, rep.apiVersion, now));
     } else {
       await out.write(`{"kind":"${type.listKind}","apiVersion":"${apiVersionOf(type)}","metadata":${JSON.stringify(metadata)},"items":[`);
-      await writeItems(out, page.items, (s) => s.bytes());
+      await writeItems(out, page.items, (s) => s.json());
     }
     await out.write(']}');
     await out.flush();
@@ -79,11 +79,9 @@ export async function serveList(ctx: ListContext, res: ServerResponse, type: Res
   }
 }
 
-const COMMA = Buffer.from(',');
-
-async function writeItems(out: ChunkWriter, items: StoredObject[], render: (s: StoredObject) => string | Buffer): Promise<void> {
+async function writeItems(out: ChunkWriter, items: StoredObject[], render: (s: StoredObject) => string): Promise<void> {
   for (let i = 0; i < items.length; i++) {
-    if (i > 0) await out.write(COMMA);
+    if (i > 0) await out.write(',');
     await out.write(render(items[i]));
   }
 }
@@ -95,7 +93,7 @@ export function serveGet(res: ServerResponse, stored: StoredObject, type: Resour
     res.end(body);
     return;
   }
-  const body = stored.bytes();
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length, 'Cache-Control': 'no-cache, private' });
+  const body = stored.json();
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' });
   res.end(body);
 }

@@ -12,12 +12,6 @@ import { waitForDrain } from './chunk-writer.js';
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
-const EVENT_PREFIX: Record<EventType, Buffer> = {
-  ADDED: Buffer.from('{"type":"ADDED","object":'),
-  MODIFIED: Buffer.from('{"type":"MODIFIED","object":'),
-  DELETED: Buffer.from('{"type":"DELETED","object":'),
-};
-const EVENT_SUFFIX = Buffer.from('}\n');
 
 export interface WatchHubOptions {
   store: ObjectStore;
@@ -166,17 +160,17 @@ class WatchSession {
     }
     // The same line goes to every plain-JSON watcher of this event: build it once.
     const cache = (e.lines ??= {});
-    this.res.write((cache[type] ??= this.line(type, e.object) as Buffer));
+    this.res.write((cache[type] ??= this.line(type, e.object)));
   }
 
-  private line(type: EventType, s: StoredObject): string | Buffer {
+  private line(type: EventType, s: StoredObject): string {
     if (this.rep.kind === 'table') {
       const columns = this.columnsSent ? '[]' : JSON.stringify(tableColumns(this.type.name));
       this.columnsSent = true;
       const table = `{"kind":"Table","apiVersion":"${this.rep.apiVersion}","metadata":{"resourceVersion":"${s.rv}"},"columnDefinitions":${columns},"rows":[${tableRow(this.type.name, s.obj, s.json(), this.opts.includeObject, this.rep.apiVersion, this.hub.now())}]}`;
       return `{"type":"${type}","object":${table}}\n`;
     }
-    return Buffer.concat([EVENT_PREFIX[type], s.bytes(), EVENT_SUFFIX]);
+    return `{"type":"${type}","object":${s.json()}}\n`;
   }
 
   private bookmark(initialEventsEnd: boolean): void {
