@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
+import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { registerSimulateCommand } from '../../src/simulator/simulate.command.js';
 
 describe('kubegraph simulate', () => {
   it('prints the URL and kubeconfig, serves the cluster, and stops cleanly on SIGTERM', { timeout: 90_000 }, async () => {
@@ -45,12 +47,17 @@ describe('kubegraph simulate', () => {
     expect(out.trim().endsWith('Stopped.')).toBe(true);
   });
 
-  it('rejects bad flags with a clear message and changes nothing', async () => {
-    const child = spawn(process.execPath, ['bin/kubegraph.js', 'simulate', '--pods', '-3'], { cwd: process.cwd() });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    expect(code).not.toBe(0);
-    expect(err).toContain('--pods must be a non-negative integer, got "-3"');
+  it('rejects bad flags with a clear message before starting anything', async () => {
+    for (const [args, message] of [
+      [['--pods', '-3'], '--pods must be a non-negative integer, got "-3"'],
+      [['--churn', 'fast'], '--churn must be a non-negative number, got "fast"'],
+      [['--provider', 'mesos'], "Allowed choices are eks, gke, aks, k3s, kind, openshift, vanilla"],
+    ] as const) {
+      let err = '';
+      const program = new Command('kubegraph').exitOverride().configureOutput({ writeErr: (s) => { err += s; }, writeOut: () => undefined });
+      registerSimulateCommand(program);
+      await expect(program.parseAsync(['simulate', ...args], { from: 'user' })).rejects.toBeInstanceOf(CommanderError);
+      expect(err).toContain(message);
+    }
   });
 });
