@@ -26,6 +26,7 @@ export class ClusterController {
   /** Requested millicores per node over its allocatable millicores, for spreading pods like a scheduler would. */
   private readonly cpuRequested = new Map<string, number>();
   private readonly cpuAllocatable = new Map<string, number>();
+  private readonly nodeIps = new Map<string, string>();
   private readonly resourcesByUid = new Map<string, PodResources>();
   private readonly usageByNamespace = new Map<string, PodResources & { pods: number }>();
   /** Pods currently counted in their namespace's quota usage, with what they contributed. */
@@ -148,8 +149,13 @@ export class ClusterController {
   }
 
   private nodeIp(node: string): string {
-    const n = this.store.get('nodes', node)?.obj;
-    return n?.status.addresses.find((a: any) => a.type === 'InternalIP')?.address ?? '10.0.0.1';
+    let ip = this.nodeIps.get(node);
+    if (ip === undefined) {
+      const n = this.store.get('nodes', node)?.obj;
+      ip = (n?.status.addresses.find((a: any) => a.type === 'InternalIP')?.address as string | undefined) ?? '10.0.0.1';
+      this.nodeIps.set(node, ip);
+    }
+    return ip;
   }
 
   private allocatePodIp(node: string, index: number): string {

@@ -131,8 +131,9 @@ export class ObjectStore {
     const s = this.resource(resource);
     const prev = s.objects.get(key);
     if (!prev) throw new Error(`${s.type.singularName} ${key} not found`);
-    // A JSON round trip is a faster deep copy than structuredClone for these plain objects.
-    const obj = JSON.parse(JSON.stringify(prev.obj)) as K8sObject;
+    // A JSON round trip is a faster deep copy than structuredClone for these plain objects. While bulk loading,
+    // nothing has seen the previous version yet, so it is changed in place.
+    const obj = this.bulk ? prev.obj : (JSON.parse(JSON.stringify(prev.obj)) as K8sObject);
     mutate(obj);
     const rv = ++this.rv;
     obj.metadata.resourceVersion = String(rv);

@@ -16,6 +16,11 @@ export class Random {
 
   /** Uniform in [0, 1). */
   next(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** Uniform 32-bit unsigned integer. */
+  nextUint32(): number {
     this.a >>>= 0; this.b >>>= 0; this.c >>>= 0; this.d >>>= 0;
     let t = (this.a + this.b) | 0;
     this.a = this.b ^ (this.b >>> 9);
@@ -24,7 +29,7 @@ export class Random {
     this.d = (this.d + 1) | 0;
     t = (t + this.d) | 0;
     this.c = (this.c + t) | 0;
-    return (t >>> 0) / 4294967296;
+    return t >>> 0;
   }
 
   /** Integer in [min, max]. */
@@ -54,8 +59,11 @@ export class Random {
 
   hex(length: number): string {
     let s = '';
-    while (s.length < length) s += Math.floor(this.next() * 4294967296).toString(16).padStart(8, '0');
-    return s.slice(0, length);
+    while (s.length < length) {
+      const v = this.nextUint32();
+      s += HEX_BYTES[v >>> 24] + HEX_BYTES[(v >>> 16) & 255] + HEX_BYTES[(v >>> 8) & 255] + HEX_BYTES[v & 255];
+    }
+    return s.length === length ? s : s.slice(0, length);
   }
 
   /** Characters Kubernetes uses for generated name suffixes (no vowels, no look-alikes). */
@@ -76,6 +84,7 @@ export class Random {
 }
 
 const HEX = '0123456789abcdef';
+const HEX_BYTES = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 function cyrb128(str: string): [number, number, number, number] {
