@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { ApiTokenService } from '../auth/api-token.service.js';
 import { loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../db/database.js';
+import { EmbeddedPostgresError } from '../db/embedded-postgres.js';
 import { applyMigrations, pendingMigrations } from '../db/migration-runner.js';
 import { resolveKubeconfigCrypto } from './key-store.js';
 import type { KubeconfigCrypto } from './kubeconfig-crypto.js';
@@ -19,7 +20,13 @@ export interface CliDatabase {
 export async function withCliDatabase<T>(fn: (db: CliDatabase) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const crypto = await resolveKubeconfigCrypto(config);
-  const db = await openDatabase(config, { poolSize: 2, applicationName: 'kubegraph-cli' });
+  const db = await openDatabase(config, { poolSize: 2, applicationName: 'kubegraph-cli' }).catch((err: unknown) => {
+    // The embedded database belongs to one process at a time; a running `serve` can register through GraphQL.
+    if (err instanceof EmbeddedPostgresError && /in use by process/.test(err.message)) {
+      throw new Error(`${err.message}: stop that kubegraph serve first, or use the registerCluster mutation of its GraphQL API`);
+    }
+    throw err;
+  });
   try {
     const pending = await pendingMigrations(db.dataSource);
     if (pending.length > 0) {
