@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
@@ -16,7 +15,8 @@ import { ClusterSync, type SyncTuning } from '../src/sync/cluster-sync.js';
 
 /** Shared by the sync benchmarks: a scratch database, simulated clusters in their own processes, a sync per cluster. */
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+// Benchmarks run from the project root (npm run bench); the simulators are started with its bin/kubegraph.js.
+const root = process.cwd();
 
 export const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(64)} ${value}\n`);
 

@@ -18,6 +18,7 @@ import { type ListWatchClient, Reflector, type ReflectorHandler, type ReflectorS
 import { mapReplicaSet } from './replica-set.mapper.js';
 import { RowHandler } from './row-handler.js';
 import type { Row } from './row-digest.js';
+import { processListGate } from './list-gate.js';
 import { SyncProgress } from './sync-progress.js';
 import { Writer, type WriterStats } from './writer.js';
 
@@ -158,6 +159,7 @@ export class ClusterSync {
           backoffInitialMs: this.tuning.backoffInitialMs,
           backoffMaxMs: this.tuning.backoffMaxMs,
           backpressure: () => this.writer.whenRoom(),
+          listGate: processListGate,
           onProgress: (listed, total) => {
             if (!this.syncedFlag) this.progress.update(kind.resource, listed, total);
           },

@@ -85,26 +85,3 @@ export function cpuNanocores(input: string | number): bigint {
 export function bytes(input: string | number): bigint {
   return scaledValue(parseQuantity(input), 0);
 }
-
-/** A plain count (`110` pods). */
-export function count(input: string | number): bigint {
-  return scaledValue(parseQuantity(input), 0);
-}
-
-/**
- * Sums the same resource over several resource maps (containers' requests, say) in the given unit. Absent entries
- * count as zero; returns null when no map names the resource, so "not set" stays distinct from zero.
- */
-export function sumQuantities(
-  maps: ReadonlyArray<Record<string, string | number> | undefined>,
-  resource: string,
-  convert: (q: string | number) => bigint,
-): bigint | null {
-  let total: bigint | null = null;
-  for (const map of maps) {
-    const v = map?.[resource];
-    if (v === undefined || v === null) continue;
-    total = (total ?? 0n) + convert(v);
-  }
-  return total;
-}

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import { Backoff, sleep } from './backoff.js';
+import type { ListGate } from './list-gate.js';
 import type { RowDigest } from './row-digest.js';
 
 /** The part of KubeClient the reflector needs (src/cluster/kube-client.ts). */
@@ -61,6 +62,8 @@ export interface ReflectorOptions {
    * that unwritten changes do not pile up in memory. A watch that is not read is held back by TCP.
    */
   backpressure?: () => Promise<void> | undefined;
+  /** Taken for the duration of each full list (see ListGate). */
+  listGate?: ListGate;
 }
 
 export type ReflectorPhase = 'idle' | 'listing' | 'watching' | 'backoff' | 'stopped';
@@ -116,8 +119,8 @@ export class Reflector {
   private syncedFlag = false;
   /** Resolves once the first complete list has been handed to the handler. */
   readonly synced: Promise<void>;
-  private readonly o: Required<Omit<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure'>> &
-    Pick<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure'>;
+  private readonly o: Required<Omit<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate'>> &
+    Pick<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate'>;
 
   constructor(opts: ReflectorOptions) {
     this.o = {
@@ -236,6 +239,15 @@ export class Reflector {
 
   private async list(): Promise<void> {
     this.currentPhase = 'listing';
+    const release = await (this.o.listGate?.acquire(this.controller.signal) ?? (() => undefined));
+    try {
+      await this.listPages();
+    } finally {
+      release();
+    }
+  }
+
+  private async listPages(): Promise<void> {
     const present = new Set<string>();
     let continueToken: string | undefined;
     let listRv: string | undefined;

@@ -137,13 +137,13 @@ export class Writer {
    * undefined while fewer than `limit` changes wait to be written; otherwise a promise that resolves once they have
    * drained below it. Reflectors await it so that a slow database holds them back instead of filling memory.
    */
-  whenRoom(limit = this.maxBatch * 2): Promise<void> | undefined {
+  whenRoom(limit = this.maxBatch): Promise<void> | undefined {
     if (this.pendingCount() < limit || this.stopController.signal.aborted) return undefined;
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
   private releaseRoom(): void {
-    if (this.roomWaiters.length === 0 || this.pendingCount() >= this.maxBatch * 2) return;
+    if (this.roomWaiters.length === 0 || this.pendingCount() >= this.maxBatch) return;
     for (const w of this.roomWaiters.splice(0)) w();
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, cpuMillicores, cpuNanocores, parseQuantity, QuantityError, sumQuantities } from '../../src/sync/quantity.js';
+import { bytes, cpuMillicores, cpuNanocores, parseQuantity, QuantityError } from '../../src/sync/quantity.js';
 
 describe('quantity parser', () => {
   it.each([
@@ -63,11 +63,4 @@ describe('quantity parser', () => {
       expect(() => bytes(q)).toThrow(/invalid quantity/);
     },
   );
-
-  it('sums over containers, null when none set', () => {
-    const maps = [{ cpu: '250m', memory: '64Mi' }, { cpu: '1' }, undefined];
-    expect(sumQuantities(maps, 'cpu', cpuMillicores)).toBe(1250n);
-    expect(sumQuantities(maps, 'memory', bytes)).toBe(67_108_864n);
-    expect(sumQuantities(maps, 'ephemeral-storage', bytes)).toBeNull();
-  });
 });
