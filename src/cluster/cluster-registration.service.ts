@@ -72,13 +72,15 @@ export class ClusterRegistrationService {
 
   async register(params: RegisterClusterParams): Promise<ClusterEntity> {
     const labels = validLabels(params.labels ?? {});
-    const connection = await this.connect(params);
-    const name = validName(params.name ?? connection.prepared.contextName);
+    const prepared = prepare(params);
+    const name = validName(params.name ?? prepared.contextName);
+    // Everything that needs no network is checked before the cluster is contacted.
     await this.assertNameFree(params.organizationId, name, undefined);
+    const connection = { prepared, probe: await this.probe(prepared) };
     const id = randomUUID();
     const encrypted = this.crypto.encrypt(connection.prepared.kubeconfig, id);
     const cluster = await this.dataSource.transaction(async (tx) => {
-      await this.insertOrExplain(tx, params.organizationId, name, () =>
+      await this.writeOrExplain(tx, params.organizationId, name, () =>
         tx.getRepository(ClusterEntity).insert({
           id,
           organizationId: params.organizationId,
@@ -108,8 +110,9 @@ export class ClusterRegistrationService {
     const existing = await this.find(id, organizationId);
     const name = params.name === undefined ? undefined : validName(params.name);
     const labels = params.labels === undefined ? undefined : validLabels(params.labels);
-    const connection = params.connection ? await this.connect(params.connection) : undefined;
+    const prepared = params.connection ? prepare(params.connection) : undefined;
     if (name !== undefined && name !== existing.name) await this.assertNameFree(organizationId, name, id);
+    const connection = prepared ? { prepared, probe: await this.probe(prepared) } : undefined;
     const cluster = await this.dataSource.transaction(async (tx) => {
       const changes: QueryDeepPartialEntity<ClusterEntity> = {};
       if (name !== undefined) changes.name = name;
@@ -129,7 +132,7 @@ export class ClusterRegistrationService {
         } satisfies QueryDeepPartialEntity<ClusterEntity>);
       }
       if (Object.keys(changes).length > 0) {
-        await this.insertOrExplain(tx, organizationId, name ?? existing.name, () =>
+        await this.writeOrExplain(tx, organizationId, name ?? existing.name, () =>
           tx.getRepository(ClusterEntity).update({ id, organizationId }, changes),
         );
       }
@@ -188,27 +191,16 @@ export class ClusterRegistrationService {
     return cluster;
   }
 
-  private async connect(source: KubeconfigSource): Promise<{ prepared: PreparedKubeconfig; probe: ProbeResult }> {
-    if (typeof source.kubeconfig !== 'string' || source.kubeconfig.trim().length === 0) {
-      throw new ClusterRegistrationError('kubeconfig is empty', 'INVALID_KUBECONFIG');
-    }
-    if (Buffer.byteLength(source.kubeconfig) > MAX_KUBECONFIG_BYTES) {
-      throw new ClusterRegistrationError(`kubeconfig is larger than ${MAX_KUBECONFIG_BYTES} bytes`, 'INVALID_KUBECONFIG');
-    }
-    let prepared: PreparedKubeconfig;
+  /** Contacts the cluster with the prepared kubeconfig; failures are logged (without credentials) and typed. */
+  private async probe(prepared: PreparedKubeconfig): Promise<ProbeResult> {
     let client: KubeClient;
     try {
-      prepared = prepareKubeconfig(source.kubeconfig, {
-        context: source.context,
-        localCredentials: source.localCredentials ?? false,
-        baseDir: source.kubeconfigDir,
-      });
       client = KubeClient.fromKubeconfig(prepared.kubeconfig);
     } catch (err) {
       throw fromKubeconfigError(err);
     }
     try {
-      return { prepared, probe: await probeCluster(client, this.probeTimeoutMs) };
+      return await probeCluster(client, this.probeTimeoutMs);
     } catch (err) {
       const failure = fromKubeconfigError(err);
       this.log.info({ server: prepared.server, context: prepared.contextName, reason: failure.reason, error: failure.message }, 'cluster check failed');
@@ -224,7 +216,7 @@ export class ClusterRegistrationService {
   }
 
   /** Runs a write, turning the per-organisation unique-name violation (a concurrent registration) into NAME_TAKEN. */
-  private async insertOrExplain(tx: EntityManager, organizationId: string, name: string, write: () => Promise<unknown>): Promise<void> {
+  private async writeOrExplain(tx: EntityManager, organizationId: string, name: string, write: () => Promise<unknown>): Promise<void> {
     try {
       await write();
     } catch (err) {
@@ -234,6 +226,25 @@ export class ClusterRegistrationService {
       }
       throw err;
     }
+  }
+}
+
+/** Checks and reduces a kubeconfig without contacting anything. */
+function prepare(source: KubeconfigSource): PreparedKubeconfig {
+  if (typeof source.kubeconfig !== 'string' || source.kubeconfig.trim().length === 0) {
+    throw new ClusterRegistrationError('kubeconfig is empty', 'INVALID_KUBECONFIG');
+  }
+  if (Buffer.byteLength(source.kubeconfig) > MAX_KUBECONFIG_BYTES) {
+    throw new ClusterRegistrationError(`kubeconfig is larger than ${MAX_KUBECONFIG_BYTES} bytes`, 'INVALID_KUBECONFIG');
+  }
+  try {
+    return prepareKubeconfig(source.kubeconfig, {
+      context: source.context,
+      localCredentials: source.localCredentials ?? false,
+      baseDir: source.kubeconfigDir,
+    });
+  } catch (err) {
+    throw fromKubeconfigError(err);
   }
 }
 
