@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 
-function collectLabel(value: string, previous: Record<string, string>): Record<string, string> {
+function collectLabel(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const eq = value.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
@@ -17,10 +17,10 @@ export function registerClusterCommands(program: Command): void {
     .option('--context <name>', 'context to use (default: its current-context)')
     .option('--name <name>', 'cluster name, unique in the organisation (default: the context name)')
     .option('--org <name>', 'organisation (default: the only one, or "default")')
-    .option('--label <key=value>', 'label, repeatable', collectLabel, {})
-    .action(async (opts: { kubeconfig: string; context?: string; name?: string; org?: string; label: Record<string, string> }) => {
+    .option('--label <key=value>', 'label, repeatable', collectLabel)
+    .action(async (opts: { kubeconfig: string; context?: string; name?: string; org?: string; label?: Record<string, string> }) => {
       const { addCluster } = await import('./cluster-cli.js');
-      await addCluster(opts);
+      await addCluster({ ...opts, label: opts.label ?? {} });
     });
 
   cluster
