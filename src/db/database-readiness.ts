@@ -19,6 +19,7 @@ export interface Readiness {
 export class DatabaseReadiness implements Readiness {
   private dataSource: DataSource | undefined;
   private step = 'starting';
+  private shuttingDown = false;
 
   constructor(private readonly timeoutMs = 2000) {}
 
@@ -30,7 +31,13 @@ export class DatabaseReadiness implements Readiness {
     this.dataSource = dataSource;
   }
 
+  /** From now on not ready, so load balancers stop sending requests while components stop. */
+  stopping(): void {
+    this.shuttingDown = true;
+  }
+
   async check(): Promise<ReadinessReport> {
+    if (this.shuttingDown) return { ready: false, reason: 'shutting down', checks: { server: 'stopping' } };
     const ds = this.dataSource;
     if (!ds || !ds.isInitialized) return { ready: false, reason: `starting: ${this.step}`, checks: { database: this.step } };
     let timer: NodeJS.Timeout | undefined;

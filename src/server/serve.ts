@@ -72,12 +72,15 @@ export interface ServeOptions {
 /**
  * config → database (embedded when DATABASE_URL is unset) → migrations → components → ready.
  * The HTTP server listens first, so /healthz answers and /readyz explains the wait during startup.
- * Shutdown undoes each completed step in reverse: components, HTTP, event bus, pool, embedded server.
+ * Shutdown marks the server not ready, then undoes each completed step in reverse: components,
+ * event bus, database (pool, then the embedded server), and last the HTTP server.
  */
 export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   const { config } = opts;
+  const readiness = new DatabaseReadiness();
   const undo: Array<{ what: string; fn: () => Promise<void> }> = [];
   const stopAll = async (): Promise<void> => {
+    readiness.stopping();
     while (undo.length > 0) {
       const { what, fn } = undo.pop()!;
       try {
@@ -93,7 +96,6 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   };
 
   try {
-    const readiness = new DatabaseReadiness();
     const http = createHttpServer({ config, readiness });
     const url = await http.listen();
     undo.push({ what: 'http server', fn: () => http.close() });

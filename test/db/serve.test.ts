@@ -29,7 +29,7 @@ describe('readiness', () => {
     await db?.drop();
   });
 
-  test('/readyz is 503 while starting and while migrations are pending, 200 once applied; /healthz is always 200', async () => {
+  test('/readyz is 503 while starting, while migrations are pending and once shutting down, 200 in between; /healthz is always 200', async () => {
     const readiness = new DatabaseReadiness();
     const http = createHttpServer({ config: { ...loadConfig({}), host: '127.0.0.1', port: 0 }, readiness });
     const base = await http.listen();
@@ -50,6 +50,12 @@ describe('readiness', () => {
       expect(await getJson(`${base}/readyz`)).toEqual({
         status: 200,
         body: { status: 'ready', ready: true, checks: { database: 'ok', migrations: 'applied' } },
+      });
+
+      readiness.stopping();
+      expect(await getJson(`${base}/readyz`)).toEqual({
+        status: 503,
+        body: { status: 'not ready', ready: false, reason: 'shutting down', checks: { server: 'stopping' } },
       });
     } finally {
       await http.close();
