@@ -50,8 +50,9 @@ function keyset(ordering: Ordering, values: readonly CursorValue[], after: boole
 /**
  * Builds the statement. Result rows: the page rows (up to limit + 1 per parent, in fetch order: forward
  * pages in the ordering's direction, backward pages reversed), each with `__keys` (the cursor values as
- * text), `__parent` ('' at the top level) and `__total` (rows under the parent, ignoring paging); a
- * parent whose page is empty still yields one row, with `__keys` NULL, so its total is known.
+ * text), `__parent` ('' at the top level) and `__total` (rows under the parent, ignoring paging). With a
+ * cursor, a parent whose page is empty still yields one row, with `__keys` NULL, to carry its total;
+ * without one, a parent (or list) with no rows yields none, and its total is zero.
  */
 export function buildPageQuery(spec: PageQuerySpec): string {
   const { ordering, page, params, table } = spec;
@@ -76,6 +77,17 @@ export function buildPageQuery(spec: PageQuerySpec): string {
     // The sort keys travel as typed columns too, so the outer query can restore the page order cheaply.
     const sortColumns = ordering.keys.map((k, i) => `${k.expr} AS __s${i}`).join(', ');
     const outerOrder = ordering.keys.map((_, i) => `page.__s${i} ${dir}`).join(', ');
+    if (!page.after && !page.before) {
+      // First page: the total comes from the same scan (a window over every match, before LIMIT).
+      return `WITH page AS (
+  SELECT ${pageColumns}, ${keysArray} AS __keys, ${sortColumns}, count(*) OVER () AS __total
+  FROM ${spec.from}
+  WHERE ${where(pageWhere)}
+  ORDER BY ${orderBy}
+  LIMIT ${limit}
+)
+SELECT ${table ? `${rowSelect}, page.__total` : rowSelect}, '' AS __parent FROM page${joinBack} ORDER BY ${outerOrder}`;
+    }
     return `WITH page AS (
   SELECT ${pageColumns}, ${keysArray} AS __keys, ${sortColumns}
   FROM ${spec.from}
