@@ -112,13 +112,16 @@ export class SimulatedCluster {
     this.name = (opts.name ?? 'kubegraph-sim').toLowerCase().replace(/[^a-z0-9-]/g, '-');
     this.token = opts.token ?? randomBytes(24).toString('base64url');
     this.clock = opts.clock ?? Date.now;
-    this.store = new ObjectStore(this.options.historyLimit);
+    const startTime = opts.startTime ?? this.clock();
+    // resourceVersions start at the start time in ms, so a restarted simulator never reissues an earlier run's
+    // versions (a client resuming from one gets 410 or 504 and relists); a fixed startTime keeps them reproducible.
+    this.store = new ObjectStore(this.options.historyLimit, Math.floor(startTime));
     this.controller = new ClusterController(this.store, PROVIDER_PROFILES[provider], this.clock);
     const scenarioRng = new Random(seed, 'scenario');
     this.changeRng = new Random(seed, 'changes');
     this.store.bulkLoad(() => generateScenario(scenarioRng, this.controller, {
       clusterName: this.name, provider, nodes, pods, namespaces: this.options.namespaces, helmReleases: this.options.helmReleases,
-      startTime: opts.startTime ?? this.clock(),
+      startTime,
     }));
     this.watches = new WatchHub({ store: this.store, now: this.clock, bookmarkIntervalMs: this.options.bookmarkIntervalMs });
   }

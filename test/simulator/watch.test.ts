@@ -124,6 +124,39 @@ describe('watch', () => {
   });
 });
 
+describe('resourceVersions across restarts', () => {
+  it('starts a restarted cluster above the earlier run, and answers a watch from the future with 504 after waiting', async () => {
+    const first = await SimulatedCluster.start({ pods: 30, seed: 'restart', tls: false });
+    await first.tick(20);
+    const oldRv = first.resourceVersion;
+    await first.stop();
+    const second = await SimulatedCluster.start({ pods: 30, seed: 'restart', tls: false, startTime: Date.now() + 60_000 });
+    try {
+      expect(Number(second.resourceVersion)).toBeGreaterThan(Number(oldRv));
+      const expired = new WatchStream(second, `/api/v1/pods?watch=1&resourceVersion=${oldRv}`);
+      await expired.waitEnd();
+      expect(expired.events[0].object).toMatchObject({ code: 410, reason: 'Expired' });
+
+      // Reached while waiting: the watch proceeds.
+      const next = String(Number(second.resourceVersion) + 1);
+      const w = new WatchStream(second, `/api/v1/pods?watch=1&resourceVersion=${next}`);
+      await new Promise((r) => setTimeout(r, 200));
+      await second.tick(3);
+      await w.until((ev) => ev.length > 0);
+      expect(w.status).toBe(200);
+      w.close();
+
+      const started = Date.now();
+      const future = await get(second, `/api/v1/pods?watch=1&resourceVersion=${Number(second.resourceVersion) + 1000}`);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+      expect(future.status).toBe(504);
+      expect(future.json).toMatchObject({ kind: 'Status', reason: 'Timeout', code: 504, details: { causes: [{ reason: 'ResourceVersionTooLarge' }] } });
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe('namespace deletion', () => {
   it('terminates the namespace, deletes everything in it, then the namespace, all visible to watches', async () => {
     const sim = await SimulatedCluster.start({ pods: 80, namespaces: 3, seed: 'ns-delete', tls: false });

@@ -30,6 +30,15 @@ export class WatchHub {
     return this.sessions.size;
   }
 
+  private async waitForResourceVersion(res: ServerResponse, rv: number): Promise<boolean> {
+    const deadline = Date.now() + TOO_LARGE_WAIT_MS;
+    while (this.opts.store.resourceVersion < rv) {
+      if (Date.now() >= deadline || res.destroyed) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return true;
+  }
+
   force410(http: boolean): void {
     this.pending410 = { http };
   }
@@ -42,12 +51,20 @@ export class WatchHub {
     for (const s of this.sessions) s.stall();
   }
 
-  serve(res: ServerResponse, type: ResourceType, namespace: string | undefined, opts: ListOptions, rep: Representation): void {
+  async serve(res: ServerResponse, type: ResourceType, namespace: string | undefined, opts: ListOptions, rep: Representation): Promise<void> {
     const forced = this.pending410;
     this.pending410 = undefined;
     if (forced?.http) return sendStatus(res, 410, 'Expired', `too old resource version: ${opts.resourceVersion ?? 0} (${this.opts.store.resourceVersion})`);
 
     const store = this.opts.store;
+    const from = opts.resourceVersion && opts.resourceVersion !== '0' && !opts.sendInitialEvents ? Number(opts.resourceVersion) : undefined;
+    // A resourceVersion from the future (say, from before this cluster was restarted): like the API server, wait a
+    // little for it, then answer 504 so that the client relists.
+    if (!forced && from !== undefined && from > store.resourceVersion && !(await this.waitForResourceVersion(res, from))) {
+      if (res.destroyed) return;
+      return sendStatus(res, 504, 'Timeout', `Too large resource version: ${from}, current: ${store.resourceVersion}`,
+        { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 }, { 'Retry-After': '1' });
+    }
     let initial: StoredObject[] = [];
     let replay: StoreEvent[] = [];
     let expired: string | undefined;
@@ -75,6 +92,8 @@ export class WatchHub {
     session.start(initial, replay, store.resourceVersion);
   }
 }
+
+const TOO_LARGE_WAIT_MS = 3000;
 
 class WatchSession {
   private unsubscribe?: () => void;
