@@ -147,10 +147,20 @@ describe('resourceVersions across restarts', () => {
       w.close();
 
       const started = Date.now();
-      const future = await get(second, `/api/v1/pods?watch=1&resourceVersion=${Number(second.resourceVersion) + 1000}`);
+      const ahead = Number(second.resourceVersion) + 1000;
+      const [watchFuture, listFuture] = await Promise.all([
+        get(second, `/api/v1/pods?watch=1&resourceVersion=${ahead}`),
+        get(second, `/api/v1/pods?resourceVersion=${ahead}&resourceVersionMatch=NotOlderThan`),
+      ]);
       expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
-      expect(future.status).toBe(504);
-      expect(future.json).toMatchObject({ kind: 'Status', reason: 'Timeout', code: 504, details: { causes: [{ reason: 'ResourceVersionTooLarge' }] } });
+      for (const future of [watchFuture, listFuture]) {
+        expect(future.status).toBe(504);
+        expect(future.json).toMatchObject({ kind: 'Status', reason: 'Timeout', code: 504, details: { causes: [{ reason: 'ResourceVersionTooLarge' }] } });
+      }
+      const reachable = String(Number(second.resourceVersion) + 2);
+      const [list] = await Promise.all([get(second, `/api/v1/pods?resourceVersion=${reachable}`), second.tick(3)]);
+      expect(list.status).toBe(200);
+      expect(Number(list.json.metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(reachable));
     } finally {
       await second.stop();
     }

@@ -7,6 +7,7 @@ import { ChunkWriter } from './chunk-writer.js';
 import { decodeContinue, encodeContinue, InvalidContinueError } from './continue-token.js';
 import type { Representation } from './negotiation.js';
 import type { ListOptions } from './request-options.js';
+import { reachResourceVersion } from './resource-version-wait.js';
 import { sendStatus } from './status.js';
 import { tableColumns, tableRow } from './table.js';
 
@@ -42,9 +43,12 @@ export async function serveList(ctx: ListContext, res: ServerResponse, type: Res
         return sendStatus(res, 410, 'Expired', EXPIRED_CONTINUE, undefined, undefined, { continue: inconsistent });
       }
     }
-  } else if (opts.resourceVersionMatch === 'Exact' && opts.resourceVersion) {
-    snapshot = Number(opts.resourceVersion);
-    if (snapshot > current) return sendStatus(res, 504, 'Timeout', `Too large resource version: ${snapshot}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 }, { 'Retry-After': '1' });
+  } else if (opts.resourceVersion && opts.resourceVersion !== '0') {
+    // Exact or NotOlderThan (the default for a non-zero resourceVersion): first the cluster must have got there.
+    const wanted = Number(opts.resourceVersion);
+    if (!(await reachResourceVersion(store, res, wanted))) return;
+    if (opts.resourceVersionMatch === 'Exact') snapshot = wanted;
+    else snapshot = store.resourceVersion;
   }
 
   let page;

@@ -9,6 +9,7 @@ import type { ListOptions } from './request-options.js';
 import { sendStatus, statusBody } from './status.js';
 import { tableColumns, tableRow } from './table.js';
 import { waitForDrain } from './chunk-writer.js';
+import { reachResourceVersion } from './resource-version-wait.js';
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -28,15 +29,6 @@ export class WatchHub {
 
   get openWatches(): number {
     return this.sessions.size;
-  }
-
-  private async waitForResourceVersion(res: ServerResponse, rv: number): Promise<boolean> {
-    const deadline = Date.now() + TOO_LARGE_WAIT_MS;
-    while (this.opts.store.resourceVersion < rv) {
-      if (Date.now() >= deadline || res.destroyed) return false;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return true;
   }
 
   force410(http: boolean): void {
@@ -60,11 +52,7 @@ export class WatchHub {
     const from = opts.resourceVersion && opts.resourceVersion !== '0' && !opts.sendInitialEvents ? Number(opts.resourceVersion) : undefined;
     // A resourceVersion from the future (say, from before this cluster was restarted): like the API server, wait a
     // little for it, then answer 504 so that the client relists.
-    if (!forced && from !== undefined && from > store.resourceVersion && !(await this.waitForResourceVersion(res, from))) {
-      if (res.destroyed) return;
-      return sendStatus(res, 504, 'Timeout', `Too large resource version: ${from}, current: ${store.resourceVersion}`,
-        { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 }, { 'Retry-After': '1' });
-    }
+    if (!forced && from !== undefined && !(await reachResourceVersion(store, res, from))) return;
     let initial: StoredObject[] = [];
     let replay: StoreEvent[] = [];
     let expired: string | undefined;
@@ -92,8 +80,6 @@ export class WatchHub {
     session.start(initial, replay, store.resourceVersion);
   }
 }
-
-const TOO_LARGE_WAIT_MS = 3000;
 
 class WatchSession {
   private unsubscribe?: () => void;
