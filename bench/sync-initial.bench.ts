@@ -56,7 +56,7 @@ export default async function benchInitialSync(): Promise<void> {
       const copy = await copyBaseline(db.url, clusterId, copyCluster.id);
       const syncRate = n / (ms / 1000);
       const copyRate = copy.rows / (copy.ms / 1000);
-      line(`initial sync, ${n} pods (all kinds, over HTTPS)`, `${ms.toFixed(0)} ms, ${syncRate.toFixed(0)} pods/s, ${stats.batches} batches (${stats.transactionMs.toFixed(0)} ms in transactions), ${events} events`);
+      line(`initial sync, ${n} pods (all kinds, over HTTPS)`, `${ms.toFixed(0)} ms, ${syncRate.toFixed(0)} pods/s, ${stats.batches} batches (${stats.transactionMs.toFixed(0)} ms in transactions, ${stats.copied} rows by COPY), ${events} events`);
       line(`baseline: COPY of the same ${copy.rows} pod rows from memory`, `${copy.ms.toFixed(0)} ms, ${copyRate.toFixed(0)} pods/s`);
       line(`ratio sync / COPY (target >= 0.33, and >= 10000 pods/s)`, `${(syncRate / copyRate).toFixed(2)}`);
     } finally {

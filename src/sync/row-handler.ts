@@ -37,8 +37,17 @@ export class RowHandler implements ReflectorHandler {
     const texts: string[] = [];
     const digest = digestRow(row, this.columns, texts);
     if (sameDigest(previous, digest)) return previous!;
-    const changedFields = changedColumns(previous && previous.length > 0 ? previous : undefined, digest, this.columns);
-    this.o.writer.enqueue({ op: 'upsert', spec: this.o.spec, key: this.o.spec.keyOf(row), row, changedFields, json: this.json(row, texts) });
+    const known = previous !== undefined && previous.length > 0;
+    const changedFields = changedColumns(known ? previous : undefined, digest, this.columns);
+    this.o.writer.enqueue({
+      op: 'upsert',
+      spec: this.o.spec,
+      key: this.o.spec.keyOf(row),
+      row,
+      changedFields,
+      json: this.json(row, texts),
+      added: !known,
+    });
     return digest;
   }
 

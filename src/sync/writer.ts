@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { ChangeEvent, ChangeType } from '../events/change-event.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { Backoff, sleep } from './backoff.js';
-import { type ColumnDef, DEPLOYMENTS, NAMESPACES, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
+import { copyRows, copyValue } from './bulk-copy.js';
+import { type ColumnDef, DEPLOYMENTS, NAMESPACES, PODS, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
 import type { Row } from './row-digest.js';
 
 /**
@@ -12,7 +15,16 @@ import type { Row } from './row-digest.js';
  * determine (quotas on a namespace, mounting pods on a claim).
  */
 export type Change =
-  | { op: 'upsert' | 'delete'; spec: TableSpec; key: string; row: Row; changedFields: string[]; json?: string }
+  | {
+      op: 'upsert' | 'delete';
+      spec: TableSpec;
+      key: string;
+      row: Row;
+      changedFields: string[];
+      json?: string;
+      /** First sighting of the object by this process: it may take over a name a vanished object still holds. */
+      added?: boolean;
+    }
   | { op: 'deleteKey'; spec: TableSpec; key: string }
   | { op: 'extras'; spec: TableSpec; key: string; where: Row };
 
@@ -49,7 +61,12 @@ export interface WriterStats {
   lastCommitAt: Date | undefined;
   /** Time spent in committed transactions, for benchmarks. */
   transactionMs: number;
+  /** New rows written by COPY rather than by upsert. */
+  copied: number;
 }
+
+/** Below this many new pods in one batch, COPY's extra round trips cost more than they save. */
+const BULK_COPY_MIN = 100;
 
 const RETRYABLE_SQLSTATE = /^(08|57P|53|40001|40P01)/;
 const RETRYABLE_MESSAGE = /Connection terminated|connection error|not queryable|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|timeout exceeded when trying to connect|Client was closed/i;
@@ -105,7 +122,7 @@ export class Writer {
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
   private readonly sqlCache = new Map<string, string>();
-  private readonly s: WriterStats = { batches: 0, changes: 0, retries: 0, dropped: 0, pending: 0, lastCommitAt: undefined, transactionMs: 0 };
+  private readonly s: WriterStats = { batches: 0, changes: 0, retries: 0, dropped: 0, pending: 0, lastCommitAt: undefined, transactionMs: 0, copied: 0 };
   /** Whether the last attempt to write failed (the database is unavailable), for health reporting. */
   private failingSinceMs: number | undefined;
   private lastFailure: string | undefined;
@@ -371,7 +388,7 @@ export class Writer {
   ): Promise<void> {
     const columns = [...spec.liveNameColumns!, 'uid'];
     const payload = changes
-      .filter((c) => c.op === 'upsert')
+      .filter((c) => c.op === 'upsert' && c.added)
       .map((c) => Object.fromEntries(columns.map((k) => [k, c.row[k]])));
     if (payload.length === 0) return;
     const rows: Record<string, unknown>[] = await this.rows(qr,
@@ -457,9 +474,19 @@ export class Writer {
   private async upsert(
     qr: QueryRunner,
     spec: TableSpec,
-    changes: Array<Extract<Change, { op: 'upsert' | 'delete' }>>,
+    all: Array<Extract<Change, { op: 'upsert' | 'delete' }>>,
     events: Array<Omit<ChangeEvent, 'committedAt'>>,
   ): Promise<string[]> {
+    let changes = all;
+    const copied: string[] = [];
+    if (spec === PODS && changes.length >= BULK_COPY_MIN) {
+      const fresh = await this.copyFresh(qr, spec, changes, events);
+      if (fresh.size > 0) {
+        changes = changes.filter((c) => !fresh.has(c.key));
+        copied.push(...fresh);
+      }
+      if (changes.length === 0) return copied;
+    }
     const columns = [...spec.columns, ...spec.extraColumns];
     const payload = changes.map((c) => {
       // The handler already serialized the row while digesting it; only rows with extra columns are built here.
@@ -482,7 +509,66 @@ export class Writer {
       const type: ChangeType = change.op === 'delete' ? 'DELETED' : r.inserted ? 'ADDED' : 'MODIFIED';
       events.push(this.event(spec, type, state, type === 'MODIFIED' ? change.changedFields : []));
     }
-    return inserted;
+    return [...copied, ...inserted];
+  }
+
+  /**
+   * Pods this database has never seen (the bulk of an initial list) go in by COPY, several times faster than an
+   * upsert; their namespace and deployment ids are looked up first, as the upsert's joins would. Returns their keys.
+   */
+  private async copyFresh(
+    qr: QueryRunner,
+    spec: TableSpec,
+    changes: Array<Extract<Change, { op: 'upsert' | 'delete' }>>,
+    events: Array<Omit<ChangeEvent, 'committedAt'>>,
+  ): Promise<Set<string>> {
+    const cid = this.o.clusterId;
+    const known = new Set(
+      (await this.rows<{ uid: string }>(qr, `SELECT uid FROM ${spec.table} WHERE cluster_id = $1 AND uid = ANY($2::text[])`, [cid, changes.map((c) => c.key)])).map(
+        (r) => r.uid,
+      ),
+    );
+    const fresh = changes.filter((c) => !known.has(c.key));
+    if (fresh.length < BULK_COPY_MIN) return new Set();
+    const namespaces = new Map(
+      (
+        await this.rows<{ name: string; id: string }>(
+          qr,
+          `SELECT name, id FROM k8s_namespaces WHERE cluster_id = $1 AND deleted_at IS NULL AND name = ANY($2::text[])`,
+          [cid, [...new Set(fresh.map((c) => String(c.row.namespace)))]],
+        )
+      ).map((r) => [r.name, r.id]),
+    );
+    const owners = [...new Set(fresh.filter((c) => c.row.ownerKind === 'ReplicaSet').map((c) => String(c.row.ownerUid)))];
+    const deployments = new Map(
+      (
+        await this.rows<{ uid: string; id: string }>(
+          qr,
+          `SELECT rs.uid, d.id FROM k8s_replica_sets rs JOIN k8s_deployments d ON d.cluster_id = rs.cluster_id AND d.uid = rs.deployment_uid
+           WHERE rs.cluster_id = $1 AND rs.uid = ANY($2::text[])`,
+          [cid, owners],
+        )
+      ).map((r) => [r.uid, r.id]),
+    );
+    const now = new Date().toISOString();
+    const columns = ['id', 'cluster_id', 'namespace_id', 'deployment_id', ...spec.columns.map((c) => c.column), 'synced_at'];
+    const encoded: string[][] = [];
+    const states: Array<[Extract<Change, { op: 'upsert' | 'delete' }>, Record<string, unknown>]> = [];
+    for (const c of fresh) {
+      const id = randomUUID();
+      const namespaceId = namespaces.get(String(c.row.namespace)) ?? null;
+      const deploymentId = c.row.ownerKind === 'ReplicaSet' ? (deployments.get(String(c.row.ownerUid)) ?? null) : null;
+      const values = [copyValue(id, 'uuid'), copyValue(cid, 'uuid'), copyValue(namespaceId, 'uuid'), copyValue(deploymentId, 'uuid')];
+      for (const col of spec.columns) values.push(copyValue(col.column === 'created_at' ? (c.row[col.prop] ?? now) : c.row[col.prop], col.type));
+      values.push(now);
+      encoded.push(values);
+      states.push([c, { ...c.row, id, clusterId: cid, namespaceId, deploymentId }]);
+    }
+    const client = (qr as unknown as { databaseConnection: pg.PoolClient }).databaseConnection;
+    await copyRows(client, spec.table, columns, encoded);
+    this.s.copied += encoded.length;
+    for (const [c, state] of states) events.push(this.event(spec, c.op === 'delete' ? 'DELETED' : 'ADDED', state, []));
+    return new Set(fresh.map((c) => c.key));
   }
 
   /**
@@ -545,6 +631,7 @@ function coalesce(prev: Change, next: Change): Change {
     return { op: 'delete', spec: prev.spec, key: prev.key, row: { ...prev.row, deletedAt: new Date().toISOString() }, changedFields: prevFields };
   }
   const fields = prevFields.length === 0 ? next.changedFields : [...new Set([...prevFields, ...next.changedFields])];
-  return { ...next, changedFields: fields };
+  const added = (prev.op !== 'deleteKey' && prev.added) || next.added;
+  return { ...next, changedFields: fields, added };
 }
 

@@ -101,6 +101,23 @@ describe('cluster sync against the simulator over HTTPS', () => {
     expect(crash.reason).toBe('CrashLoopBackOff');
   });
 
+  it('takes team and cost centre from namespace labels as they change', async () => {
+    const ns = h.sim.state().namespaces.find((n) => n.metadata.labels?.team)!;
+    await h.sim.apply({ kind: 'labelNamespace', name: ns.metadata.name, labels: { team: 'platform-x', 'cost-center': null } });
+    await h.sim.apply({ kind: 'createNamespace', name: 'fresh', labels: { team: 'newcomers', 'cost-center': 'cc-9' } });
+    await expectConverged(h);
+    const rows = await h.db.dataSource.query(
+      `SELECT name, team, cost_center FROM k8s_namespaces WHERE cluster_id = $1 AND deleted_at IS NULL AND name = ANY($2) ORDER BY name`,
+      [h.clusterId, [ns.metadata.name, 'fresh']],
+    );
+    expect(rows).toEqual(
+      [
+        { name: ns.metadata.name, team: 'platform-x', cost_center: null },
+        { name: 'fresh', team: 'newcomers', cost_center: 'cc-9' },
+      ].sort((a, b) => a.name.localeCompare(b.name)),
+    );
+  });
+
   it('records cluster health with counts and capacity', async () => {
     await expectConverged(h);
     const state = h.sim.state();
