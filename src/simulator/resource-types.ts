@@ -20,8 +20,6 @@ export type ResourceName =
   | 'namespaces' | 'nodes' | 'pods' | 'secrets' | 'resourcequotas' | 'limitranges' | 'persistentvolumeclaims'
   | 'deployments' | 'replicasets';
 
-const VERBS = ['get', 'list', 'watch'];
-
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   { name: 'namespaces', singularName: 'namespace', kind: 'Namespace', listKind: 'NamespaceList', group: '', version: 'v1', namespaced: false, shortNames: ['ns'], fields: { 'status.phase': (o) => o.status?.phase } },
   { name: 'nodes', singularName: 'node', kind: 'Node', listKind: 'NodeList', group: '', version: 'v1', namespaced: false, shortNames: ['no'], fields: { 'spec.unschedulable': (o) => String(Boolean(o.spec?.unschedulable)) } },
@@ -45,13 +43,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { name: 'replicasets', singularName: 'replicaset', kind: 'ReplicaSet', listKind: 'ReplicaSetList', group: 'apps', version: 'v1', namespaced: true, shortNames: ['rs'], categories: ['all'], fields: { 'status.replicas': (o) => String(o.status?.replicas ?? 0) } },
 ];
 
-export const RESOURCE_VERBS = VERBS;
-
-export function resourceType(name: ResourceName): ResourceType {
-  const t = RESOURCE_TYPES.find((r) => r.name === name);
-  if (!t) throw new Error(`unknown resource ${name}`);
-  return t;
-}
+/** The simulator serves reads only; changes go through its admin endpoint. */
+export const RESOURCE_VERBS = ['get', 'list', 'watch'];
 
 export function apiVersionOf(t: ResourceType): string {
   return t.group ? `${t.group}/${t.version}` : t.version;
