@@ -27,7 +27,7 @@ describe('auth and discovery', () => {
     const groups = await get(sim, '/apis', { accept: aggregated });
     expect(groups.json.groups.map((g: any) => g.preferredVersion.groupVersion)).toEqual(['apps/v1', 'metrics.k8s.io/v1beta1']);
     const core = await get(sim, '/api/v1');
-    expect(core.json.resources.map((r: any) => r.name)).toEqual(['namespaces', 'nodes', 'nodes/proxy', 'pods', 'secrets', 'resourcequotas', 'limitranges', 'persistentvolumeclaims']);
+    expect(core.json.resources.map((r: any) => r.name)).toEqual(['namespaces', 'nodes', 'nodes/proxy', 'pods', 'pods/log', 'secrets', 'resourcequotas', 'limitranges', 'persistentvolumeclaims']);
     expect(core.json.resources.find((r: any) => r.name === 'pods')).toMatchObject({ kind: 'Pod', namespaced: true, shortNames: ['po'], verbs: ['get', 'list', 'watch'] });
     const apps = await get(sim, '/apis/apps/v1');
     expect(apps.json.resources.map((r: any) => r.kind)).toEqual(['Deployment', 'ReplicaSet']);

@@ -97,6 +97,16 @@ describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
     for (const r of ['pods', 'deployments', 'replicasets', 'persistentvolumeclaims', 'resourcequotas', 'limitranges', 'secrets', 'nodes', 'namespaces']) expect(resources).toContain(r);
     await expect(kubectl('--token', 'wrong', 'get', 'pods')).rejects.toThrow(/Unauthorized/);
   });
+
+  it('logs prints a pod container log, and the previous run of a restarted one', async () => {
+    const pod = sim.state().pods.find((p) => p.spec.containers.length === 1 && p.status.phase === 'Running' && p.status.containerStatuses[0].state.running)!;
+    const lines = (await kubectl('logs', '-n', pod.metadata.namespace!, pod.metadata.name, '--tail', '5')).trim().split('\n');
+    expect(lines).toHaveLength(5);
+    for (const l of lines) expect(l).toMatch(/^(INFO|ERROR) GET \/\S* \d{3} \d+ms$/);
+    await sim.apply({ kind: 'oomKill', namespace: pod.metadata.namespace!, name: pod.metadata.name });
+    const previous = (await kubectl('logs', '-n', pod.metadata.namespace!, pod.metadata.name, '--previous', '--tail', '3')).trim().split('\n');
+    expect(previous.at(-1)).toMatch(/FATAL exiting: out of memory$/);
+  });
 });
 
 async function until(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {

@@ -269,6 +269,38 @@ describe('metrics', () => {
   });
 });
 
+describe('pod logs', () => {
+  it('serves deterministic log lines per container, honouring tailLines, previous and container choice', async () => {
+    let now = START + 3_600_000;
+    const sim = await SimulatedCluster.start({ pods: 120, seed: 'logs', tls: false, startTime: START, clock: () => now });
+    try {
+      const pods = sim.state().pods;
+      const single = pods.find((p) => p.spec.containers.length === 1 && p.status.containerStatuses[0].state.running && !p.status.containerStatuses[0].lastState.terminated)!;
+      const path = `/api/v1/namespaces/${single.metadata.namespace}/pods/${single.metadata.name}/log`;
+      const a = await get(sim, `${path}?tailLines=4`);
+      expect(a.status).toBe(200);
+      expect(a.headers['content-type']).toBe('text/plain');
+      expect(a.text.trim().split('\n')).toHaveLength(4);
+      expect((await get(sim, `${path}?tailLines=4`)).text).toBe(a.text);
+      now += 20_000;
+      const later = (await get(sim, `${path}?tailLines=4&timestamps=true`)).text.trim().split('\n');
+      expect(later[3].slice(0, 24)).toBe(new Date(Math.floor(now / 10_000) * 10_000).toISOString());
+      expect((await get(sim, `${path}?previous=true`)).status).toBe(400);
+
+      const multi = pods.find((p) => p.spec.containers.length === 2)!;
+      const multiPath = `/api/v1/namespaces/${multi.metadata.namespace}/pods/${multi.metadata.name}/log`;
+      const unspecified = await get(sim, multiPath);
+      expect(unspecified.status).toBe(400);
+      expect(unspecified.json.message).toContain(`choose one of: [${multi.spec.containers.map((c: any) => c.name).join(' ')}]`);
+      expect((await get(sim, `${multiPath}?container=log-shipper&tailLines=1`)).status).toBe(200);
+      expect((await get(sim, `${multiPath}?container=nope`)).status).toBe(400);
+      expect((await get(sim, `/api/v1/namespaces/${multi.metadata.namespace}/pods/missing/log`)).status).toBe(404);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
 describe('automatic ticker', () => {
   it('applies churn changes per second on its own and wakes nextTick() waiters', async () => {
     const sim = await SimulatedCluster.start({ pods: 60, seed: 'ticker', churn: 20, tickIntervalMs: 100, tls: false });

@@ -11,6 +11,7 @@ import { kubeletSummary } from '../metrics/summary-api.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { serveGet, serveList } from './list-handler.js';
 import { negotiate } from './negotiation.js';
+import { servePodLog } from './pod-logs.js';
 import { BadRequestError, parseListOptions } from './request-options.js';
 import { notFound, sendJson, sendStatus } from './status.js';
 import type { WatchHub } from './watch-hub.js';
@@ -170,6 +171,11 @@ export class ApiServer {
           return sendStatus(res, 503, 'ServiceUnavailable', `error trying to reach service: dial tcp ${ip}:10250: connect: no route to host`);
         }
         return sendJson(res, 200, kubeletSummary(this.metricsContext(), node.obj));
+      }
+      if (type.name === 'pods' && name && namespace && sub.join('/') === 'log') {
+        const pod = this.deps.store.get('pods', `${namespace}/${name}`);
+        if (!pod) return notFound(res, type, name);
+        return servePodLog(res, pod.obj, query, this.deps.now());
       }
       return sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
     }

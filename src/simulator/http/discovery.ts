@@ -48,6 +48,7 @@ export function apiResourceList(group: string, version: string): Record<string, 
     if (t.categories) r.categories = t.categories;
     resources.push(r);
     if (t.name === 'nodes') resources.push({ name: 'nodes/proxy', singularName: '', namespaced: false, kind: 'NodeProxyOptions', verbs: ['get'] });
+    if (t.name === 'pods') resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
   }
   return { kind: 'APIResourceList', groupVersion, resources };
 }
