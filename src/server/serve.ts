@@ -8,6 +8,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { InProcessEventBus } from '../events/in-process-event-bus.js';
 import { logger } from '../logger.js';
 import { clusterComponent } from '../cluster/cluster.component.js';
+import { costComponent } from '../cost/cost.component.js';
 import type { Services } from './context.js';
 import { graphqlComponent } from './graphql.component.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
@@ -46,6 +47,7 @@ export type ComponentFactory = (ctx: ServeContext) => Component | undefined | Pr
 export const components: ComponentFactory[] = [
   (ctx) => new PartitionMaintainer(ctx.dataSource, ctx.config),
   clusterComponent,
+  costComponent,
   graphqlComponent,
 ];
 
