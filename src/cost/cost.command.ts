@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+
+function isoDate(name: string, value: string): Date {
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
+    throw new Error(`--${name} must be an ISO date or date-time such as 2026-03-01 or 2026-03-01T10:00:00Z (got "${value}")`);
+  }
+  return date;
+}
+
+export function registerCostCommand(program: Command): void {
+  const cost = program.command('cost').description('cost attribution');
+  cost
+    .command('rollup')
+    .description('compute hourly and daily cost rows from the collected metrics, as serve does every few minutes (to backfill or recompute a range)')
+    .option('--from <date>', 'first hour to roll up (ISO date or date-time, UTC); default: 24 hours ago')
+    .option('--to <date>', 'end of the range, exclusive (ISO); default: now (only complete hours are rolled up)')
+    .action(async (opts: { from?: string; to?: string }) => {
+      const config = loadConfig();
+      const now = new Date();
+      const to = opts.to ? isoDate('to', opts.to) : now;
+      const from = opts.from ? isoDate('from', opts.from) : new Date(now.getTime() - 24 * 3_600_000);
+      if (from.getTime() >= to.getTime()) throw new Error('--from must be earlier than --to');
+      // Loaded on use, so that `kubegraph --help` and other commands start fast.
+      const { openDatabase } = await import('../db/database.js');
+      const { pendingMigrations } = await import('../db/migration-runner.js');
+      const { rollUpCosts } = await import('./cost-rollup.js');
+      const db = await openDatabase(config);
+      try {
+        const pending = await pendingMigrations(db.dataSource);
+        if (pending.length > 0) throw new Error(`the schema on ${db.description} is not up to date (${pending.length} migration(s) pending): run "kubegraph migrate" first`);
+        const result = await rollUpCosts(db.dataSource, { from, to, sampleIntervalMs: config.metricsIntervalMs, now });
+        process.stdout.write(`cost: rolled up ${result.hours} hour(s) into ${result.rows} hourly row(s) and ${result.days} day(s), ${from.toISOString()} to ${to.toISOString()}\n`);
+      } finally {
+        await db.close();
+      }
+    });
+}
