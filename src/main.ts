@@ -4,6 +4,7 @@ import { registerClusterCommands } from './cluster/cluster.commands.js';
 import { registerKeysCommands } from './cluster/keys.commands.js';
 import { registerTokenCommand } from './auth/token.command.js';
 import { ConfigError } from './config.js';
+import { registerCostCommand } from './cost/cost.command.js';
 import { registerSimulateCommand } from './simulator/simulate.command.js';
 import { registerMigrateCommand } from './db/migrate.command.js';
 import { registerPartitionsCommand } from './db/partitions.command.js';
@@ -16,7 +17,7 @@ const program = new Command('kubegraph')
   .showHelpAfterError()
   .exitOverride();
 
-const registrations: Array<(p: Command) => void> = [registerServeCommand, registerMigrateCommand, registerPartitionsCommand, registerClusterCommands, registerKeysCommands, registerSimulateCommand, registerTokenCommand, registerSchemaCommand];
+const registrations: Array<(p: Command) => void> = [registerServeCommand, registerMigrateCommand, registerPartitionsCommand, registerClusterCommands, registerKeysCommands, registerSimulateCommand, registerTokenCommand, registerSchemaCommand, registerCostCommand];
 
 for (const register of registrations) register(program);
 
