@@ -1,5 +1,7 @@
 /** The cost engine: hourly rows per workload, storage per namespace, idle per cluster, daily sums. */
 import 'reflect-metadata';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { rollUpCosts } from '../../src/cost/cost-rollup.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -137,3 +139,18 @@ describe('rollUpCosts', () => {
     expect(result.shop.nodes[0].cpuCoreHours).toBeCloseTo(1.05, 6);
   });
 });
+
+describe('kubegraph cost rollup', () => {
+  test('rolls up the given range and says what it did; a bad date changes nothing', async () => {
+    const run = promisify(execFile);
+    const env = { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' };
+    await db.dataSource.query(`DELETE FROM k8s_cost_attribution`);
+    const { stdout } = await run('node', ['bin/kubegraph.js', 'cost', 'rollup', '--from', '2026-03-10T10:00:00Z', '--to', '2026-03-10T11:00:00Z'], { env });
+    expect(stdout).toBe('cost: rolled up 1 hour(s) into 7 hourly row(s) and 1 day(s), 2026-03-10T10:00:00.000Z to 2026-03-10T11:00:00.000Z\n');
+    const [{ count }] = await db.dataSource.query(`SELECT count(*)::int AS count FROM k8s_cost_attribution WHERE granularity = 'hour'`);
+    expect(count).toBe(7);
+    const failed = await run('node', ['bin/kubegraph.js', 'cost', 'rollup', '--from', 'yesterday'], { env }).catch((err: { code: number; stderr: string }) => err);
+    expect(failed).toMatchObject({ code: 1, stderr: 'kubegraph: --from must be an ISO date or date-time such as 2026-03-01 or 2026-03-01T10:00:00Z (got "yesterday")\n' });
+  });
+});
+
