@@ -8,7 +8,10 @@ import type { SimChange, SimChangeKind } from './sim-change.js';
 const WEIGHTS: [SimChangeKind, number][] = [
   ['crashPod', 10], ['recoverPod', 14], ['oomKill', 8], ['deletePod', 14], ['scaleDeployment', 16], ['rollout', 2],
   ['nodeNotReady', 1], ['nodeReady', 4], ['createPod', 6], ['completePod', 6], ['helmUpgrade', 4], ['imagePullBackOff', 3],
+  ['createDeployment', 1], ['deleteDeployment', 1], ['labelNamespace', 1],
 ];
+
+const NEW_WORKLOADS = ['indexer', 'mailer', 'thumbnailer', 'webhook', 'sync', 'audit', 'feeds', 'quotes'];
 
 /**
  * Draws one plausible change from the current state. Deterministic: the same seed and the same
@@ -98,6 +101,29 @@ function draw(rng: Random, ctl: ClusterController, kind: SimChangeKind, targetPo
       if (!releases.length) return undefined;
       const r = rng.pick(releases).obj;
       return { kind, namespace: r.metadata.namespace as string, name: r.metadata.labels!.name };
+    }
+    case 'createDeployment': {
+      if (store.count('pods') > targetPods) return undefined;
+      const namespaces = store.keys('namespaces').filter((n) => store.get('namespaces', n)!.obj.metadata.labels?.team);
+      if (!namespaces.length) return undefined;
+      const namespace = rng.pick(namespaces);
+      const name = `${rng.pick(NEW_WORKLOADS)}-${rng.suffix(4)}`;
+      if (store.get('deployments', `${namespace}/${name}`)) return undefined;
+      return { kind, namespace, name, replicas: rng.int(1, 3), cpu: rng.pick(['50m', '100m', '250m']), memory: rng.pick(['64Mi', '128Mi', '256Mi']) };
+    }
+    case 'deleteDeployment': {
+      if (store.count('pods') < targetPods) return undefined;
+      const keys = store.keys('deployments').filter((k) => {
+        const d = store.get('deployments', k)!.obj;
+        return !k.startsWith('kube-system/') && !d.metadata.labels?.['app.kubernetes.io/managed-by'] && !d.spec.template.spec.volumes?.length;
+      });
+      return keys.length ? { kind, ...ref(rng.pick(keys)) } : undefined;
+    }
+    case 'labelNamespace': {
+      // A re-organisation: a namespace moves to another cost centre.
+      const namespaces = store.keys('namespaces').filter((n) => store.get('namespaces', n)!.obj.metadata.labels?.['cost-center']);
+      if (!namespaces.length) return undefined;
+      return { kind, name: rng.pick(namespaces), labels: { 'cost-center': `cc-${1000 + rng.int(0, 14) * 10}` } };
     }
     default:
       return undefined;

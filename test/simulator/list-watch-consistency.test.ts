@@ -38,7 +38,7 @@ describe('list + watch reproduces the cluster exactly', () => {
           if (e.type === 'DELETED') mirror.delete(key(e.object));
           else mirror.set(key(e.object), e.object);
         }
-        const expected = (sim.state() as Record<string, any[]>)[name];
+        const expected = (sim.state() as unknown as Record<string, any[]>)[name];
         const mirrored = [...mirror.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1));
         expect(mirrored, name).toEqual(expected);
         if (['pods', 'replicasets', 'deployments', 'namespaces'].includes(name)) expect(changes, name).toBeGreaterThan(0);
