@@ -34,7 +34,7 @@ export interface MetricBucketQuery {
   step: string;
 }
 
-export function stepMilliseconds(step: string): number {
+function stepMilliseconds(step: string): number {
   try {
     return parseDuration('step', step);
   } catch (err) {
