@@ -189,7 +189,7 @@ export class ClusterController {
     if (pods.length) status.fullyLabeledReplicas = pods.length;
     if (ready) { status.readyReplicas = ready; status.availableReplicas = ready; }
     status.observedGeneration = rs.obj.metadata.generation;
-    if (JSON.stringify(status) !== JSON.stringify(rs.obj.status)) this.store.update('replicasets', rsKey, (o) => { o.status = status; });
+    if (JSON.stringify(status) !== JSON.stringify(rs.obj.status)) this.store.update('replicasets', rsKey, (o) => { o.status = status; }, 'status');
   }
 
   syncDeployment(deploymentKey: string): void {
@@ -225,7 +225,7 @@ export class ClusterController {
         : condition('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'),
       condition('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${current?.obj.metadata.name ?? d.obj.metadata.name}" has successfully progressed.`),
     ];
-    if (JSON.stringify(status) !== JSON.stringify(old)) this.store.update('deployments', deploymentKey, (o) => { o.status = status; });
+    if (JSON.stringify(status) !== JSON.stringify(old)) this.store.update('deployments', deploymentKey, (o) => { o.status = status; }, 'status');
   }
 
   private syncOwners(pod: K8sObject): void {
@@ -298,7 +298,7 @@ export class ClusterController {
       for (const key of keys) {
         const q = this.store.get('resourcequotas', key)!.obj;
         const used = Object.fromEntries(Object.keys(q.spec.hard).map((k) => [k, usage[k] ?? '0']));
-        if (JSON.stringify(used) !== JSON.stringify(q.status.used)) this.store.update('resourcequotas', key, (o) => { o.status.used = used; });
+        if (JSON.stringify(used) !== JSON.stringify(q.status.used)) this.store.update('resourcequotas', key, (o) => { o.status.used = used; }, 'status');
       }
     }
     this.quotaDirty.clear();
@@ -411,7 +411,7 @@ export class ClusterController {
         if (target) Object.assign(cond, { status: 'True', lastTransitionTime: at, reason: undefined, message: undefined });
         else Object.assign(cond, { status: 'False', lastTransitionTime: at, reason: 'NodeNotReady', message: undefined });
         for (const k of ['reason', 'message']) if (cond[k] === undefined) delete cond[k];
-      });
+      }, 'status');
       const owner = updated.obj.metadata.ownerReferences?.[0];
       if (owner?.kind === 'ReplicaSet') owners.set(`${updated.obj.metadata.namespace}/${owner.name}`, updated.obj);
     }
@@ -452,7 +452,7 @@ export class ClusterController {
   private mutatePod(change: { namespace: string; name: string }, mutate: (pod: K8sObject) => void): void {
     const key = `${change.namespace}/${change.name}`;
     this.require('pods', key, 'pod');
-    const updated = this.store.update('pods', key, mutate);
+    const updated = this.store.update('pods', key, mutate, 'status');
     this.countForQuota(key, updated.obj);
     this.syncOwners(updated.obj);
   }

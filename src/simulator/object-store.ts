@@ -126,14 +126,20 @@ export class ObjectStore {
     return stored;
   }
 
-  /** Copies the current version, lets `mutate` change the copy, and stores it as the next version. */
-  update(resource: ResourceName, key: string, mutate: (obj: K8sObject) => void): StoredObject {
+  /**
+   * Copies the current version, lets `mutate` change the copy, and stores it as the next version. With
+   * `scope: 'status'` only `status` is deep-copied (the rest is shared with the previous version), for mutations
+   * that change nothing but the status.
+   */
+  update(resource: ResourceName, key: string, mutate: (obj: K8sObject) => void, scope: 'object' | 'status' = 'object'): StoredObject {
     const s = this.resource(resource);
     const prev = s.objects.get(key);
     if (!prev) throw new Error(`${s.type.singularName} ${key} not found`);
     // A JSON round trip is a faster deep copy than structuredClone for these plain objects. While bulk loading,
     // nothing has seen the previous version yet, so it is changed in place.
-    const obj = this.bulk ? prev.obj : (JSON.parse(JSON.stringify(prev.obj)) as K8sObject);
+    const obj: K8sObject = this.bulk ? prev.obj
+      : scope === 'status' ? { ...prev.obj, metadata: { ...prev.obj.metadata }, status: JSON.parse(JSON.stringify(prev.obj.status ?? {})) }
+        : JSON.parse(JSON.stringify(prev.obj));
     mutate(obj);
     const rv = ++this.rv;
     obj.metadata.resourceVersion = String(rv);
