@@ -103,17 +103,24 @@ describe('faults', () => {
   });
 
   it('answers 500 or 429 (with Retry-After) for the requested time, then recovers', async () => {
-    sim.fault({ kind: 'errors', status: 429, forMs: 300 });
-    const limited = await get(sim, '/api/v1/pods');
-    expect(limited.status).toBe(429);
-    expect(limited.headers['retry-after']).toBe('1');
-    expect(limited.json).toMatchObject({ kind: 'Status', reason: 'TooManyRequests', code: 429 });
-    sim.fault({ kind: 'errors', status: 500, forMs: 300 });
-    const failed = await get(sim, '/apis/apps/v1/deployments');
-    expect(failed.status).toBe(500);
-    expect(failed.json).toMatchObject({ kind: 'Status', reason: 'InternalError', code: 500 });
-    await new Promise((r) => setTimeout(r, 350));
-    expect((await get(sim, '/api/v1/pods')).status).toBe(200);
+    let now = Date.parse('2026-06-01T12:00:00Z');
+    const timed = await SimulatedCluster.start({ pods: 10, seed: 'errors', tls: false, clock: () => now });
+    try {
+      timed.fault({ kind: 'errors', status: 429, forMs: 1000 });
+      const limited = await get(timed, '/api/v1/pods');
+      expect(limited.status).toBe(429);
+      expect(limited.headers['retry-after']).toBe('1');
+      expect(limited.json).toMatchObject({ kind: 'Status', reason: 'TooManyRequests', code: 429 });
+      timed.fault({ kind: 'errors', status: 500, forMs: 1000 });
+      now += 999;
+      const failed = await get(timed, '/apis/apps/v1/deployments');
+      expect(failed.status).toBe(500);
+      expect(failed.json).toMatchObject({ kind: 'Status', reason: 'InternalError', code: 500 });
+      now += 1;
+      expect((await get(timed, '/api/v1/pods')).status).toBe(200);
+    } finally {
+      await timed.stop();
+    }
   });
 
   it('force410 makes the next watch (only) fail with 410, in-stream or as HTTP status', async () => {

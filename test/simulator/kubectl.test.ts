@@ -109,7 +109,7 @@ describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
   });
 });
 
-async function until(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+async function until(pred: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pred()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
