@@ -6,7 +6,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { Backoff, sleep } from './backoff.js';
 import { copyRows, copyValue } from './bulk-copy.js';
-import { type ColumnDef, DEPLOYMENTS, NAMESPACES, PODS, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
+import { type ColumnDef, DEPLOYMENTS, NAMESPACES, NODES, PODS, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
 import type { Row } from './row-digest.js';
 
 /**
@@ -50,6 +50,8 @@ export interface WriterOptions {
   extras?: (spec: TableSpec, where: Row) => Row;
   maxBatch?: number;
   lingerMs?: number;
+  /** Transactions in flight at once (default 2: one commits while the next is written). */
+  concurrency?: number;
 }
 
 export interface WriterStats {
@@ -63,7 +65,12 @@ export interface WriterStats {
   transactionMs: number;
   /** New rows written by COPY rather than by upsert. */
   copied: number;
+  /** Most transactions seen in flight at once. */
+  maxInFlight: number;
 }
+
+/** A second transaction starts only when at least this many changes wait. */
+const CONCURRENT_BATCH_MIN = 100;
 
 /** Below this many new pods in one batch, COPY's extra round trips cost more than they save. */
 const BULK_COPY_MIN = 100;
@@ -120,9 +127,13 @@ export class Writer {
   private readonly backoff = new Backoff(100, 5_000);
   private readonly stopController = new AbortController();
   private timer: NodeJS.Timeout | undefined;
-  private pumping: Promise<void> | undefined;
+  private inFlight = 0;
+  private exclusiveInFlight = false;
+  private readonly inFlightIds = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly concurrency: number;
   private readonly sqlCache = new Map<string, string>();
-  private readonly s: WriterStats = { batches: 0, changes: 0, retries: 0, dropped: 0, pending: 0, lastCommitAt: undefined, transactionMs: 0, copied: 0 };
+  private readonly s: WriterStats = { batches: 0, changes: 0, retries: 0, dropped: 0, pending: 0, lastCommitAt: undefined, transactionMs: 0, copied: 0, maxInFlight: 0 };
   /** Whether the last attempt to write failed (the database is unavailable), for health reporting. */
   private failingSinceMs: number | undefined;
   private lastFailure: string | undefined;
@@ -130,6 +141,7 @@ export class Writer {
   constructor(private readonly o: WriterOptions) {
     this.maxBatch = o.maxBatch ?? 1000;
     this.lingerMs = o.lingerMs ?? 20;
+    this.concurrency = o.concurrency ?? 2;
   }
 
   enqueue(change: Change): void {
@@ -166,7 +178,7 @@ export class Writer {
 
   /** Resolves when every change enqueued before the call is committed (and its events published). */
   flush(): Promise<void> {
-    if (this.pendingCount() === 0 && !this.pumping) return Promise.resolve();
+    if (this.pendingCount() === 0 && this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const seg = this.segments[this.segments.length - 1]!;
       seg.waiters.push(resolve);
@@ -186,7 +198,7 @@ export class Writer {
     this.stopController.abort();
     if (this.timer) clearTimeout(this.timer);
     for (const w of this.roomWaiters.splice(0)) w();
-    await this.pumping?.catch(() => undefined);
+    await Promise.all([...this.running].map((r) => r.catch(() => undefined)));
   }
 
   stats(): WriterStats {
@@ -205,20 +217,22 @@ export class Writer {
   }
 
   private schedule(now = false): void {
-    if (this.pumping || this.stopController.signal.aborted) return;
-    if (now || this.pendingCount() >= this.maxBatch) {
+    if (this.stopController.signal.aborted) return;
+    if (now || this.inFlight > 0 || this.pendingCount() >= this.maxBatch) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
-      this.pumping = this.pump();
+      this.kick();
       return;
     }
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      if (!this.pumping) this.pumping = this.pump();
+      this.kick();
     }, this.lingerMs);
   }
 
+  /** Resolves flush() waiters of segments that are fully written; only when nothing is in flight. */
   private settle(): void {
+    if (this.inFlight > 0) return;
     while (this.segments.length > 0) {
       const seg = this.segments[0]!;
       if (seg.changes.size > 0 || seg.sweeps.length > 0) return;
@@ -228,27 +242,51 @@ export class Writer {
     }
   }
 
-  private async pump(): Promise<void> {
-    await Promise.resolve();
-    try {
-      for (;;) {
-        this.settle();
-        const seg = this.segments[0]!;
-        if (seg.changes.size === 0 && seg.sweeps.length === 0) break;
-        const batch: Change[] = [];
-        for (const [id, change] of seg.changes) {
-          batch.push(change);
-          seg.changes.delete(id);
-          if (batch.length >= this.maxBatch) break;
-        }
-        const sweeps = seg.changes.size === 0 ? seg.sweeps.splice(0) : [];
-        await this.commit(batch, sweeps);
-        this.releaseRoom();
+  /**
+   * Starts batches, up to `concurrency` transactions at once. Batches in flight together never share an object, so
+   * each object's changes still commit in order; a batch that may create a parent row (namespace, node, deployment,
+   * ReplicaSet), and every deletion sweep, runs alone, so that children written next to it cannot miss their link.
+   * A second batch starts only when enough changes wait, so that light traffic is not split into tiny transactions.
+   */
+  private kick(): void {
+    while (!this.stopController.signal.aborted && this.inFlight < this.concurrency && !this.exclusiveInFlight) {
+      this.settle();
+      const seg = this.segments[0]!;
+      const picked: Array<[string, Change]> = [];
+      for (const entry of seg.changes) {
+        if (this.inFlightIds.has(entry[0])) continue;
+        picked.push(entry);
+        if (picked.length >= this.maxBatch) break;
       }
-    } finally {
-      this.pumping = undefined;
+      if (picked.length === 0) {
+        if (seg.sweeps.length > 0 && seg.changes.size === 0 && this.inFlight === 0) this.launch([], seg.sweeps.splice(0), true);
+        return;
+      }
+      const exclusive = picked.some(([, c]) => needsExclusive(c));
+      if (this.inFlight > 0 && (exclusive || picked.length < CONCURRENT_BATCH_MIN)) return;
+      for (const [id] of picked) seg.changes.delete(id);
+      this.launch(picked, [], exclusive);
     }
-    if (this.pendingCount() > 0) this.schedule();
+  }
+
+  private launch(picked: Array<[string, Change]>, sweeps: Sweep[], exclusive: boolean): void {
+    this.inFlight++;
+    this.s.maxInFlight = Math.max(this.s.maxInFlight, this.inFlight);
+    if (exclusive) this.exclusiveInFlight = true;
+    for (const [id] of picked) this.inFlightIds.add(id);
+    const run: Promise<void> = this.commit(
+      picked.map(([, c]) => c),
+      sweeps,
+    ).finally(() => {
+      this.inFlight--;
+      if (exclusive) this.exclusiveInFlight = false;
+      for (const [id] of picked) this.inFlightIds.delete(id);
+      this.running.delete(run);
+      this.releaseRoom();
+      this.settle();
+      if (this.pendingCount() > 0) this.kick();
+    });
+    this.running.add(run);
   }
 
   /** Commits one batch, retrying on connection loss; a batch that fails for another reason is bisected. */
@@ -620,6 +658,14 @@ export class Writer {
     );
     for (const r of rows) events.push(this.event(spec, 'DELETED', stateOf(spec, r), []));
   }
+}
+
+const PARENTS: ReadonlySet<TableSpec> = new Set([NAMESPACES, NODES, DEPLOYMENTS, REPLICA_SETS]);
+
+/** Changes that may insert or retire a parent row: other batches' children must not be written beside them. */
+function needsExclusive(c: Change): boolean {
+  if (!PARENTS.has(c.spec) || c.op === 'extras') return false;
+  return c.op !== 'upsert' || c.added === true;
 }
 
 function coalesce(prev: Change, next: Change): Change {

@@ -176,6 +176,21 @@ export async function differences(h: Pick<Harness, 'sim' | 'db' | 'clusterId'>):
     }
   }
   if (got.podRows !== got.distinctPods) diffs.push(`pods duplicated: ${got.podRows} rows for ${got.distinctPods} uids`);
+  // Every live pod is linked to the Deployment its ReplicaSet belongs to (or to none).
+  const state = h.sim.state();
+  const rsToDeployment = new Map(state.replicasets.map((rs) => [rs.metadata.uid, rs.metadata.ownerReferences?.find((o: { kind: string }) => o.kind === 'Deployment')?.uid ?? null]));
+  const links = await h.db.dataSource.query(
+    `SELECT p.uid, d.uid AS deployment_uid FROM k8s_pods p LEFT JOIN k8s_deployments d ON d.id = p.deployment_id
+     WHERE p.cluster_id = $1 AND p.deleted_at IS NULL`,
+    [h.clusterId],
+  );
+  const linked = new Map(links.map((r: { uid: string; deployment_uid: string | null }) => [r.uid, r.deployment_uid]));
+  const wrong = state.pods.filter((p) => {
+    const owner = p.metadata.ownerReferences?.find((o: { kind: string }) => o.kind === 'ReplicaSet');
+    const want = owner ? (rsToDeployment.get(owner.uid) ?? null) : null;
+    return linked.has(p.metadata.uid) && linked.get(p.metadata.uid) !== want;
+  });
+  if (wrong.length > 0) diffs.push(`pods linked to the wrong deployment: ${wrong.slice(0, 3).map((p) => p.metadata.name).join(', ')} (${wrong.length})`);
   const seen = new Set([...got.livePods.keys(), ...got.deletedUids]);
   const notMarked = h.sim.deletedPodUids().filter((uid) => seen.has(uid) && !got.deletedUids.has(uid));
   if (notMarked.length > 0) diffs.push(`deleted pods not marked deleted: ${notMarked.slice(0, 5).join(', ')} (${notMarked.length})`);
