@@ -159,7 +159,7 @@ describe('faults', () => {
   });
 });
 
-async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await pred())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${pred.toString()}`);

@@ -87,7 +87,7 @@ export class WatchStream {
   }
 
   /** Waits until `pred` holds over the events so far (or the stream ended), failing after `timeoutMs`. */
-  async until(pred: (events: WatchEvent[]) => boolean, timeoutMs = 5000, what = 'watch condition'): Promise<WatchEvent[]> {
+  async until(pred: (events: WatchEvent[]) => boolean, timeoutMs = 15_000, what = 'watch condition'): Promise<WatchEvent[]> {
     const deadline = Date.now() + timeoutMs;
     while (!pred(this.events)) {
       if (this.ended) throw new Error(`watch ended (${this.ended}) before ${what}; events: ${JSON.stringify(this.events.map((e) => e.type))}`);
@@ -101,7 +101,7 @@ export class WatchStream {
     return this.events;
   }
 
-  async waitEnd(timeoutMs = 5000): Promise<'clean' | 'error'> {
+  async waitEnd(timeoutMs = 15_000): Promise<'clean' | 'error'> {
     const deadline = Date.now() + timeoutMs;
     while (!this.ended) {
       const left = deadline - Date.now();
