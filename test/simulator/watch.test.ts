@@ -27,7 +27,7 @@ describe('watch', () => {
     const replacement = sim.state().pods.find((p) => !list.json.items.some((q: any) => q.metadata.uid === p.metadata.uid))!;
 
     const w = watch(`/api/v1/pods?watch=1&resourceVersion=${rv}`);
-    await w.until((ev) => ev.length >= 3, 5000, 'three replayed events');
+    await w.until((ev) => ev.length >= 3, 15_000, 'three replayed events');
     expect(w.status).toBe(200);
     expect(w.events.map((e) => `${e.type} ${name(e)}`)).toEqual([
       `DELETED ${a.metadata.namespace}/${a.metadata.name}`,
@@ -40,7 +40,7 @@ describe('watch', () => {
     expect(rvs[0]).toBeGreaterThan(Number(rv));
 
     await sim.apply({ kind: 'recoverPod', namespace: b.metadata.namespace, name: b.metadata.name });
-    await w.until((ev) => ev.length >= 4, 5000, 'the live event');
+    await w.until((ev) => ev.length >= 4, 15_000, 'the live event');
     expect(w.events[3].type).toBe('MODIFIED');
     expect(w.events[3].object.status.containerStatuses[0].ready).toBe(true);
     expect(w.events.some((e) => e.type === 'BOOKMARK')).toBe(false);
@@ -50,12 +50,12 @@ describe('watch', () => {
     for (const query of ['watch=true', 'watch=1&resourceVersion=0']) {
       const expected = sim.state().pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
       const w = watch(`/api/v1/pods?${query}`);
-      await w.until((ev) => ev.length >= expected.length, 5000, 'initial state');
+      await w.until((ev) => ev.length >= expected.length, 15_000, 'initial state');
       expect(w.events.every((e) => e.type === 'ADDED')).toBe(true);
       expect(w.events.map(name)).toEqual(expected);
       const d = sim.state().deployments[0];
       await sim.apply({ kind: 'scaleDeployment', namespace: d.metadata.namespace!, name: d.metadata.name, replicas: d.spec.replicas + 1 });
-      await w.until((ev) => ev.length === expected.length + 1, 5000, 'the new pod');
+      await w.until((ev) => ev.length === expected.length + 1, 15_000, 'the new pod');
       expect(w.events.at(-1)!.type).toBe('ADDED');
       expect(w.events.at(-1)!.object.metadata.labels.app).toBe(d.metadata.name);
       w.close();
@@ -66,7 +66,7 @@ describe('watch', () => {
     const count = sim.state().namespaces.length;
     const rv = sim.resourceVersion;
     const w = watch('/api/v1/namespaces?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true');
-    await w.until((ev) => ev.some((e) => e.type === 'BOOKMARK'), 5000, 'initial-events-end bookmark');
+    await w.until((ev) => ev.some((e) => e.type === 'BOOKMARK'), 15_000, 'initial-events-end bookmark');
     const bookmark = w.events.find((e) => e.type === 'BOOKMARK')!;
     expect(w.events.indexOf(bookmark)).toBe(count);
     expect(bookmark.object).toEqual({ kind: 'Namespace', apiVersion: 'v1', metadata: { resourceVersion: rv, annotations: { 'k8s.io/initial-events-end': 'true' } } });
@@ -101,7 +101,7 @@ describe('watch', () => {
     await sim.apply({ kind: 'labelNamespace', name: ns, labels: { tier: 'gold' } });
     await sim.apply({ kind: 'labelNamespace', name: ns, labels: { owner: 'x' } });
     await sim.apply({ kind: 'labelNamespace', name: ns, labels: { tier: null } });
-    await w.until((ev) => ev.length >= 3, 5000, 'three events');
+    await w.until((ev) => ev.length >= 3, 15_000, 'three events');
     expect(w.events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
     expect(w.events[2].object.metadata.labels.tier).toBeUndefined();
   });
