@@ -1,5 +1,5 @@
 import type { ClusterController } from './cluster-controller.js';
-import { nodeReady } from './cluster-controller.js';
+import { nodeReady } from './status-transitions.js';
 import { HELM_SECRET_TYPE } from './helm-release.js';
 import { isPodReady } from './object-factory.js';
 import type { Random } from './random.js';

@@ -1,5 +1,6 @@
 import type { ClusterController } from './cluster-controller.js';
-import { crashContainer, imagePullBackOff, oomKill, templateHash } from './cluster-controller.js';
+import { templateHash } from './cluster-controller.js';
+import { crashContainer, imagePullBackOff, oomKill } from './status-transitions.js';
 import { buildHelmSecret } from './helm-release.js';
 import type { K8sObject } from './k8s-object.js';
 import { buildLimitRange, buildNamespace, buildNode, buildPvc, buildResourceQuota, nodeIp } from './object-factory.js';

@@ -1,7 +1,8 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
-import { type ClusterController, nodeReady, SimulationError } from '../cluster-controller.js';
+import { type ClusterController, SimulationError } from '../cluster-controller.js';
+import { nodeReady } from '../status-transitions.js';
 import type { ObjectStore } from '../object-store.js';
 import type { ProviderProfile } from '../provider-profiles.js';
 import { RESOURCE_TYPES, type ResourceType } from '../resource-types.js';

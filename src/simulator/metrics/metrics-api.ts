@@ -7,7 +7,8 @@ import { timestamp } from '../object-factory.js';
 import { ChunkWriter } from '../http/chunk-writer.js';
 import { notFound, sendJson, sendStatus } from '../http/status.js';
 import type { UsageModel } from './usage-model.js';
-import { type ClusterController, nodeReady } from '../cluster-controller.js';
+import type { ClusterController } from '../cluster-controller.js';
+import { nodeReady } from '../status-transitions.js';
 
 const GROUP_VERSION = 'metrics.k8s.io/v1beta1';
 const POD_WINDOW = '15.012s';
