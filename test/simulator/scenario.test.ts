@@ -248,6 +248,23 @@ describe('metrics', () => {
     expect((await get(sim, '/api/v1/nodes/nope/proxy/stats/summary')).status).toBe(404);
   });
 
+  it('filters metrics by label selector and reports PVC-backed volumes in the Summary API', async () => {
+    const app = sim.state().pods[0].metadata.labels!.app;
+    const running = sim.state().pods.filter((p) => p.metadata.labels!.app === app && p.status.containerStatuses.some((c: any) => c.state.running));
+    const metrics = await get(sim, `/apis/metrics.k8s.io/v1beta1/pods?labelSelector=${encodeURIComponent(`app=${app}`)}`);
+    expect(metrics.json.items.map((m: any) => m.metadata.name)).toEqual(running.map((p) => p.metadata.name));
+
+    const withClaim = sim.state().pods.find((p) => p.spec.volumes.some((v: any) => v.persistentVolumeClaim) && p.status.containerStatuses.every((c: any) => c.state.running))!;
+    const claim = withClaim.spec.volumes.find((v: any) => v.persistentVolumeClaim).persistentVolumeClaim.claimName;
+    const pvc = sim.state().persistentvolumeclaims.find((c) => c.metadata.name === claim && c.metadata.namespace === withClaim.metadata.namespace)!;
+    const summary = await get(sim, `/api/v1/nodes/${withClaim.spec.nodeName}/proxy/stats/summary`);
+    const entry = summary.json.pods.find((p: any) => p.podRef.uid === withClaim.metadata.uid);
+    expect(entry.volume).toEqual([expect.objectContaining({ name: 'data', pvcRef: { name: claim, namespace: withClaim.metadata.namespace } })]);
+    const capacity = Number(pvc.status.capacity.storage.replace('Gi', '')) * 2 ** 30;
+    expect(entry.volume[0].capacityBytes).toBe(capacity);
+    expect(entry.volume[0].usedBytes + entry.volume[0].availableBytes).toBe(capacity);
+  });
+
   it('has no metrics for an unreachable node and its pods, and its kubelet proxy answers 503', async () => {
     const node = sim.state().nodes[1].metadata.name;
     const podsOnNode = new Set(sim.state().pods.filter((p) => p.spec.nodeName === node).map((p) => p.metadata.name));
