@@ -43,7 +43,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { name: 'replicasets', singularName: 'replicaset', kind: 'ReplicaSet', listKind: 'ReplicaSetList', group: 'apps', version: 'v1', namespaced: true, shortNames: ['rs'], categories: ['all'], fields: { 'status.replicas': (o) => String(o.status?.replicas ?? 0) } },
 ];
 
-/** The simulator serves reads only; changes go through its admin endpoint. */
+/** Reads; a few deletes and scale are added in discovery (see http/write-handler.ts). */
 export const RESOURCE_VERBS = ['get', 'list', 'watch'];
 
 export function apiVersionOf(t: ResourceType): string {

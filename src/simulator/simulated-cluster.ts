@@ -145,6 +145,7 @@ export class SimulatedCluster {
       watches: this.watches, token: this.token, now: this.clock, continueTokenTtlMs: this.options.continueTokenTtlMs,
       injectedError: () => (this.clock() < this.errorUntil ? this.errorStatus : undefined),
       admin: (action, body) => this.admin(action, body),
+      apply: (change) => this.apply(change),
     }, tls);
     this.port = await this.server.listen(port, this.options.host);
     if (this.options.churn > 0) this.ticker = setInterval(() => void this.autoTick(), this.options.tickIntervalMs);

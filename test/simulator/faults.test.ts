@@ -28,18 +28,24 @@ describe('auth and discovery', () => {
     expect(groups.json.groups.map((g: any) => g.preferredVersion.groupVersion)).toEqual(['apps/v1', 'metrics.k8s.io/v1beta1']);
     const core = await get(sim, '/api/v1');
     expect(core.json.resources.map((r: any) => r.name)).toEqual(['namespaces', 'nodes', 'nodes/proxy', 'pods', 'pods/log', 'secrets', 'resourcequotas', 'limitranges', 'persistentvolumeclaims']);
-    expect(core.json.resources.find((r: any) => r.name === 'pods')).toMatchObject({ kind: 'Pod', namespaced: true, shortNames: ['po'], verbs: ['get', 'list', 'watch'] });
+    expect(core.json.resources.find((r: any) => r.name === 'pods')).toMatchObject({ kind: 'Pod', namespaced: true, shortNames: ['po'], verbs: ['delete', 'get', 'list', 'watch'] });
     const apps = await get(sim, '/apis/apps/v1');
-    expect(apps.json.resources.map((r: any) => r.kind)).toEqual(['Deployment', 'ReplicaSet']);
+    expect(apps.json.resources.map((r: any) => r.name)).toEqual(['deployments', 'deployments/scale', 'replicasets']);
     const metrics = await get(sim, '/apis/metrics.k8s.io/v1beta1');
     expect(metrics.json.resources.map((r: any) => r.kind)).toEqual(['NodeMetrics', 'PodMetrics']);
     expect((await get(sim, '/openapi/v2')).status).toBe(404);
     expect((await get(sim, '/api/v1/pods', { accept: 'application/vnd.kubernetes.protobuf' })).status).toBe(406);
   });
 
-  it('is read-only over the Kubernetes API and validates admin requests', async () => {
-    const del = await get(sim, '/api/v1/namespaces/default', { method: 'DELETE' });
+  it('allows only delete and scale over the Kubernetes API, and validates admin requests', async () => {
+    const secret = sim.state().secrets[0];
+    const del = await get(sim, `/api/v1/namespaces/${secret.metadata.namespace}/secrets/${secret.metadata.name}`, { method: 'DELETE' });
     expect(del.status).toBe(405);
+    expect(del.json.reason).toBe('MethodNotAllowed');
+    expect((await get(sim, '/api/v1/namespaces/default', { method: 'DELETE' })).json).toMatchObject({ code: 403, reason: 'Forbidden' });
+    const d = sim.state().deployments[0];
+    expect((await get(sim, `/apis/apps/v1/namespaces/${d.metadata.namespace}/deployments/${d.metadata.name}/scale`, { method: 'PATCH', body: { spec: { replicas: -2 } } })).status).toBe(422);
+    expect((await get(sim, `/api/v1/namespaces/${d.metadata.namespace}/pods/missing`, { method: 'DELETE' })).status).toBe(404);
     const unknown = await post(sim, '/_sim/apply', { kind: 'scaleDeployment', namespace: 'nope', name: 'nope', replicas: 1 });
     expect(unknown.status).toBe(400);
     expect(unknown.json.message).toBe('deployment nope/nope not found');

@@ -98,6 +98,24 @@ describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
     await expect(kubectl('--token', 'wrong', 'get', 'pods')).rejects.toThrow(/Unauthorized/);
   });
 
+  it('delete pod (its ReplicaSet replaces it), scale deployment, delete deployment', async () => {
+    const d = sim.state().deployments.find((x) => x.metadata.namespace !== 'kube-system' && x.spec.replicas >= 2 && !x.spec.template.spec.volumes)!;
+    const ns = d.metadata.namespace!;
+    const podsOf = () => sim.state().pods.filter((p) => p.metadata.namespace === ns && p.metadata.labels!.app === d.metadata.name);
+    const victim = podsOf()[0];
+    expect((await kubectl('delete', 'pod', '-n', ns, victim.metadata.name)).trim()).toBe(`pod "${victim.metadata.name}" deleted`);
+    expect(sim.deletedPodUids()).toContain(victim.metadata.uid);
+    expect(podsOf()).toHaveLength(d.spec.replicas);
+
+    expect((await kubectl('scale', 'deployment', d.metadata.name, '-n', ns, '--replicas=5')).trim()).toBe(`deployment.apps/${d.metadata.name} scaled`);
+    expect(podsOf()).toHaveLength(5);
+    expect(sim.state().deployments.find((x) => x.metadata.uid === d.metadata.uid)!.spec.replicas).toBe(5);
+
+    expect((await kubectl('delete', 'deployment', d.metadata.name, '-n', ns)).trim()).toBe(`deployment.apps "${d.metadata.name}" deleted`);
+    expect(podsOf()).toEqual([]);
+    expect(sim.state().replicasets.filter((r) => r.metadata.ownerReferences![0].uid === d.metadata.uid)).toEqual([]);
+  });
+
   it('logs prints a pod container log, and the previous run of a restarted one', async () => {
     const pod = sim.state().pods.find((p) => p.spec.containers.length === 1 && p.status.phase === 'Running' && p.status.containerStatuses[0].state.running)!;
     const lines = (await kubectl('logs', '-n', pod.metadata.namespace!, pod.metadata.name, '--tail', '5')).trim().split('\n');

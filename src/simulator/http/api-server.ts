@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { type ClusterController, SimulationError } from '../cluster-controller.js';
 import { nodeReady } from '../status-transitions.js';
 import type { ObjectStore } from '../object-store.js';
+import type { SimChange } from '../sim-change.js';
 import type { ProviderProfile } from '../provider-profiles.js';
 import { RESOURCE_TYPES, type ResourceType } from '../resource-types.js';
 import type { UsageModel } from '../metrics/usage-model.js';
@@ -12,6 +13,7 @@ import { kubeletSummary } from '../metrics/summary-api.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { serveGet, serveList } from './list-handler.js';
 import { negotiate } from './negotiation.js';
+import { serveWrite } from './write-handler.js';
 import { servePodLog } from './pod-logs.js';
 import { BadRequestError, parseListOptions } from './request-options.js';
 import { notFound, sendJson, sendStatus } from './status.js';
@@ -30,6 +32,8 @@ export interface ApiServerDeps {
   injectedError: () => 429 | 500 | 503 | undefined;
   /** `/_sim/*` admin requests (faults, ticks, changes); returns the JSON reply. */
   admin: (action: string, body: unknown) => Promise<unknown>;
+  /** Applies a change made through the Kubernetes API (kubectl delete / scale). */
+  apply: (change: SimChange) => Promise<void>;
 }
 
 export class AdminError extends Error {}
@@ -108,9 +112,6 @@ export class ApiServer {
       return void res.end('ok');
     }
     if (!this.authorized(req)) return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return sendStatus(res, 405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${req.method} ${path}): the simulator is read-only; change it through the admin endpoint /_sim/apply`);
-    }
 
     const seg = path.split('/').filter(Boolean);
     if (seg[0] === 'api') {
@@ -163,6 +164,9 @@ export class ApiServer {
     }
     if (!type) return sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
 
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || (type.name === 'deployments' && sub[0] === 'scale')) {
+      return serveWrite({ store: this.deps.store, now: this.deps.now, apply: (change) => this.deps.apply(change) }, req, res, type, namespace, name, sub);
+    }
     if (sub.length) {
       if (type.name === 'nodes' && name && sub.join('/') === 'proxy/stats/summary') {
         const node = this.deps.store.get('nodes', name);

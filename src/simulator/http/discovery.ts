@@ -43,12 +43,14 @@ export function apiResourceList(group: string, version: string): Record<string, 
   if (types.length === 0) return undefined;
   const resources: Record<string, unknown>[] = [];
   for (const t of types) {
-    const r: Record<string, unknown> = { name: t.name, singularName: t.singularName, namespaced: t.namespaced, kind: t.kind, verbs: RESOURCE_VERBS };
+    const verbs = ['pods', 'deployments', 'namespaces'].includes(t.name) ? ['delete', ...RESOURCE_VERBS] : RESOURCE_VERBS;
+    const r: Record<string, unknown> = { name: t.name, singularName: t.singularName, namespaced: t.namespaced, kind: t.kind, verbs };
     if (t.shortNames.length) r.shortNames = t.shortNames;
     if (t.categories) r.categories = t.categories;
     resources.push(r);
     if (t.name === 'nodes') resources.push({ name: 'nodes/proxy', singularName: '', namespaced: false, kind: 'NodeProxyOptions', verbs: ['get'] });
     if (t.name === 'pods') resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
+    if (t.name === 'deployments') resources.push({ name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
   }
   return { kind: 'APIResourceList', groupVersion, resources };
 }
