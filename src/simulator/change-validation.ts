@@ -8,7 +8,7 @@ const POD: Shape = { namespace: 'string', name: 'string' };
 
 const CHANGES: Record<SimChangeKind, Shape> = {
   scaleDeployment: { namespace: 'string', name: 'string', replicas: 'number' },
-  rollout: { namespace: 'string', name: 'string', image: 'string?' },
+  rollout: { namespace: 'string', name: 'string', image: 'string?', templateAnnotations: 'object?' },
   deletePod: { namespace: 'string', name: 'string', replace: 'boolean?' },
   createPod: { namespace: 'string', name: 'string?', nodeName: 'string?', labels: 'object?', cpu: 'string?', memory: 'string?' },
   crashPod: POD, oomKill: POD, imagePullBackOff: POD, recoverPod: POD, completePod: POD,

@@ -309,7 +309,7 @@ export class ClusterController {
     const now = this.clock();
     switch (change.kind) {
       case 'scaleDeployment': return this.scale(rng, `${change.namespace}/${change.name}`, change.replicas, now);
-      case 'rollout': return this.rollout(rng, `${change.namespace}/${change.name}`, change.image, now);
+      case 'rollout': return this.rollout(rng, `${change.namespace}/${change.name}`, change.image, change.templateAnnotations, now);
       case 'deletePod': {
         const key = `${change.namespace}/${change.name}`;
         const pod = this.require('pods', key, 'pod').obj;
@@ -490,13 +490,14 @@ export class ClusterController {
     for (const v of victims) this.removePod(v.key);
   }
 
-  private rollout(rng: Random, key: string, image: string | undefined, now: number): void {
+  private rollout(rng: Random, key: string, image: string | undefined, templateAnnotations: Record<string, string> | undefined, now: number): void {
     const d = this.require('deployments', key, 'deployment');
     const old = this.currentReplicaSet(key);
     const nextRevision = old ? revision(old.obj) + 1 : 1;
     const updated = this.store.update('deployments', key, (o) => {
       const c = o.spec.template.spec.containers[0];
-      c.image = image ?? bumpTag(c.image);
+      c.image = image ?? (templateAnnotations ? c.image : bumpTag(c.image));
+      if (templateAnnotations) o.spec.template.metadata.annotations = { ...o.spec.template.metadata.annotations, ...templateAnnotations };
       o.metadata.generation = (o.metadata.generation ?? 1) + 1;
       o.metadata.annotations = { ...o.metadata.annotations, 'deployment.kubernetes.io/revision': String(nextRevision) };
     });

@@ -201,7 +201,7 @@ export function buildPod(rng: Random, name: string, namespace: string, template:
     tolerations: POD_TOLERATIONS,
   };
   const createdAt = timestamp(created);
-  const startedAt = timestamp(created + 2000);
+  const startedAt = createdAt;
   // Labels and owner references are the same for every pod of a ReplicaSet; they are shared, not copied.
   const metadata: Record<string, unknown> = {
     name, namespace, uid: rng.uuid(), resourceVersion: '', creationTimestamp: createdAt, labels: template.metadata.labels,

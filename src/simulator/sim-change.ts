@@ -1,8 +1,12 @@
 /** A change to the simulated cluster, applied the way the corresponding Kubernetes controller would apply it. */
 export type SimChange =
   | { kind: 'scaleDeployment'; namespace: string; name: string; replicas: number }
-  /** New pod template (image tag) → new ReplicaSet with new pods; the old ReplicaSet is scaled to 0. */
-  | { kind: 'rollout'; namespace: string; name: string; image?: string }
+  /**
+   * New pod template → new ReplicaSet with new pods; the old ReplicaSet is scaled to 0. The first container gets
+   * `image` (default: its tag bumped); `templateAnnotations` are added to the pod template (a restart sets
+   * `kubectl.kubernetes.io/restartedAt` and keeps the image).
+   */
+  | { kind: 'rollout'; namespace: string; name: string; image?: string; templateAnnotations?: Record<string, string> }
   /** Deletes a pod; its ReplicaSet (if any) creates a replacement unless `replace` is false. */
   | { kind: 'deletePod'; namespace: string; name: string; replace?: boolean }
   /** A standalone pod (no owner), Running on `nodeName` or a node chosen by the simulator. */

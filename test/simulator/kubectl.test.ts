@@ -116,8 +116,29 @@ describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
     expect(sim.state().replicasets.filter((r) => r.metadata.ownerReferences![0].uid === d.metadata.uid)).toEqual([]);
   });
 
+  it('set image and rollout restart roll the deployment out through a new ReplicaSet', async () => {
+    const d = sim.state().deployments.find((x) => x.metadata.namespace !== 'kube-system' && x.spec.replicas >= 2 && x.spec.template.spec.containers.length === 1)!;
+    const ns = d.metadata.namespace!;
+    const container = d.spec.template.spec.containers[0].name;
+    const current = () => sim.state().replicasets.filter((r) => r.metadata.ownerReferences![0].uid === d.metadata.uid && r.spec.replicas > 0);
+    const podsOf = (rs: any) => sim.state().pods.filter((p) => p.metadata.ownerReferences?.[0].uid === rs.metadata.uid);
+
+    expect((await kubectl('set', 'image', `deployment/${d.metadata.name}`, `${container}=nginx:1.27.3`, '-n', ns)).trim()).toBe(`deployment.apps/${d.metadata.name} image updated`);
+    const [afterSet] = current();
+    expect(afterSet.metadata.annotations!['deployment.kubernetes.io/revision']).toBe('2');
+    expect(podsOf(afterSet).map((p) => p.spec.containers[0].image)).toEqual(Array(d.spec.replicas).fill('nginx:1.27.3'));
+
+    expect((await kubectl('rollout', 'restart', `deployment/${d.metadata.name}`, '-n', ns)).trim()).toBe(`deployment.apps/${d.metadata.name} restarted`);
+    const [afterRestart] = current();
+    expect(afterRestart.metadata.annotations!['deployment.kubernetes.io/revision']).toBe('3');
+    expect(afterRestart.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']).toEqual(expect.any(String));
+    expect(podsOf(afterRestart)).toHaveLength(d.spec.replicas);
+    expect(podsOf(afterRestart).every((p) => p.spec.containers[0].image === 'nginx:1.27.3')).toBe(true);
+  });
+
   it('logs prints a pod container log, and the previous run of a restarted one', async () => {
-    const pod = sim.state().pods.find((p) => p.spec.containers.length === 1 && p.status.phase === 'Running' && p.status.containerStatuses[0].state.running)!;
+    const pod = sim.state().pods.find((p) => p.spec.containers.length === 1 && p.status.containerStatuses[0].state.running
+      && Date.parse(p.status.containerStatuses[0].state.running.startedAt) < Date.now() - 3_600_000)!;
     const lines = (await kubectl('logs', '-n', pod.metadata.namespace!, pod.metadata.name, '--tail', '5')).trim().split('\n');
     expect(lines).toHaveLength(5);
     for (const l of lines) expect(l).toMatch(/^(INFO|ERROR) GET \/\S* \d{3} \d+ms$/);

@@ -303,6 +303,13 @@ describe('pod logs', () => {
       const later = (await get(sim, `${path}?tailLines=4&timestamps=true`)).text.trim().split('\n');
       expect(later[3].slice(0, 24)).toBe(new Date(Math.floor(now / 10_000) * 10_000).toISOString());
       expect((await get(sim, `${path}?previous=true`)).status).toBe(400);
+      now = Math.ceil(now / 10_000) * 10_000 + 1_000;
+      await sim.apply({ kind: 'createDeployment', namespace: single.metadata.namespace!, name: 'fresh', replicas: 1, image: 'nginx:1.27.2' });
+      const fresh = sim.state().pods.find((p) => p.metadata.labels!.app === 'fresh')!;
+      now += 30_000;
+      const whole = (await get(sim, `/api/v1/namespaces/${fresh.metadata.namespace}/pods/${fresh.metadata.name}/log`)).text.trim().split('\n');
+      expect(whole).toHaveLength(4);
+      expect(whole[0]).toBe('INFO starting fresh (nginx:1.27.2)');
 
       const multi = pods.find((p) => p.spec.containers.length === 2)!;
       const multiPath = `/api/v1/namespaces/${multi.metadata.namespace}/pods/${multi.metadata.name}/log`;

@@ -43,7 +43,7 @@ export function apiResourceList(group: string, version: string): Record<string, 
   if (types.length === 0) return undefined;
   const resources: Record<string, unknown>[] = [];
   for (const t of types) {
-    const verbs = ['pods', 'deployments', 'namespaces'].includes(t.name) ? ['delete', ...RESOURCE_VERBS] : RESOURCE_VERBS;
+    const verbs = ['pods', 'deployments', 'namespaces'].includes(t.name) ? ['delete', ...RESOURCE_VERBS, ...(t.name === 'deployments' ? ['patch'] : [])] : RESOURCE_VERBS;
     const r: Record<string, unknown> = { name: t.name, singularName: t.singularName, namespaced: t.namespaced, kind: t.kind, verbs };
     if (t.shortNames.length) r.shortNames = t.shortNames;
     if (t.categories) r.categories = t.categories;

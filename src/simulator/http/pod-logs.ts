@@ -8,8 +8,9 @@ const LINE_INTERVAL_MS = 10_000;
 const MAX_LINES = 200;
 
 /**
- * `GET .../pods/{name}/log`: plausible access-log lines, one per 10 s of the container's life, derived from the
- * pod uid and the time (the same request gives the same lines). `previous=true` serves the last terminated run.
+ * `GET .../pods/{name}/log`: a start line, then plausible access-log lines, one per 10 s of the container's life,
+ * derived from the pod uid and the time (the same request gives the same lines). `previous=true` serves the last
+ * terminated run.
  */
 export function servePodLog(res: ServerResponse, pod: K8sObject, query: URLSearchParams, now: number): void {
   const containers: string[] = pod.spec.containers.map((c: { name: string }) => c.name);
@@ -40,6 +41,11 @@ export function servePodLog(res: ServerResponse, pod: K8sObject, query: URLSearc
     const stamp = new Date(t).toISOString();
     const text = `${code >= 500 ? 'ERROR' : 'INFO'} GET ${path} ${code} ${Math.round(2 + h * 180)}ms`;
     lines.push(timestamps ? `${stamp} ${text}` : text);
+  }
+  if (lines.length < tail) {
+    const image = pod.spec.containers.find((c: { name: string }) => c.name === container)?.image;
+    const stamp = new Date(from).toISOString();
+    lines.push(timestamps ? `${stamp} INFO starting ${container} (${image})` : `INFO starting ${container} (${image})`);
   }
   if (previous && run.reason) lines.unshift(`${new Date(to).toISOString()} FATAL exiting: ${run.reason === 'OOMKilled' ? 'out of memory' : 'unrecoverable error'}`);
   const body = lines.reverse().map((l) => `${l}\n`).join('');

@@ -34,6 +34,7 @@ export async function serveWrite(ctx: WriteContext, req: IncomingMessage, res: S
     await ctx.apply({ kind: 'scaleDeployment', namespace: namespace as string, name, replicas: replicas as number });
     return sendJson(res, 200, scaleOf(ctx.store.get('deployments', key)!.obj));
   }
+  if (method === 'PATCH' && name && !sub.length && type.name === 'deployments') return patchDeployment(ctx, req, res, type, namespace as string, name);
   if (method !== 'DELETE' || !name || sub.length) return methodNotAllowed(res, method);
 
   const current = ctx.store.get(type.name, key);
@@ -50,6 +51,29 @@ export async function serveWrite(ctx: WriteContext, req: IncomingMessage, res: S
   const deleted: K8sObject = { ...current.obj, metadata: { ...current.obj.metadata, deletionTimestamp: at, deletionGracePeriodSeconds: 0 } };
   if (type.name === 'namespaces') deleted.status = { phase: 'Terminating' };
   return sendJson(res, 200, deleted);
+}
+
+/**
+ * `kubectl set image` and `kubectl rollout restart` patch the pod template: either a container image or the
+ * `kubectl.kubernetes.io/restartedAt` annotation. Both become a rollout.
+ */
+async function patchDeployment(ctx: WriteContext, req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string, name: string): Promise<void> {
+  const key = `${namespace}/${name}`;
+  const d = ctx.store.get('deployments', key);
+  if (!d) return notFound(res, type, name);
+  const template = ((await readJson(req)) as { spec?: { template?: { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: { name?: string; image?: string }[] } } } } | undefined)?.spec?.template;
+  const containers = template?.spec?.containers ?? [];
+  const annotations = template?.metadata?.annotations;
+  const first = d.obj.spec.template.spec.containers[0].name;
+  const images = containers.filter((c) => c.image);
+  if (images.some((c) => c.name !== first) || (!images.length && !annotations?.['kubectl.kubernetes.io/restartedAt'])) {
+    return sendStatus(res, 422, 'Invalid', `Deployment.apps "${name}" is invalid: the simulator applies only an image change of container "${first}" or a restart (kubectl.kubernetes.io/restartedAt)`);
+  }
+  const currentImage = d.obj.spec.template.spec.containers[0].image;
+  // Setting the image it already has changes nothing, as on a real cluster.
+  if (!annotations && images[0].image === currentImage) return sendJson(res, 200, d.obj);
+  await ctx.apply({ kind: 'rollout', namespace, name, image: images[0]?.image ?? currentImage, ...(annotations ? { templateAnnotations: annotations } : {}) });
+  return sendJson(res, 200, ctx.store.get('deployments', key)!.obj);
 }
 
 function scaleOf(d: K8sObject): Record<string, unknown> {
