@@ -102,7 +102,8 @@ export class ApiServer {
     const injected = this.deps.injectedError();
     if (injected) {
       const reason = injected === 429 ? 'TooManyRequests' : injected === 503 ? 'ServiceUnavailable' : 'InternalError';
-      const message = injected === 429 ? 'Too many requests, please try again later.' : 'Internal error occurred: injected fault';
+      const message = injected === 429 ? 'Too many requests, please try again later.'
+        : injected === 503 ? 'the server is currently unable to handle the request' : 'Internal error occurred: injected fault';
       return sendStatus(res, injected, reason, message, injected === 429 ? { retryAfterSeconds: 1 } : undefined, injected === 429 ? { 'Retry-After': '1' } : {});
     }
 
