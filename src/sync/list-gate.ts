@@ -38,4 +38,4 @@ export class ListGate {
 }
 
 /** Shared by every cluster synced in this process. */
-export const processListGate = new ListGate(Number(process.env.KUBEGRAPH_CONCURRENT_LISTS ?? 3));
+export const processListGate = new ListGate(3);
