@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import type { ChangeEvent } from '../../src/events/change-event.js';
+import { PgNotifyEventBus } from '../../src/events/pg-notify-event-bus.js';
+import { startServe, type RunningServer } from '../../src/server/serve.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+const event: ChangeEvent = {
+  organizationId: 'org',
+  clusterId: 'cluster',
+  kind: 'Pod',
+  type: 'MODIFIED',
+  namespace: 'default',
+  name: 'web-1',
+  uid: 'uid-1',
+  changedFields: ['phase'],
+  state: { phase: 'Running' },
+  committedAt: new Date('2026-11-27T09:00:00Z'),
+};
+
+describe('serve on DATABASE_URL', () => {
+  let db: TestDatabase;
+  let server: RunningServer;
+  let otherReplica: PgNotifyEventBus;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const config = { ...loadConfig({ DATABASE_URL: db.url }), host: '127.0.0.1', port: 0 };
+    server = await startServe({ config, components: [] });
+    otherReplica = await PgNotifyEventBus.create({ connectionString: db.url, dataSource: db.dataSource });
+  });
+  afterAll(async () => {
+    await otherReplica?.close();
+    await server?.stop();
+    await db?.drop();
+  });
+
+  test('receives the changes another replica commits, so its subscribers see every cluster', async () => {
+    const received: ChangeEvent[] = [];
+    const arrived = new Promise<void>((resolve) => {
+      server.context.eventBus.subscribe((events) => {
+        received.push(...events);
+        resolve();
+      });
+    });
+    await otherReplica.publish([event]);
+    await arrived;
+    expect(received).toEqual([event]);
+  });
+});
