@@ -45,7 +45,7 @@ export function generateScenario(rng: Random, ctl: ClusterController, spec: Scen
     const zone = profile.zones[i % profile.zones.length];
     const ip = nodeIp(i);
     const name = profile.nodeName(rng, i, spec.clusterName, zone, ip);
-    const controlPlane = ['kind', 'k3s', 'vanilla'].includes(spec.provider) && i === 0 && spec.nodes > 1;
+    const controlPlane = profile.controlPlaneFirst && i === 0 && spec.nodes > 1;
     const node = buildNode(rng, {
       name, index: i, ip, zone, controlPlane, instanceType: rng.pick(profile.instanceTypes), profile,
       providerId: profile.providerId(rng, name, zone, i, spec.clusterName), extraLabels: profile.extraNodeLabels(i, spec.clusterName),

@@ -8,7 +8,7 @@ import type { K8sObject } from './k8s-object.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { UsageModel } from './metrics/usage-model.js';
 import { ObjectStore } from './object-store.js';
-import { PROVIDER_PROFILES, PROVIDERS, type Provider } from './provider-profiles.js';
+import { PROVIDER_PROFILES, PROVIDERS, type Provider, type ProviderProfile } from './provider-profiles.js';
 import { Random } from './random.js';
 import { generateScenario } from './scenario.js';
 import type { SimChange, SimFault } from './sim-change.js';
@@ -92,7 +92,7 @@ export class SimulatedCluster {
     const namespaces = opts.namespaces ?? 4;
     const provider = opts.provider ?? 'eks';
     if (!PROVIDERS.includes(provider)) throw new SimulationError(`unknown provider "${provider}": expected one of ${PROVIDERS.join(', ')}`);
-    const nodes = opts.nodes ?? Math.max(3, Math.ceil(pods / 30));
+    const nodes = opts.nodes ?? defaultNodeCount(pods, PROVIDER_PROFILES[provider]);
     for (const [k, v] of Object.entries({ nodes, pods, namespaces, churn: opts.churn ?? 0 })) {
       if (!Number.isFinite(v) || v < 0 || (k !== 'churn' && !Number.isInteger(v))) throw new SimulationError(`${k} must be a non-negative ${k === 'churn' ? 'number' : 'integer'}, got ${v}`);
     }
@@ -303,6 +303,18 @@ export class SimulatedCluster {
         throw new AdminError(`unknown admin action "${action}": expected fault, tick, apply or state`);
     }
   }
+}
+
+/**
+ * Enough nodes for the pods' requests (about 0.29 cores per pod on average) to use some 65 % of the nodes' CPU,
+ * within their pod limits; at least 3. Providers whose first node is a tainted control plane get one more.
+ */
+function defaultNodeCount(pods: number, profile: ProviderProfile): number {
+  const types = profile.instanceTypes;
+  const cpu = types.reduce((s, t) => s + t.cpu, 0) / types.length;
+  const maxPods = types.reduce((s, t) => s + t.maxPods, 0) / types.length;
+  const workers = Math.max(Math.ceil((pods * 0.29) / (cpu * 0.65)), Math.ceil(pods / (maxPods * 0.9)));
+  return Math.max(3, workers + (profile.controlPlaneFirst ? 1 : 0));
 }
 
 /** Starts `n` clusters with distinct seeds (`${seed}-${i}`) and names (`${name}-${i}`); they share one CA. */

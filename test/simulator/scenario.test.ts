@@ -286,6 +286,26 @@ describe('metrics', () => {
   });
 });
 
+describe('scheduling', () => {
+  it('sizes the default node pool so that no node has more CPU requested than allocatable, and keeps pods off a tainted control plane', async () => {
+    for (const provider of ['eks', 'kind'] as const) {
+      const sim = await SimulatedCluster.start({ pods: 600, seed: `sched-${provider}`, provider, tls: false });
+      try {
+        const s = sim.state();
+        const millis = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000);
+        for (const node of s.nodes) {
+          const requested = s.pods.filter((p) => p.spec.nodeName === node.metadata.name).flatMap((p) => p.spec.containers).reduce((n: number, c: any) => n + millis(c.resources.requests.cpu), 0);
+          expect(requested, `${provider} ${node.metadata.name}`).toBeLessThanOrEqual(millis(node.status.allocatable.cpu));
+          if (node.spec.taints?.some((t: any) => t.effect === 'NoSchedule')) expect(requested, 'control plane').toBe(0);
+        }
+        if (provider === 'kind') expect(s.nodes[0].metadata.labels!['node-role.kubernetes.io/control-plane']).toBe('');
+      } finally {
+        await sim.stop();
+      }
+    }
+  });
+});
+
 describe('pod logs', () => {
   it('serves deterministic log lines per container, honouring tailLines, previous and container choice', async () => {
     let now = START + 3_600_000;
