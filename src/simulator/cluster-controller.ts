@@ -14,6 +14,8 @@ import { gunzipSync } from 'node:zlib';
 
 export class SimulationError extends Error {}
 
+const HELM_HISTORY_MAX = 10;
+
 /**
  * Plays the part of the Kubernetes controllers (deployment, replicaset, kubelet, node lifecycle, Helm):
  * every change goes through here so that owners, statuses and indexes stay consistent.
@@ -531,12 +533,12 @@ export class ClusterController {
   }
 
   private helmUpgrade(rng: Random, namespace: string, release: string, now: number): void {
-    let latest: StoredObject | undefined;
-    for (let v = 1; ; v++) {
-      const s = this.store.get('secrets', `${namespace}/${helmSecretName(release, v)}`);
-      if (!s) break;
-      latest = s;
-    }
+    const prefix = `${namespace}/${helmSecretName(release, 0).slice(0, -1)}`;
+    const revisions = this.store.keys('secrets')
+      .filter((k) => k.startsWith(prefix) && /^\d+$/.test(k.slice(prefix.length)))
+      .map((k) => ({ key: k, version: Number(k.slice(prefix.length)) }))
+      .sort((a, b) => a.version - b.version);
+    const latest = revisions.length ? this.store.get('secrets', revisions[revisions.length - 1].key) : undefined;
     if (!latest) throw new SimulationError(`helm release ${namespace}/${release} not found`);
     const decoded = decodeRelease(latest.obj);
     const revisionNo = Number(latest.obj.metadata.labels?.version) + 1;
@@ -549,6 +551,8 @@ export class ClusterController {
       name: release, namespace, chart: chart.name, chartVersion: bumpVersion(chart.version), appVersion: chart.appVersion, revision: revisionNo, status: 'deployed',
       firstDeployed: Date.parse((decoded.info as any).first_deployed), lastDeployed: now, values: { ...(decoded.config as object), revision: revisionNo }, manifest: decoded.manifest as string,
     }, now));
+    // Helm's --history-max (10 by default): the oldest revisions' secrets are deleted.
+    for (const old of revisions.slice(0, Math.max(0, revisions.length + 1 - HELM_HISTORY_MAX))) this.store.delete('secrets', old.key);
   }
 
   /** A plain Opaque secret, for scenario generation. */

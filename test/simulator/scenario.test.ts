@@ -139,6 +139,13 @@ describe('object shapes', () => {
     expect(byVersion[String(next)].metadata.labels.status).toBe('deployed');
     const decoded = JSON.parse(gunzipSync(Buffer.from(Buffer.from(byVersion[String(next - 1)].data.release, 'base64').toString(), 'base64')).toString());
     expect(decoded.info.status).toBe('superseded');
+
+    // Like Helm's --history-max 10: after many upgrades only the last 10 revisions remain, the newest deployed.
+    for (let i = 0; i < 12; i++) await sim.apply({ kind: 'helmUpgrade', namespace: deployed.metadata.namespace, name: deployed.metadata.labels.name });
+    const kept = (await get(sim, `/api/v1/namespaces/${deployed.metadata.namespace}/secrets?labelSelector=${encodeURIComponent(`owner=helm,name=${deployed.metadata.labels.name}`)}`)).json.items;
+    const versions = kept.map((s: any) => Number(s.metadata.labels.version)).sort((a: number, b: number) => a - b);
+    expect(versions).toEqual(Array.from({ length: 10 }, (_, i) => next + 3 + i));
+    expect(kept.filter((s: any) => s.metadata.labels.status === 'deployed').map((s: any) => Number(s.metadata.labels.version))).toEqual([next + 12]);
   });
 
   it('keeps owners and statuses consistent through rollouts, scaling and node failures', async () => {
