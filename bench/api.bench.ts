@@ -3,25 +3,20 @@
  * in one run: the dashboard's cluster overview, the four-level drill-down and a 100-row pod table page
  * over 20 clusters × 20 namespaces × 10 deployments × 5 pods (20,000 pods) in a fresh database.
  *
- * Database: BENCH_DATABASE_URL / DATABASE_URL (a scratch database is created on that server and
+ * Database: BENCH_DATABASE_URL (a scratch database is created on that server and
  * dropped afterwards), otherwise an embedded PostgreSQL in a temporary directory.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { ApiTokenService } from '../src/auth/api-token.service.js';
 import { loadConfig } from '../src/config.js';
-import { createDataSource } from '../src/db/data-source.js';
-import { EmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { InProcessEventBus } from '../src/events/in-process-event-bus.js';
 import { mountGraphQL } from '../src/server/graphql-endpoint.js';
 import { createHttpServer } from '../src/server/http-server.js';
 import { seedInventory } from '../test/support/seed.js';
+import { scratchDatabase } from './scratch-database.js';
 
 const SHAPE = { clusters: 20, namespacesPerCluster: 20, deploymentsPerNamespace: 10, podsPerDeployment: 5, nodesPerCluster: 10 };
 /** Concurrent clients per measurement: 1 shows latency, 4 shows throughput under contention (2 cores). */
@@ -105,55 +100,16 @@ async function run(url: string, token: string, scenario: Scenario, concurrency: 
   return { requests: latencies.length, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-async function scratchDatabase(): Promise<{ url: string; cleanup(): Promise<void> }> {
-  const external = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
-  let adminUrl: string;
-  let stopServer = async () => {};
-  if (external) {
-    adminUrl = external;
-  } else {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'kubegraph-bench-'));
-    const server = await EmbeddedPostgres.start({ dataDir: dir, port: 20000 + Math.floor(Math.random() * 20000), database: 'postgres', ephemeral: true });
-    adminUrl = server.urlFor('postgres');
-    stopServer = async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    };
-  }
-  const name = `kgbench_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async cleanup() {
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await stopServer();
-    },
-  };
-}
-
 function fmt(n: number, digits = 1): string {
   return n.toFixed(digits).padStart(8);
 }
 
 export default async function apiBenchmark(): Promise<void> {
-  const db = await scratchDatabase();
   // The unbatched baseline queues hundreds of statements per request: give pool waits room, not errors.
-  const dataSource = createDataSource(db.url, { poolSize: 10, connectTimeoutMs: 120_000, applicationName: 'kubegraph-bench' });
-  await dataSource.initialize();
+  const db = await scratchDatabase({ poolSize: 10, connectTimeoutMs: 120_000 });
+  const { dataSource } = db;
   const servers: Array<{ close(): Promise<void> }> = [];
   try {
-    await dataSource.runMigrations();
     const tokens = new ApiTokenService(dataSource);
     const organization = await tokens.ensureOrganization('bench');
     const { secret } = await tokens.create({ organizationId: organization.id, name: 'bench', role: 'viewer' });
@@ -195,7 +151,6 @@ export default async function apiBenchmark(): Promise<void> {
     console.log(`load average at the end ${os.loadavg()[0].toFixed(1)} (other processes on this machine inflate every figure alike)`);
   } finally {
     for (const s of servers) await s.close();
-    await dataSource.destroy();
     await db.cleanup();
   }
 }

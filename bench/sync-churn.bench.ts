@@ -1,6 +1,7 @@
 import { InProcessEventBus } from '../src/events/in-process-event-bus.js';
 import { logger } from '../src/logger.js';
-import { line, percentile, scratchDatabase, startSimulatorProcess, startSync } from './sync-support.js';
+import { line, percentile, startSimulatorProcess, startSync } from './sync-support.js';
+import { scratchDatabase } from './scratch-database.js';
 
 /**
  * Steady churn at about 1,000 changes per second against a 10,000-pod cluster: latency from the moment a change is

@@ -4,7 +4,8 @@ import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { InProcessEventBus } from '../src/events/in-process-event-bus.js';
 import { logger } from '../src/logger.js';
-import { createClusterRow, line, scratchDatabase, startSimulatorProcess, startSync } from './sync-support.js';
+import { createClusterRow, line, startSimulatorProcess, startSync } from './sync-support.js';
+import { scratchDatabase } from './scratch-database.js';
 
 /**
  * Initial sync of a 10,000- and a 50,000-pod simulated cluster: pods per second from start to every row committed,

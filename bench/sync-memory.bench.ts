@@ -3,7 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { InProcessEventBus } from '../src/events/in-process-event-bus.js';
 import { logger } from '../src/logger.js';
-import { line, scratchDatabase, type SimulatorProcess, startSimulatorProcess, startSync } from './sync-support.js';
+import { line, type SimulatorProcess, startSimulatorProcess, startSync } from './sync-support.js';
+import { scratchDatabase } from './scratch-database.js';
 
 /**
  * Resident memory of one process syncing 10 clusters × 10,000 pods (the simulators run in their own processes).
@@ -33,7 +34,7 @@ export default async function benchMemory(): Promise<void> {
   if (!process.env.LOG_LEVEL) logger.level = 'warn';
   const clusters = Number(process.env.BENCH_MEMORY_CLUSTERS ?? 10);
   const pods = Number(process.env.BENCH_MEMORY_PODS ?? 10_000);
-  const db = await scratchDatabase(20);
+  const db = await scratchDatabase({ poolSize: 20 });
   const sims: SimulatorProcess[] = [];
   const syncs: Awaited<ReturnType<typeof startSync>>[] = [];
   try {

@@ -1,73 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { KubeClient } from '../src/cluster/kube-client.js';
 import { loadConfig } from '../src/config.js';
 import type { EventBus } from '../src/events/event-bus.js';
-import { createDataSource } from '../src/db/data-source.js';
-import { EmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { ClusterSync, type SyncTuning } from '../src/sync/cluster-sync.js';
 
-/** Shared by the sync benchmarks: a scratch database, simulated clusters in their own processes, a sync per cluster. */
+/** Shared by the sync benchmarks: simulated clusters in their own processes, a sync per cluster. */
 
 // Benchmarks run from the project root (npm run bench); the simulators are started with its bin/kubegraph.js.
 const root = process.cwd();
 
 export const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(64)} ${value}\n`);
-
-export interface ScratchDatabase {
-  url: string;
-  dataSource: DataSource;
-  cleanup(): Promise<void>;
-}
-
-/** A fresh, migrated database on BENCH_DATABASE_URL's server, or on an embedded PostgreSQL started for the run. */
-export async function scratchDatabase(poolSize = 10): Promise<ScratchDatabase> {
-  const external = process.env.BENCH_DATABASE_URL;
-  let adminUrl: string;
-  let stopServer = async () => {};
-  if (external) {
-    adminUrl = external;
-  } else {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'kubegraph-bench-'));
-    const server = await EmbeddedPostgres.start({ dataDir: dir, port: 20000 + Math.floor(Math.random() * 20000), database: 'postgres', ephemeral: true });
-    adminUrl = server.urlFor('postgres');
-    stopServer = async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    };
-  }
-  const name = `kgbench_sync_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const dataSource = createDataSource(url.toString(), { poolSize, applicationName: 'kubegraph-bench' });
-  await dataSource.initialize();
-  await dataSource.runMigrations();
-  return {
-    url: url.toString(),
-    dataSource,
-    async cleanup() {
-      await dataSource.destroy();
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await stopServer();
-    },
-  };
-}
 
 export interface SimulatorProcess {
   kubeconfig: string;
