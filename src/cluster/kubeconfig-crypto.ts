@@ -84,6 +84,11 @@ export class KubeconfigCrypto {
     }
   }
 
+  /** Ids of every key this process can decrypt with: the current one first. */
+  get keyIds(): string[] {
+    return [...this.keys.keys()];
+  }
+
   /** True when a row was written under an older key and `keys rotate` would re-encrypt it. */
   isStale(keyId: string): boolean {
     return keyId !== this.currentKeyId;

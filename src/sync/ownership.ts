@@ -32,71 +32,89 @@ export class ClusterOwnership {
     private readonly dataSource: DataSource,
     readonly replicaId: string,
     private readonly timings: LeaseTimings,
+    /** Ids of the encryption keys this replica can decrypt kubeconfigs with: it takes only clusters under them. */
+    private readonly keyIds: readonly string[],
   ) {}
 
-  /** Announces this replica as alive; returns how many replicas are alive, itself included. */
+  /** Announces this replica as alive, with the keys it holds; returns how many replicas are alive, itself included. */
   async heartbeat(): Promise<number> {
     const [row]: Array<{ alive: number }> = await this.dataSource.query(
       `WITH beat AS (
-         INSERT INTO sync_replicas (replica_id, hostname, pid, heartbeat_at, expires_at)
-         VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp() + $4 * interval '1 millisecond')
-         ON CONFLICT (replica_id) DO UPDATE SET heartbeat_at = clock_timestamp(), expires_at = EXCLUDED.expires_at
+         INSERT INTO sync_replicas (replica_id, hostname, pid, heartbeat_at, expires_at, key_ids)
+         VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp() + $4 * interval '1 millisecond', $5::text[])
+         ON CONFLICT (replica_id) DO UPDATE SET heartbeat_at = clock_timestamp(), expires_at = EXCLUDED.expires_at, key_ids = EXCLUDED.key_ids
          RETURNING replica_id
        ), forget AS (
          DELETE FROM sync_replicas WHERE expires_at < clock_timestamp() - interval '1 hour'
        )
        SELECT (SELECT count(*) FROM sync_replicas WHERE expires_at > clock_timestamp() AND replica_id <> $1)::int + 1 AS alive`,
-      [this.replicaId, os.hostname(), process.pid, this.timings.ttlMs],
+      [this.replicaId, os.hostname(), process.pid, this.timings.ttlMs, this.keyIds],
     );
     return row!.alive;
   }
 
   /**
-   * Extends every lease this replica holds and returns the clusters it still owns. A lease whose cluster was
-   * deleted is gone (cascade); one whose cluster lost its kubeconfig is dropped here.
+   * Extends every lease this replica holds and returns the clusters it still owns, each with the key its
+   * kubeconfig is under. A lease whose cluster was deleted is gone (cascade); one whose cluster lost its
+   * kubeconfig, or was re-encrypted under a key this replica does not hold, is dropped here.
    *
    * An UPDATE computes its new values before it waits for a row lock, so a renewal held up past expiry can
    * write an expiry that has already passed. RETURNING runs after the write: only leases that are still valid
    * for more than one renewal interval then count as held; the rest are free for others (and for us to retake).
    */
-  async renew(): Promise<Set<string>> {
+  async renew(): Promise<Map<string, string>> {
     await this.dataSource.query(
       `DELETE FROM k8s_cluster_leases l USING k8s_clusters c
-        WHERE l.cluster_id = c.id AND l.holder = $1 AND c.kubeconfig_encrypted IS NULL`,
-      [this.replicaId],
+        WHERE l.cluster_id = c.id AND l.holder = $1
+          AND (c.kubeconfig_encrypted IS NULL OR NOT (c.encryption_key_id = ANY($2::text[])))`,
+      [this.replicaId, this.keyIds],
     );
     // Wrapped in a SELECT: TypeORM answers a bare UPDATE … RETURNING as [rows, count].
-    const rows: Array<{ cluster_id: string }> = await this.dataSource.query(
+    const rows: Array<{ cluster_id: string; key_id: string }> = await this.dataSource.query(
       `WITH renewed AS (
          UPDATE k8s_cluster_leases SET renewed_at = clock_timestamp(), expires_at = clock_timestamp() + $2 * interval '1 millisecond'
           WHERE holder = $1 AND expires_at > clock_timestamp()
           RETURNING cluster_id, expires_at
-       ) SELECT cluster_id FROM renewed WHERE expires_at > clock_timestamp() + $3 * interval '1 millisecond'`,
+       ) SELECT r.cluster_id, c.encryption_key_id AS key_id
+           FROM renewed r JOIN k8s_clusters c ON c.id = r.cluster_id
+          WHERE r.expires_at > clock_timestamp() + $3 * interval '1 millisecond'
+          ORDER BY r.cluster_id`,
       [this.replicaId, this.timings.ttlMs, this.timings.renewIntervalMs],
     );
-    return new Set(rows.map((r) => r.cluster_id));
-  }
-
-  /** Clusters that can be synced (they have a kubeconfig), whoever holds them. */
-  async syncableClusterCount(): Promise<number> {
-    const [row]: Array<{ n: number }> = await this.dataSource.query(
-      `SELECT count(*)::int AS n FROM k8s_clusters WHERE kubeconfig_encrypted IS NOT NULL`,
-    );
-    return row!.n;
+    return new Map(rows.map((r) => [r.cluster_id, r.key_id]));
   }
 
   /**
-   * Takes up to `max` clusters that nobody holds or whose holder let the lease expire. The conflict branch
+   * This replica's fair share of clusters under each key it holds: ceil(clusters under the key / live replicas
+   * holding the key). Counting per key means that the clusters only some replicas can decrypt are spread over
+   * those replicas alone, and none is left without a holder while one of them lives.
+   */
+  async shares(): Promise<Map<string, number>> {
+    const rows: Array<{ key_id: string; clusters: number; replicas: number }> = await this.dataSource.query(
+      `SELECT k.key_id,
+              (SELECT count(*) FROM k8s_clusters c
+                WHERE c.kubeconfig_encrypted IS NOT NULL AND c.encryption_key_id = k.key_id)::int AS clusters,
+              (SELECT count(*) FROM sync_replicas r
+                WHERE r.expires_at > clock_timestamp() AND r.replica_id <> $1 AND k.key_id = ANY(r.key_ids))::int + 1 AS replicas
+         FROM unnest($2::text[]) AS k(key_id)`,
+      [this.replicaId, this.keyIds],
+    );
+    return new Map(rows.map((r) => [r.key_id, Math.ceil(r.clusters / r.replicas)]));
+  }
+
+  /**
+   * Takes up to `max` clusters under `keyId` that nobody holds or whose holder let the lease expire. The conflict branch
    * computes the expiry after it has locked the row, so waiting on another replica cannot leave it stale.
    */
-  async acquire(max: number): Promise<string[]> {
+  async acquire(max: number, keyId: string): Promise<string[]> {
     if (max <= 0) return [];
     const rows: Array<{ cluster_id: string }> = await this.dataSource.query(
       `INSERT INTO k8s_cluster_leases AS l (cluster_id, holder, acquired_at, renewed_at, expires_at)
        SELECT c.id, $1, clock_timestamp(), clock_timestamp(), clock_timestamp() + $2 * interval '1 millisecond'
          FROM k8s_clusters c
          LEFT JOIN k8s_cluster_leases held ON held.cluster_id = c.id
-        WHERE c.kubeconfig_encrypted IS NOT NULL AND (held.cluster_id IS NULL OR held.expires_at <= clock_timestamp())
+        WHERE c.kubeconfig_encrypted IS NOT NULL AND c.encryption_key_id = $4
+          AND (held.cluster_id IS NULL OR held.expires_at <= clock_timestamp())
         ORDER BY random()
         LIMIT $3
        ON CONFLICT (cluster_id) DO UPDATE
@@ -104,7 +122,7 @@ export class ClusterOwnership {
              expires_at = clock_timestamp() + $2 * interval '1 millisecond'
          WHERE l.expires_at <= clock_timestamp()
        RETURNING l.cluster_id, l.expires_at`,
-      [this.replicaId, this.timings.ttlMs, max],
+      [this.replicaId, this.timings.ttlMs, max, keyId],
     );
     return rows.map((r) => r.cluster_id);
   }

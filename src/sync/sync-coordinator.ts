@@ -179,7 +179,7 @@ export class SyncCoordinator {
     this.replicaId = opts.replicaId ?? newReplicaId();
     this.timings = opts.leaseTimings ?? DEFAULT_LEASE_TIMINGS;
     this.restartBackoff = opts.restartBackoff ?? { initialMs: 1000, maxMs: 60_000 };
-    this.ownership = new ClusterOwnership(opts.dataSource, this.replicaId, this.timings);
+    this.ownership = new ClusterOwnership(opts.dataSource, this.replicaId, this.timings, opts.crypto.keyIds);
     this.log = (opts.log ?? logger).child({ component: 'sync-coordinator', replicaId: this.replicaId });
   }
 
@@ -270,15 +270,17 @@ export class SyncCoordinator {
 
     for (const [id, cluster] of this.owned) {
       if (!held.has(id)) {
-        this.log.warn({ clusterId: id }, 'lease lost (cluster removed or taken over); stopping its sync');
+        this.log.warn({ clusterId: id }, 'lease lost (cluster removed, taken over, or re-encrypted under a key this replica lacks); stopping its sync');
         this.owned.delete(id);
         await cluster.stop();
       }
     }
 
-    const total = await this.ownership.syncableClusterCount();
-    const share = Math.ceil(total / alive);
-    const surplus = [...held].slice(share);
+    const shares = await this.ownership.shares();
+    const heldByKey = new Map<string, string[]>();
+    for (const [id, keyId] of held) heldByKey.set(keyId, [...(heldByKey.get(keyId) ?? []), id]);
+    const surplus = [...heldByKey].flatMap(([keyId, ids]) => ids.slice(shares.get(keyId) ?? 0));
+    const share = [...shares.values()].reduce((a, b) => a + b, 0);
     if (surplus.length > 0) {
       for (const id of surplus) {
         const cluster = this.owned.get(id);
@@ -291,12 +293,19 @@ export class SyncCoordinator {
       this.log.info({ released: surplus.length, share, replicas: alive }, 'gave clusters back to balance replicas');
     }
     const acquireSent = performance.now();
-    const acquired = await this.ownership.acquire(share - held.size);
-    for (const id of acquired) held.add(id);
+    const acquired: string[] = [];
+    for (const [keyId, keyShare] of shares) {
+      const wanted = keyShare - [...held.values()].filter((k) => k === keyId).length;
+      if (wanted <= 0) continue;
+      for (const id of await this.ownership.acquire(wanted, keyId)) {
+        held.set(id, keyId);
+        acquired.push(id);
+      }
+    }
     if (acquired.length > 0 && !renewedAny) this.lastRenewedAt = acquireSent;
 
-    const rows = await this.readClusters([...held]);
-    for (const id of held) {
+    const rows = await this.readClusters([...held.keys()]);
+    for (const id of held.keys()) {
       const row = rows.get(id);
       if (!row) continue;
       await this.ensureRunning(row);

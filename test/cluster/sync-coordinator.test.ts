@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRegistrationService } from '../../src/cluster/cluster-registration.service.js';
 import { KubeconfigCrypto } from '../../src/cluster/kubeconfig-crypto.js';
+import { rotateKubeconfigKeys } from '../../src/cluster/kubeconfig-rotation.js';
 import { loadConfig } from '../../src/config.js';
 import { createDataSource } from '../../src/db/data-source.js';
 import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
@@ -27,7 +28,7 @@ const coordinators: SyncCoordinator[] = [];
 const dataSources: DataSource[] = [];
 const children: ChildProcess[] = [];
 
-async function replica(replicaId: string, logs = captureLogs('warn')): Promise<SyncCoordinator> {
+async function replica(replicaId: string, logs = captureLogs('warn'), replicaCrypto = crypto): Promise<SyncCoordinator> {
   const dataSource = createDataSource(db.url, { poolSize: 4, applicationName: replicaId });
   await dataSource.initialize();
   dataSources.push(dataSource);
@@ -35,7 +36,7 @@ async function replica(replicaId: string, logs = captureLogs('warn')): Promise<S
     dataSource,
     eventBus: new InProcessEventBus(),
     config: loadConfig({}),
-    crypto,
+    crypto: replicaCrypto,
     replicaId,
     leaseTimings: TIMINGS,
     restartBackoff: { initialMs: 100, maxMs: 800 },
@@ -187,6 +188,40 @@ describe('SyncCoordinator with two replicas', () => {
     expect(overlaps).toEqual([]);
     expect(survivorSamples.every((s, i) => i === 0 || survivorSamples[i - 1]!.owned.every((id) => s.owned.includes(id)))).toBe(true);
     for (const id of ids) expect(await podsMatch(id)).toBe(true);
+  });
+});
+
+describe('SyncCoordinator during a key rollout', () => {
+  it('hands clusters re-encrypted under a new key to the replica that holds it, with no error and no overlap', async () => {
+    const ids = [...sims.keys()].sort();
+    const newKey = randomBytes(32);
+    const rolledOut = new KubeconfigCrypto(newKey, [key]);
+    const a = await replica('replica-old-keys');
+    const b = await replica('replica-new-keys', captureLogs('warn'), rolledOut);
+    const monitor = overlapMonitor(() => a.ownedClusterIds(), () => b.ownedClusterIds());
+    try {
+      await a.start();
+      await b.start();
+      // Both can decrypt rows under the old key: an even split.
+      await until('an even split', async () => {
+        await a.refresh();
+        await b.refresh();
+        return a.ownedClusterIds().length === 2 && b.ownedClusterIds().length === 2;
+      });
+
+      const rotation = await rotateKubeconfigKeys(db.dataSource, rolledOut, captureLogs('warn').logger);
+      expect(rotation.rotated).toBe(4);
+      await until('the replica with the new key owning every cluster', () => b.ownedClusterIds().length === 4 && a.ownedClusterIds().length === 0);
+      expect(b.ownedClusterIds()).toEqual(ids);
+      await Promise.all(ids.map((id) => b.whenSynced(id)));
+      for (const id of ids) expect(await podsMatch(id)).toBe(true);
+      const statuses: Array<{ status: string }> = await db.dataSource.query(`SELECT status FROM k8s_clusters WHERE id = ANY($1::uuid[])`, [ids]);
+      expect(statuses.filter((r) => r.status === 'error')).toEqual([]);
+      expect(monitor.stop()).toEqual([]);
+    } finally {
+      monitor.stop();
+      await rotateKubeconfigKeys(db.dataSource, new KubeconfigCrypto(key, [newKey]), captureLogs('warn').logger);
+    }
   });
 });
 
