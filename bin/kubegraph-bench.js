@@ -1,18 +1,18 @@
 #!/usr/bin/env node
-// Runs the benchmarks in bench/ (all, or those whose file name contains an argument), one after another.
+// Runs the benchmarks in bench/ (all, or those whose file name contains an argument), one after another, compiled
+// like the service runs (bin/compile.js), so that their figures describe it.
 import { readdirSync } from 'node:fs';
-import { register } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { compile, DIST, ROOT } from './compile.js';
 
 // Figures, not logs: the log level is warn unless LOG_LEVEL says otherwise.
 process.env.LOG_LEVEL ??= 'warn';
-register('@swc-node/register/esm', pathToFileURL('./'));
+await compile();
 await import('reflect-metadata');
 
-const benchDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bench');
 const wanted = process.argv.slice(2);
-const files = readdirSync(benchDir)
+const files = readdirSync(path.join(ROOT, 'bench'))
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
   .sort();
@@ -22,7 +22,7 @@ if (files.length === 0) {
 }
 for (const file of files) {
   process.stdout.write(`\n=== ${file} ===\n`);
-  const mod = await import(pathToFileURL(path.join(benchDir, file)).href);
+  const mod = await import(pathToFileURL(path.join(DIST, 'bench', file.replace(/\.ts$/, '.js'))).href);
   if (typeof mod.default === 'function') await mod.default();
 }
 process.exit(0);

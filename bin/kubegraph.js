@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly: swc keeps decorator metadata, which TypeORM and type-graphql need.
-import { register } from 'node:module';
-import { pathToFileURL } from 'node:url';
+// Runs the compiled CLI from dist/, compiling first whatever source changed since the last run (bin/compile.js).
+import { compile } from './compile.js';
 
-register('@swc-node/register/esm', pathToFileURL('./'));
-await import('../src/main.ts');
+await compile();
+await import('../dist/src/main.js');

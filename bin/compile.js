@@ -1,0 +1,108 @@
+// Compiles the TypeScript that runs (src/, migrations/, bench/) to dist/ with swc, keeping decorator metadata for
+// TypeORM and type-graphql, and only when a source changed: each start checks a fingerprint of the sources' sizes
+// and modification times (a few milliseconds) and loads swc only to recompile what differs. Several processes may
+// start at once: each output file is written under a temporary name and renamed into place, so an import never reads
+// a partial file, and concurrent compilations of the same sources write the same bytes.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DIST = path.join(ROOT, 'dist');
+const SOURCE_DIRS = ['src', 'migrations', 'bench'];
+const MANIFEST = path.join(DIST, '.manifest.json');
+const SELF = fileURLToPath(import.meta.url);
+const require = createRequire(import.meta.url);
+
+// ES2022 is what tsconfig.json and the tests (vitest.config.ts) compile to, and all of it runs natively on Node 20.19.
+const swcOptions = {
+  swcrc: false,
+  sourceMaps: true,
+  module: { type: 'es6' },
+  jsc: {
+    target: 'es2022',
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+  },
+};
+
+/** Every source as `relative path → "size:mtime"`, stat'ed before it is read so that an edit during a compilation shows as stale next time. */
+function scanSources() {
+  const files = {};
+  for (const dir of SOURCE_DIRS) {
+    for (const entry of fs.readdirSync(path.join(ROOT, dir), { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts')) continue;
+      const rel = path.relative(ROOT, path.join(entry.parentPath ?? entry.path, entry.name));
+      const st = fs.statSync(path.join(ROOT, rel));
+      files[rel] = `${st.size}:${st.mtimeMs}`;
+    }
+  }
+  return files;
+}
+
+/** Changing this file or upgrading swc invalidates every output. */
+function compilerId() {
+  const swc = JSON.parse(fs.readFileSync(require.resolve('@swc/core/package.json'), 'utf8'));
+  const self = fs.statSync(SELF);
+  return `swc ${swc.version}|${self.size}:${self.mtimeMs}`;
+}
+
+function readManifest() {
+  try {
+    return JSON.parse(fs.readFileSync(MANIFEST, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function writeAtomically(file, content) {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(tmp, content);
+  fs.renameSync(tmp, file);
+}
+
+const outputOf = (rel) => path.join(DIST, rel.replace(/\.ts$/, '.js'));
+
+/**
+ * Brings dist/ up to date with the sources and returns how many files were compiled (0 when it already was).
+ * `force` recompiles everything.
+ */
+export async function compile({ force = false } = {}) {
+  const sources = scanSources();
+  const compiler = compilerId();
+  const manifest = force ? undefined : readManifest();
+  const previous = manifest?.compiler === compiler ? manifest.files : {};
+  const todo = Object.keys(sources).filter((rel) => previous[rel] !== sources[rel]);
+  const removed = Object.keys(previous).filter((rel) => !(rel in sources));
+  if (todo.length === 0 && removed.length === 0) return 0;
+  const swc = await import('@swc/core');
+  await Promise.all(
+    todo.map(async (rel) => {
+      const input = path.join(ROOT, rel);
+      const output = outputOf(rel);
+      const code = await fs.promises.readFile(input, 'utf8');
+      const result = await swc.transform(code, {
+        ...swcOptions,
+        filename: input,
+        sourceFileName: path.relative(path.dirname(output), input),
+      });
+      fs.mkdirSync(path.dirname(output), { recursive: true });
+      writeAtomically(`${output}.map`, result.map);
+      writeAtomically(output, `${result.code}\n//# sourceMappingURL=${path.basename(output)}.map\n`);
+    }),
+  );
+  for (const rel of removed) {
+    for (const file of [outputOf(rel), `${outputOf(rel)}.map`]) fs.rmSync(file, { force: true });
+  }
+  // `node dist/main.js` is the documented way to run the compiled CLI.
+  writeAtomically(path.join(DIST, 'main.js'), "import './src/main.js';\n");
+  writeAtomically(MANIFEST, JSON.stringify({ compiler, files: sources }));
+  return todo.length;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === SELF) {
+  const started = performance.now();
+  const n = await compile({ force: process.argv.includes('--force') });
+  process.stdout.write(`compiled ${n} file(s) to ${path.relative(process.cwd(), DIST) || '.'} in ${Math.round(performance.now() - started)} ms\n`);
+}
