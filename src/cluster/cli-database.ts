@@ -4,6 +4,8 @@ import { loadConfig, type Config } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { EmbeddedPostgresError } from '../db/embedded-postgres.js';
 import { applyMigrations, pendingMigrations } from '../db/migration-runner.js';
+import type { EventBus } from '../events/event-bus.js';
+import { PgNotifyEventBus } from '../events/pg-notify-event-bus.js';
 import { resolveKubeconfigCrypto } from './key-store.js';
 import type { KubeconfigCrypto } from './kubeconfig-crypto.js';
 
@@ -11,6 +13,11 @@ export interface CliDatabase {
   config: Config;
   dataSource: DataSource;
   crypto: KubeconfigCrypto;
+  /**
+   * Reaches the subscribers of running servers on an external database (PostgreSQL NOTIFY, as `serve` uses);
+   * undefined on the embedded one, which no server can share while this command holds it.
+   */
+  openEventBus(): Promise<EventBus | undefined>;
 }
 
 /**
@@ -27,6 +34,7 @@ export async function withCliDatabase<T>(fn: (db: CliDatabase) => Promise<T>): P
     }
     throw err;
   });
+  let bus: EventBus | undefined;
   try {
     const pending = await pendingMigrations(db.dataSource);
     if (pending.length > 0) {
@@ -35,8 +43,18 @@ export async function withCliDatabase<T>(fn: (db: CliDatabase) => Promise<T>): P
       }
       await applyMigrations(db.dataSource);
     }
-    return await fn({ config, dataSource: db.dataSource, crypto });
+    return await fn({
+      config,
+      dataSource: db.dataSource,
+      crypto,
+      openEventBus: async () => {
+        if (db.embedded || !config.databaseUrl) return undefined;
+        bus ??= await PgNotifyEventBus.create({ connectionString: config.databaseUrl, dataSource: db.dataSource });
+        return bus;
+      },
+    });
   } finally {
+    await bus?.close();
     await db.close();
   }
 }

@@ -57,10 +57,10 @@ export async function addCluster(opts: AddClusterOptions): Promise<void> {
   } catch (err) {
     throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  await withCliDatabase(async ({ dataSource, crypto }) => {
+  await withCliDatabase(async ({ dataSource, crypto, openEventBus }) => {
     const org = await resolveCliOrganization(dataSource, opts.org, { create: true });
     if (org.created) write(`created organisation "${org.name}"`);
-    const service = new ClusterRegistrationService({ dataSource, crypto });
+    const service = new ClusterRegistrationService({ dataSource, crypto, eventBus: await openEventBus() });
     const registered = await service
       .register({
         organizationId: org.id,
@@ -124,10 +124,10 @@ export async function listClusters(opts: { org?: string }): Promise<void> {
 }
 
 export async function removeCluster(nameOrId: string, opts: { org?: string; keepData: boolean }): Promise<void> {
-  await withCliDatabase(async ({ dataSource, crypto }) => {
+  await withCliDatabase(async ({ dataSource, crypto, openEventBus }) => {
     const org = await resolveCliOrganization(dataSource, opts.org, { create: false });
     const id = await findClusterId(dataSource, org.id, nameOrId);
-    const service = new ClusterRegistrationService({ dataSource, crypto });
+    const service = new ClusterRegistrationService({ dataSource, crypto, eventBus: await openEventBus() });
     const removed = await service.remove(id, org.id, { keepData: opts.keepData }).catch((err: unknown) => explain(err, 'remove the cluster'));
     write(
       opts.keepData

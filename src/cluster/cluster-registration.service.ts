@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { ChangeEvent } from '../events/change-event.js';
 import { logger, type Logger } from '../logger.js';
+import { clusterChangeEvent } from './cluster-change-event.js';
 import { ClusterEntity } from './cluster.entity.js';
 import { probeCluster, type ProbeResult } from './cluster-probe.js';
 import { ClusterRegistrationError, type RegistrationFailure } from './cluster-registration.error.js';
@@ -46,6 +49,8 @@ export interface ClusterRegistrationDeps {
   crypto: KubeconfigCrypto;
   /** Budget for each request of the pre-registration check (default 5 s). */
   probeTimeoutMs?: number;
+  /** Where registrations, updates and removals are published once committed (live `clusterStatusChanged`). */
+  eventBus?: EventBus;
   log?: Logger;
 }
 
@@ -61,12 +66,14 @@ export class ClusterRegistrationService {
   private readonly dataSource: DataSource;
   private readonly crypto: KubeconfigCrypto;
   private readonly probeTimeoutMs: number;
+  private readonly eventBus: EventBus | undefined;
   private readonly log: Logger;
 
   constructor(deps: ClusterRegistrationDeps) {
     this.dataSource = deps.dataSource;
     this.crypto = deps.crypto;
     this.probeTimeoutMs = deps.probeTimeoutMs ?? 5000;
+    this.eventBus = deps.eventBus;
     this.log = deps.log ?? logger.child({ component: 'cluster-registration' });
   }
 
@@ -103,6 +110,7 @@ export class ClusterRegistrationService {
       { clusterId: id, organizationId: params.organizationId, name, provider: cluster.provider, kubernetesVersion: cluster.kubernetesVersion, server: cluster.apiServerUrl },
       'registered cluster',
     );
+    await this.publish(clusterChangeEvent(cluster, 'ADDED', []));
     return cluster;
   }
 
@@ -144,6 +152,12 @@ export class ClusterRegistrationService {
       { clusterId: id, organizationId, renamed: name !== undefined && name !== existing.name, labels: labels !== undefined, newKubeconfig: !!connection },
       'updated cluster',
     );
+    const changedFields = [
+      ...(name !== undefined && name !== existing.name ? ['name'] : []),
+      ...(labels !== undefined ? ['labels'] : []),
+      ...(connection ? ['provider', 'apiServerUrl', 'kubernetesVersion', 'contextName', 'status', 'statusMessage'] : []),
+    ];
+    if (changedFields.length > 0) await this.publish(clusterChangeEvent(cluster, 'MODIFIED', changedFields));
     return cluster;
   }
 
@@ -171,7 +185,13 @@ export class ClusterRegistrationService {
       await announce(tx, 'removed', id);
     });
     this.log.info({ clusterId: id, organizationId, name: existing.name, keepData: opts.keepData }, 'removed cluster');
-    return opts.keepData ? this.find(id, organizationId) : existing;
+    if (!opts.keepData) {
+      await this.publish(clusterChangeEvent(existing, 'DELETED', []));
+      return existing;
+    }
+    const kept = await this.find(id, organizationId);
+    await this.publish(clusterChangeEvent(kept, 'MODIFIED', ['status', 'statusMessage']));
+    return kept;
   }
 
   /** Asks whichever replica syncs the cluster to list everything again. */
@@ -183,6 +203,15 @@ export class ClusterRegistrationService {
     await announce(this.dataSource.manager, 'resync', id);
     this.log.info({ clusterId: id, organizationId }, 'resync requested');
     return existing;
+  }
+
+  /** After commit: the change is stored whatever happens here, so a bus failure is logged, not thrown. */
+  private async publish(event: ChangeEvent): Promise<void> {
+    try {
+      await this.eventBus?.publish([event]);
+    } catch (err) {
+      this.log.warn({ clusterId: event.clusterId, type: event.type, err }, 'could not publish the cluster change');
+    }
   }
 
   async find(id: string, organizationId: string): Promise<ClusterEntity> {

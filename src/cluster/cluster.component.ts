@@ -19,7 +19,7 @@ export function clusterComponent(ctx: ServeContext): Component {
     name: 'clusters',
     async start() {
       const crypto = await resolveKubeconfigCrypto(ctx.config);
-      const registration = new ClusterRegistrationService({ dataSource: ctx.dataSource, crypto });
+      const registration = new ClusterRegistrationService({ dataSource: ctx.dataSource, crypto, eventBus: ctx.eventBus });
       ctx.services.clusterRegistration = registration;
       // The demo first, so that a demo cluster kept from an earlier run is synced from this run's simulator at once.
       if (ctx.demo) demo = await startDemoCluster({ dataSource: ctx.dataSource, registration, log });

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { createClient } from 'graphql-ws';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokenService } from '../../src/auth/api-token.service.js';
 import { ClusterRegistrationService, CLUSTER_REGISTRY_CHANNEL } from '../../src/cluster/cluster-registration.service.js';
@@ -35,7 +37,7 @@ async function startServer(): Promise<ApiServer> {
   const db = await createTestDatabase();
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1' });
   const eventBus = new ObservedEventBus();
-  const clusterRegistration = new ClusterRegistrationService({ dataSource: db.dataSource, crypto: new KubeconfigCrypto(randomBytes(32)), log: logs.logger });
+  const clusterRegistration = new ClusterRegistrationService({ dataSource: db.dataSource, crypto: new KubeconfigCrypto(randomBytes(32)), eventBus, log: logs.logger });
   const http = createHttpServer({ config, readiness: { check: async () => ({ ready: true, checks: {} }) } });
   let endpoint: GraphQLEndpoint | undefined;
   await http.mount(async (app, s) => {
@@ -179,5 +181,51 @@ describe('cluster mutations', () => {
     expect(await findInDatabase(server.db.dataSource, TOKEN)).toEqual([]);
     expect(logs.text()).toContain('registered cluster');
     expect(logs.text()).not.toContain(TOKEN);
+  });
+});
+
+describe('live cluster feed', () => {
+  it('tells subscribers of the organisation about registrations and removals as they commit', async () => {
+    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${viewer.secret}` }, retryAttempts: 0 });
+    const outsiderClient = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${outsider.secret}` }, retryAttempts: 0 });
+    const query = 'subscription { clusterStatusChanged { type cluster { name status provider } } }';
+    const seen: string[] = [];
+    const outsiderSeen: string[] = [];
+    try {
+      const listening = server.eventBus.listenerCount;
+      const done = new Promise<void>((resolve, reject) => {
+        client.subscribe<{ clusterStatusChanged: { type: string; cluster: { name: string; status: string; provider: string } } }>(
+          { query },
+          {
+            next: ({ data }) => {
+              const e = data!.clusterStatusChanged;
+              seen.push(`${e.type} ${e.cluster.name} ${e.cluster.status} ${e.cluster.provider}`);
+              if (e.type === 'DELETED') resolve();
+            },
+            error: reject,
+            complete: () => resolve(),
+          },
+        );
+      });
+      outsiderClient.subscribe<{ clusterStatusChanged: { type: string } }>({ query }, { next: ({ data }) => outsiderSeen.push(data!.clusterStatusChanged.type), error: () => undefined, complete: () => undefined });
+      const started = Date.now();
+      while (server.eventBus.listenerCount < listening + 2) {
+        if (Date.now() - started > 5000) throw new Error('subscriptions did not start');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const registered = await gql<{ registerCluster: { id: string } }>(server, REGISTER, {
+        token: editor.secret,
+        variables: { input: { kubeconfig: sim.kubeconfig(), name: 'feed' } },
+      });
+      expect(registered.body.errors).toBeUndefined();
+      const removed = await gql(server, `mutation ($id: ID!) { removeCluster(id: $id) { name } }`, { token: admin.secret, variables: { id: registered.body.data!.registerCluster.id } });
+      expect(removed.body.errors).toBeUndefined();
+      await done;
+      expect(seen).toEqual(['ADDED feed PENDING AKS', 'DELETED feed PENDING AKS']);
+      expect(outsiderSeen).toEqual([]);
+    } finally {
+      await client.dispose();
+      await outsiderClient.dispose();
+    }
   });
 });

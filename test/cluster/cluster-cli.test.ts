@@ -5,6 +5,8 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeconfigCrypto, keyIdOf } from '../../src/cluster/kubeconfig-crypto.js';
+import type { ChangeEvent } from '../../src/events/change-event.js';
+import { PgNotifyEventBus } from '../../src/events/pg-notify-event-bus.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { runCli } from '../db/support/processes.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -44,9 +46,16 @@ afterAll(async () => {
 
 describe('kubegraph cluster', () => {
   it('adds a cluster from a kubeconfig file and says what it did, without printing or storing the token in clear', async () => {
+    // A running server's view of the database: it hears the registration through PostgreSQL.
+    const serverBus = await PgNotifyEventBus.create({ connectionString: db.url, dataSource: db.dataSource });
+    const heard: ChangeEvent[] = [];
+    serverBus.subscribe((events) => heard.push(...events));
     const file = await kubeconfigFile('sim.yaml', sim.kubeconfig());
     const result = await runCli(['cluster', 'add', '--kubeconfig', file, '--name', 'prod', '--label', 'env=prod', '--label', 'team=core'], { ...env, LOG_LEVEL: 'trace' });
     expect(result.code, result.stderr).toBe(0);
+    for (let waited = 0; heard.length === 0 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    await serverBus.close();
+    expect(heard.map((e) => `${e.type} ${e.kind} ${e.name}`)).toEqual(['ADDED Cluster prod']);
     expect(result.stdout).toContain('created organisation "default"');
     expect(result.stdout).toMatch(/registered cluster "prod" \(id [0-9a-f-]{36}\) in organisation "default": gke, Kubernetes v1\.30\.5-gke\.1014001, https:\/\/127\.0\.0\.1:\d+, context "cli-sim"/);
     expect(result.stdout + result.stderr).not.toContain(TOKEN);

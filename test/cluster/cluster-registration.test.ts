@@ -8,6 +8,8 @@ import { ClusterRegistrationError, type RegistrationFailure } from '../../src/cl
 import { ClusterRegistrationService, CLUSTER_REGISTRY_CHANNEL } from '../../src/cluster/cluster-registration.service.js';
 import { KubeconfigCrypto, KubeconfigDecryptionError, keyIdOf } from '../../src/cluster/kubeconfig-crypto.js';
 import { rotateKubeconfigKeys } from '../../src/cluster/kubeconfig-rotation.js';
+import type { ChangeEvent } from '../../src/events/change-event.js';
+import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { PROVIDERS } from '../../src/simulator/provider-profiles.js';
 import { servingCertificate } from '../../src/simulator/tls.js';
@@ -250,6 +252,44 @@ describe('update and remove', () => {
     await expectFailure(() => service.register({ organizationId: orgId, kubeconfig: sim.kubeconfig(), name: 'kept' }), 'NAME_TAKEN', /removed from sync with its data kept/);
     await expectFailure(() => service.requestResync(kept.id, orgId), 'INVALID_INPUT', /has no kubeconfig/);
     expect((await service.update(kept.id, orgId, { connection: { kubeconfig: sim.kubeconfig() } })).status).toBe('pending');
+  });
+});
+
+describe('change events', () => {
+  it('publishes each registration, update and removal once committed, without the kubeconfig, and nothing for a refused change', async () => {
+    const bus = new InProcessEventBus();
+    const events: ChangeEvent[] = [];
+    bus.subscribe((batch) => events.push(...batch));
+    const publishing = new ClusterRegistrationService({ dataSource: db.dataSource, crypto, probeTimeoutMs: 1000, log: logs.logger, eventBus: bus });
+    const summary = () => events.map((e) => `${e.type} ${e.kind} ${e.name} [${e.changedFields.join(',')}] ${e.state.status}`);
+
+    const a = await publishing.register({ organizationId: orgId, kubeconfig: sim.kubeconfig(), name: 'ev-a' });
+    const b = await publishing.register({ organizationId: orgId, kubeconfig: sim.kubeconfig(), name: 'ev-b' });
+    await expectFailure(() => publishing.register({ organizationId: orgId, kubeconfig: sim.kubeconfig(), name: 'ev-a' }), 'NAME_TAKEN', /already exists/);
+    await expectFailure(
+      () => publishing.update(a.id, orgId, { connection: { kubeconfig: edit(sim.kubeconfig(), (d) => (d.users[0]!.user.token = 'nope')) } }),
+      'UNAUTHORIZED',
+      /HTTP 401/,
+    );
+    await publishing.update(a.id, orgId, { name: 'ev-a2' });
+    await publishing.update(a.id, orgId, { labels: {} });
+    await publishing.remove(a.id, orgId, { keepData: true });
+    await publishing.remove(b.id, orgId, { keepData: false });
+
+    expect(summary()).toEqual([
+      'ADDED Cluster ev-a [] pending',
+      'ADDED Cluster ev-b [] pending',
+      'MODIFIED Cluster ev-a2 [name] pending',
+      'MODIFIED Cluster ev-a2 [labels] pending',
+      'MODIFIED Cluster ev-a2 [status,statusMessage] error',
+      'DELETED Cluster ev-b [] pending',
+    ]);
+    expect(events.every((e) => e.organizationId === orgId && e.uid === e.clusterId && e.namespace === null)).toBe(true);
+    expect(events.map((e) => e.clusterId)).toEqual([a.id, b.id, a.id, a.id, a.id, b.id]);
+    expect(events[5]!.state).toMatchObject({ provider: 'eks', apiServerUrl: sim.url });
+    const text = JSON.stringify(events);
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toMatch(/kubeconfig|certificate-authority/i);
   });
 });
 
