@@ -4,8 +4,8 @@
 // start at once: each output file is written under a temporary name and renamed into place, so an import never reads
 // a partial file, and concurrent compilations of the same sources write the same bytes.
 import fs from 'node:fs';
-import path from 'node:path';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,9 +33,10 @@ function scanSources() {
   for (const dir of SOURCE_DIRS) {
     for (const entry of fs.readdirSync(path.join(ROOT, dir), { recursive: true, withFileTypes: true })) {
       if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts')) continue;
-      const rel = path.relative(ROOT, path.join(entry.parentPath ?? entry.path, entry.name));
-      const st = fs.statSync(path.join(ROOT, rel));
-      files[rel] = `${st.size}:${st.mtimeMs}`;
+      const rel = path.relative(ROOT, path.join(entry.parentPath, entry.name));
+      // An editor may have just renamed it away.
+      const st = fs.statSync(path.join(ROOT, rel), { throwIfNoEntry: false });
+      if (st) files[rel] = `${st.size}:${st.mtimeMs}`;
     }
   }
   return files;
@@ -64,45 +65,57 @@ function writeAtomically(file, content) {
 
 const outputOf = (rel) => path.join(DIST, rel.replace(/\.ts$/, '.js'));
 
+const removeOutput = (rel) => {
+  for (const file of [outputOf(rel), `${outputOf(rel)}.map`]) fs.rmSync(file, { force: true });
+};
+
 /**
- * Brings dist/ up to date with the sources and returns how many files were compiled (0 when it already was).
- * `force` recompiles everything.
+ * Brings dist/ up to date with the sources. A source that does not compile is reported on stderr and left without
+ * output (and out of the manifest, so it is retried next time): a half-edited file breaks only what imports it.
  */
-export async function compile({ force = false } = {}) {
+export async function compile() {
   const sources = scanSources();
   const compiler = compilerId();
-  const manifest = force ? undefined : readManifest();
+  const manifest = readManifest();
   const previous = manifest?.compiler === compiler ? manifest.files : {};
   const todo = Object.keys(sources).filter((rel) => previous[rel] !== sources[rel]);
   const removed = Object.keys(previous).filter((rel) => !(rel in sources));
-  if (todo.length === 0 && removed.length === 0) return 0;
+  if (todo.length === 0 && removed.length === 0) return { compiled: 0, failed: [] };
   const swc = await import('@swc/core');
+  const failed = [];
   await Promise.all(
     todo.map(async (rel) => {
       const input = path.join(ROOT, rel);
       const output = outputOf(rel);
-      const code = await fs.promises.readFile(input, 'utf8');
-      const result = await swc.transform(code, {
-        ...swcOptions,
-        filename: input,
-        sourceFileName: path.relative(path.dirname(output), input),
-      });
-      fs.mkdirSync(path.dirname(output), { recursive: true });
-      writeAtomically(`${output}.map`, result.map);
-      writeAtomically(output, `${result.code}\n//# sourceMappingURL=${path.basename(output)}.map\n`);
+      try {
+        const result = await swc.transform(await fs.promises.readFile(input, 'utf8'), {
+          ...swcOptions,
+          filename: input,
+          sourceFileName: path.relative(path.dirname(output), input),
+        });
+        fs.mkdirSync(path.dirname(output), { recursive: true });
+        writeAtomically(`${output}.map`, result.map);
+        writeAtomically(output, `${result.code}\n//# sourceMappingURL=${path.basename(output)}.map\n`);
+      } catch (err) {
+        failed.push(rel);
+        delete sources[rel];
+        removeOutput(rel);
+        const message = (err instanceof Error ? err.message : String(err)).split('\nStack backtrace:')[0].trimEnd();
+        process.stderr.write(`kubegraph: cannot compile ${rel}:\n${message}\n`);
+      }
     }),
   );
-  for (const rel of removed) {
-    for (const file of [outputOf(rel), `${outputOf(rel)}.map`]) fs.rmSync(file, { force: true });
-  }
+  for (const rel of removed) removeOutput(rel);
   // `node dist/main.js` is the documented way to run the compiled CLI.
   writeAtomically(path.join(DIST, 'main.js'), "import './src/main.js';\n");
   writeAtomically(MANIFEST, JSON.stringify({ compiler, files: sources }));
-  return todo.length;
+  return { compiled: todo.length - failed.length, failed };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === SELF) {
   const started = performance.now();
-  const n = await compile({ force: process.argv.includes('--force') });
-  process.stdout.write(`compiled ${n} file(s) to ${path.relative(process.cwd(), DIST) || '.'} in ${Math.round(performance.now() - started)} ms\n`);
+  const { compiled, failed } = await compile();
+  const ms = Math.round(performance.now() - started);
+  process.stdout.write(`compiled ${compiled} file(s) to ${path.relative(process.cwd(), DIST) || '.'} in ${ms} ms\n`);
+  if (failed.length > 0) process.exit(1);
 }

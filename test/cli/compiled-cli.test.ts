@@ -55,9 +55,13 @@ describe('the compiled CLI', () => {
     expect(out).not.toContain(description);
   });
 
-  it('drops the output of a deleted source', async () => {
+  it('reports a source that does not compile without stopping commands that do not import it, and drops deleted ones', async () => {
+    await fs.writeFile(path.join(copy, 'src/scratch-extra.ts'), 'export const extra: = ;\n');
+    const broken = await node(['bin/kubegraph.js', '--help']);
+    expect(broken.stdout).toContain('Usage: kubegraph');
+    expect(broken.stderr).toMatch(/cannot compile src\/scratch-extra\.ts:[\s\S]*Unexpected token/);
     await fs.writeFile(path.join(copy, 'src/scratch-extra.ts'), 'export const extra: number = 1;\n');
-    await help();
+    expect((await node(['bin/kubegraph.js', '--help'])).stderr).toBe('');
     await expect(fs.stat(path.join(copy, 'dist/src/scratch-extra.js'))).resolves.toBeTruthy();
     await fs.rm(path.join(copy, 'src/scratch-extra.ts'));
     await help();
