@@ -29,7 +29,13 @@ export interface Config {
   costCenterLabelKeys: string[];
   /** Origins allowed by CORS; `*` allows any. */
   corsOrigins: string[];
-  graphql: { maxDepth: number; maxComplexity: number; maxPageSize: number };
+  graphql: {
+    maxDepth: number;
+    maxComplexity: number;
+    maxPageSize: number;
+    /** How often the tokens of open graphql-ws connections are checked again; a revoked one closes its connection. */
+    subscriptionAuthRecheckSeconds: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -110,6 +116,13 @@ export function loadConfig(env: Env = process.env): Config {
       maxDepth: parseInteger('KUBEGRAPH_MAX_QUERY_DEPTH', env.KUBEGRAPH_MAX_QUERY_DEPTH, 12, 2, 100),
       maxComplexity: parseInteger('KUBEGRAPH_MAX_QUERY_COMPLEXITY', env.KUBEGRAPH_MAX_QUERY_COMPLEXITY, 50_000, 10, 10_000_000),
       maxPageSize: parseInteger('KUBEGRAPH_MAX_PAGE_SIZE', env.KUBEGRAPH_MAX_PAGE_SIZE, 500, 1, 10_000),
+      subscriptionAuthRecheckSeconds: parseInteger(
+        'KUBEGRAPH_SUBSCRIPTION_AUTH_RECHECK_SECONDS',
+        env.KUBEGRAPH_SUBSCRIPTION_AUTH_RECHECK_SECONDS,
+        30,
+        1,
+        3600,
+      ),
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { GraphQLError, getOperationAST, parse, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { AuthContext } from '../auth/access.js';
 import type { ApiTokenService } from '../auth/api-token.service.js';
 import type { Config } from '../config.js';
@@ -41,13 +41,40 @@ function asGraphQLErrors(err: unknown): GraphQLError[] {
   return [err instanceof GraphQLError ? err : new GraphQLError(err instanceof Error ? err.message : String(err))];
 }
 
+const REVOKED = 'Unauthorized: the API token was revoked or has expired';
+
 /**
  * graphql-ws on the HTTP server's `path`. The token comes in `connection_init`; without a valid one the
  * socket closes with 4401 before any operation. Operations pass the same depth/complexity limits as HTTP.
+ * Tokens are checked again before each operation and, for connections left open, every
+ * `subscriptionAuthRecheckSeconds`: revoking a token (on any replica) ends the subscriptions it opened.
  */
 export function startSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
   const { schema, config, apiTokens, contextFor, metrics } = options;
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
+  const authorized = new Map<WebSocket, string>();
+  const recheck = setInterval(() => void closeRevoked(), config.graphql.subscriptionAuthRecheckSeconds * 1000);
+  recheck.unref();
+
+  /** One lookup per distinct token, however many connections share it. */
+  async function closeRevoked(): Promise<void> {
+    const byToken = new Map<string, WebSocket[]>();
+    for (const [socket, header] of authorized) byToken.set(header, [...(byToken.get(header) ?? []), socket]);
+    for (const [header, sockets] of byToken) {
+      try {
+        if ((await authenticateBearer(header, apiTokens)).auth) continue;
+      } catch (err) {
+        // The database is away: keep serving what is open, and check again next time.
+        log.warn({ err }, 'could not check the tokens of open subscriptions');
+        return;
+      }
+      for (const socket of sockets) {
+        authorized.delete(socket);
+        socket.close(CLOSE_UNAUTHORIZED, REVOKED);
+      }
+      log.info({ connections: sockets.length }, 'closed subscriptions whose API token was revoked or expired');
+    }
+  }
 
   const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {
@@ -60,6 +87,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
           return false;
         }
         Object.assign(ctx.extra, { auth, authorization: header });
+        authorized.set(ctx.extra.socket, header!);
         return true;
       },
       async onSubscribe(ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
@@ -67,7 +95,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         // A token revoked or expired since the connection opened starts nothing more on it.
         const { auth } = extra.authorization === undefined ? { auth: null } : await authenticateBearer(extra.authorization, apiTokens);
         if (!auth) {
-          ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: the API token was revoked or has expired');
+          ctx.extra.socket.close(CLOSE_UNAUTHORIZED, REVOKED);
           return [unauthenticated('The API token was revoked or has expired')];
         }
         let document;
@@ -117,6 +145,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         if ((ctx.extra as ConnectionExtra).open?.delete(id)) metrics.activeSubscriptions.dec();
       },
       onClose(ctx) {
+        authorized.delete(ctx.extra.socket);
         const open = (ctx.extra as ConnectionExtra).open;
         if (open) metrics.activeSubscriptions.dec({}, open.size);
         open?.clear();
@@ -127,6 +156,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
 
   return {
     async close() {
+      clearInterval(recheck);
       for (const client of wss.clients) client.close(1001, 'Server shutting down');
       await cleanup.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -117,7 +117,8 @@ function collect<T>(client: Client, query: string, variables: Record<string, unk
 }
 
 beforeAll(async () => {
-  server = await startApiServer();
+  // Open connections' tokens are checked again every second here (30 s by default).
+  server = await startApiServer({ KUBEGRAPH_SUBSCRIPTION_AUTH_RECHECK_SECONDS: '1' });
   acme = await createCaller(server, 'acme', 'viewer');
   globex = await createCaller(server, 'globex', 'viewer');
   acmeCluster = await insertCluster(acme.organizationId, 'prod-eu');
@@ -168,6 +169,36 @@ describe('graphql-ws authentication', () => {
     await waitFor(() => closedWith !== undefined, 'the connection to close');
     expect(closedWith).toBe(4401);
     expect(server.eventBus.listenerCount).toBe(0);
+  });
+
+  it('ends open subscriptions when their token is revoked, and leaves other tokens\' connections open', async () => {
+    const doomed = await createCaller(server, 'acme', 'viewer', 'revoked while subscribed');
+    const closed: Record<string, number> = {};
+    const open = (name: string, secret: string) => {
+      const client = createClient({
+        url: server.wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${secret}` },
+        retryAttempts: 0,
+        on: { closed: (event) => (closed[name] = (event as { code: number }).code) },
+      });
+      clients.push(client);
+      return client;
+    };
+    const listening = server.eventBus.listenerCount;
+    const doomedFeeds = [collect(open('doomed-1', doomed.secret), POD_FEED, {}, () => false), collect(open('doomed-2', doomed.secret), POD_FEED, {}, () => false)];
+    // They end with the close event as their error.
+    const ended = doomedFeeds.map((feed) => feed.done.then(() => 'completed', (err: { code?: number }) => `closed ${err.code}`));
+    const survivor = collect(open('survivor', acme.secret), POD_FEED, {}, () => false);
+    await waitFor(() => server.eventBus.listenerCount === listening + 3, 'three live subscriptions');
+
+    await server.tokens.revoke(doomed.organizationId, doomed.tokenId);
+    await waitFor(() => closed['doomed-1'] !== undefined && closed['doomed-2'] !== undefined, 'the revoked connections to close');
+    expect(closed).toEqual({ 'doomed-1': 4401, 'doomed-2': 4401 });
+    await waitFor(() => server.eventBus.listenerCount === listening + 1, 'their subscriptions to end');
+    expect(await Promise.all(ended)).toEqual(['closed 4401', 'closed 4401']);
+    survivor.dispose();
+    await waitFor(() => server.eventBus.listenerCount === listening, 'the last subscription to end');
   });
 
   it('closes connections that send more than the body limit in one message', async () => {
