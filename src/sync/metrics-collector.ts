@@ -76,7 +76,11 @@ export class MetricsCollector {
         try {
           await this.poll();
         } catch (err) {
-          this.o.log.warn({ err: (err as Error).message }, 'metrics poll failed');
+          // A removal deletes the cluster's rows (23503: its samples lost their parent) and then stops this loop:
+          // the poll it interrupts is not a failure.
+          const interrupted = this.controller.signal.aborted || (err as { code?: unknown }).code === '23503';
+          if (interrupted) this.o.log.debug({ err: (err as Error).message }, 'metrics poll interrupted by the cluster\'s removal');
+          else this.o.log.warn({ err: (err as Error).message }, 'metrics poll failed');
         }
         await sleep(this.o.intervalMs, this.controller.signal);
       }

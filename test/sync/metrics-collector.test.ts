@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MetricsCollector } from '../../src/sync/metrics-collector.js';
 import { cpuNanocores, bytes } from '../../src/sync/quantity.js';
+import { captureLogs } from '../cluster/support/capture-logs.js';
 import { expectConverged, type Harness, startHarness } from './sync-harness.js';
 
 interface PodMetrics {
@@ -101,6 +103,20 @@ describe('metrics collector', () => {
     expect(row).toEqual({ restarts, oom_kills: 1 });
   });
 
+  it('treats a poll cut short by the cluster\'s removal as an interruption, not a failure', async () => {
+    const logs = captureLogs('debug');
+    // A cluster row deleted between the poll's reads and its insert: the samples lose their parent (23503).
+    const removed = '00000000-0000-4000-8000-000000000000';
+    const collector = new MetricsCollector({ dataSource: h.db.dataSource, client: h.client, cluster: { id: removed, name: 'removed' }, intervalMs: 60_000, log: logs.logger });
+    await expect(collector.poll()).rejects.toMatchObject({ code: '23503' });
+    collector.start(Promise.resolve());
+    for (let waited = 0; !logs.text().includes('interrupted') && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    await collector.stop();
+    const messages = logs.lines().map((l) => `${l.level} ${l.msg}`);
+    expect(messages).toContain("20 metrics poll interrupted by the cluster's removal");
+    expect(messages.filter((m) => m.startsWith('40 '))).toEqual([]);
+  });
+
   it('a cluster whose metrics API fails keeps syncing', async () => {
     h.sim.fault({ kind: 'errors', status: 503, forMs: 300 });
     const result = await h.sync.pollMetrics();
@@ -109,4 +125,5 @@ describe('metrics collector', () => {
     await h.sim.tick(10);
     await expectConverged(h);
   });
+
 });
