@@ -9,20 +9,24 @@ import type { ColumnDef } from './inventory-tables.js';
  * bulk of an initial list. Values are escaped as the text format requires (backslash, tab, newline, carriage return).
  */
 
-function escape(text: string): string {
-  return text.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+const SPECIAL = /[\\\t\n\r]/;
+const SPECIALS = /[\\\t\n\r]/g;
+
+/** `text` as a COPY text-format field; most values need no escaping, and are checked for it without copying. */
+export function copyText(text: string): string {
+  if (!SPECIAL.test(text)) return text;
+  return text.replace(SPECIALS, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
 export function copyValue(value: unknown, type: ColumnDef['type'] | 'uuid'): string {
   if (value === null || value === undefined) return '\\N';
-  if (type === 'jsonb') return escape(JSON.stringify(value));
+  if (type === 'jsonb') return copyText(JSON.stringify(value));
   if (type === 'boolean') return value ? 't' : 'f';
   if (value instanceof Date) return value.toISOString();
-  return escape(String(value));
+  return copyText(String(value));
 }
 
-/** Copies `rows` (arrays of already-encoded values, in `columns` order) into `table` on `client`'s transaction. */
-export async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], rows: readonly string[][]): Promise<void> {
-  const text = rows.map((r) => `${r.join('\t')}\n`).join('');
-  await pipeline(Readable.from([Buffer.from(text)]), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
+/** Copies `lines` (rows already encoded, tab-separated in `columns` order, each ending in a newline) into `table`. */
+export async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], lines: readonly string[]): Promise<void> {
+  await pipeline(Readable.from([Buffer.from(lines.join(''))]), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
 }

@@ -18,17 +18,40 @@ export function fieldJson(value: unknown): string {
 /**
  * Digest of `row` over `columns` (in that order): per column a 32-bit FNV-1a, and a second, independently seeded FNV
  * of every column folded into two more words, so that a missed change needs several 32-bit collisions at once.
- * `texts`, when given, receives each column's JSON (the writer reuses it instead of serializing again).
+ * Scalars are hashed as they are, behind a type tag (no JSON made for them); object values are hashed as their JSON,
+ * which `documents`, when given, receives by property (the writer sends it instead of serializing again).
  */
-export function digestRow(row: Row, columns: readonly string[], texts?: string[]): RowDigest {
+export function digestRow(row: Row, columns: readonly string[], documents?: Record<string, string>): RowDigest {
   const out = new Uint32Array(columns.length + 2);
   let w1 = 0x9e3779b9;
   let w2 = 0x85ebca6b;
   for (let i = 0; i < columns.length; i++) {
-    const text = fieldJson(row[columns[i]!]);
-    if (texts) texts[i] = text;
-    let h = 0x811c9dc5;
-    let g = 0x01000193 ^ i;
+    const value = row[columns[i]!];
+    let text: string;
+    let tag: number;
+    if (value === undefined || value === null) {
+      text = '';
+      tag = 0x6e;
+    } else if (typeof value === 'string') {
+      text = value;
+      tag = 0x73;
+    } else if (typeof value === 'number' || typeof value === 'bigint') {
+      text = String(value);
+      tag = 0x64;
+    } else if (typeof value === 'boolean') {
+      text = value ? 't' : 'f';
+      tag = 0x62;
+    } else if (value instanceof Date) {
+      // The same digest as its ISO string: both are stored as the same timestamp.
+      text = value.toISOString();
+      tag = 0x73;
+    } else {
+      text = JSON.stringify(value);
+      tag = 0x6a;
+      if (documents) documents[columns[i]!] = text;
+    }
+    let h = Math.imul(0x811c9dc5 ^ tag, 0x01000193);
+    let g = Math.imul(0x01000193 ^ i ^ (tag << 8), 0x5bd1e995);
     for (let j = 0; j < text.length; j++) {
       const c = text.charCodeAt(j);
       h = Math.imul(h ^ c, 0x01000193);

@@ -3,7 +3,7 @@ import { digestColumns, type TableSpec } from './inventory-tables.js';
 import type { Obj } from './k8s-fields.js';
 import { deletionTime } from './k8s-fields.js';
 import type { KubeObjectLike, ReflectorHandler } from './reflector.js';
-import { changedColumns, digestRow, fieldJson, type Row, type RowDigest, sameDigest } from './row-digest.js';
+import { changedColumns, digestRow, type Row, type RowDigest, sameDigest } from './row-digest.js';
 import type { Writer } from './writer.js';
 
 const EMPTY: RowDigest = new Uint32Array(0);
@@ -23,19 +23,17 @@ export interface RowHandlerOptions {
  */
 export class RowHandler implements ReflectorHandler {
   private readonly columns: string[];
-  private readonly index: Map<string, number>;
 
   constructor(private readonly o: RowHandlerOptions) {
     this.columns = digestColumns(o.spec);
-    this.index = new Map(this.columns.map((c, i) => [c, i]));
   }
 
   upsert(obj: KubeObjectLike, previous: RowDigest | undefined): RowDigest {
     const row = this.map(obj);
     if (!row) return previous ?? EMPTY;
     this.o.observe?.(obj as Obj, row, false);
-    const texts: string[] = [];
-    const digest = digestRow(row, this.columns, texts);
+    const documents: Record<string, string> = {};
+    const digest = digestRow(row, this.columns, documents);
     if (sameDigest(previous, digest)) return previous!;
     const known = previous !== undefined && previous.length > 0;
     const changedFields = changedColumns(known ? previous : undefined, digest, this.columns);
@@ -45,7 +43,7 @@ export class RowHandler implements ReflectorHandler {
       key: this.o.spec.keyOf(row),
       row,
       changedFields,
-      json: this.json(row, texts),
+      documents,
       added: !known,
     });
     return digest;
@@ -67,16 +65,6 @@ export class RowHandler implements ReflectorHandler {
 
   listed(present: ReadonlySet<string>): void {
     this.o.writer.enqueueSweep({ spec: this.o.spec, present: [...present] });
-  }
-
-  /** The row as the writer sends it (keyed by column), reusing the JSON made for the digest. */
-  private json(row: Row, texts: string[]): string {
-    const parts: string[] = [];
-    for (const c of this.o.spec.columns) {
-      const i = this.index.get(c.prop);
-      parts.push(`"${c.column}":${i === undefined ? fieldJson(row[c.prop]) : texts[i]}`);
-    }
-    return `{${parts.join(',')}}`;
   }
 
   private map(obj: KubeObjectLike): Row | undefined {

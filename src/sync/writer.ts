@@ -5,9 +5,9 @@ import type { ChangeEvent, ChangeType } from '../events/change-event.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { Backoff, sleep } from './backoff.js';
-import { copyRows, copyValue } from './bulk-copy.js';
+import { copyRows, copyText, copyValue } from './bulk-copy.js';
 import { type ColumnDef, DEPLOYMENTS, NAMESPACES, NODES, PODS, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
-import type { Row } from './row-digest.js';
+import { fieldJson, type Row } from './row-digest.js';
 
 /**
  * One change to one object, as the reflectors hand it over. `upsert` and `delete` carry the mapped row (a delete sets
@@ -21,7 +21,8 @@ export type Change =
       key: string;
       row: Row;
       changedFields: string[];
-      json?: string;
+      /** JSON of the row's object-valued columns by property, made while digesting it; reused rather than redone. */
+      documents?: Readonly<Record<string, string>>;
       /** First sighting of the object by this process: it may take over a name a vanished object still holds. */
       added?: boolean;
     }
@@ -103,6 +104,16 @@ function stateOf(spec: TableSpec, row: Record<string, unknown>): Record<string, 
 
 function recordsetType(columns: readonly ColumnDef[]): string {
   return columns.map((c) => `"${c.column}" ${c.type}`).join(', ');
+}
+
+/** The JSON object jsonRow() would give, reusing the JSON already made of object-valued columns. */
+function rowJson(columns: readonly ColumnDef[], row: Row, documents: Readonly<Record<string, string>> | undefined): string {
+  let out = '{';
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i]!;
+    out += `${i === 0 ? '' : ','}"${c.column}":${documents?.[c.prop] ?? fieldJson(row[c.prop])}`;
+  }
+  return `${out}}`;
 }
 
 function jsonRow(columns: readonly ColumnDef[], row: Row): Record<string, unknown> {
@@ -527,9 +538,8 @@ export class Writer {
     }
     const columns = [...spec.columns, ...spec.extraColumns];
     const payload = changes.map((c) => {
-      // The handler already serialized the row while digesting it; only rows with extra columns are built here.
-      if (c.json !== undefined && spec.extraColumns.length === 0) return c.json;
-      const extra = spec.extraColumns.length > 0 && this.o.extras ? this.o.extras(spec, c.row) : {};
+      if (spec.extraColumns.length === 0) return rowJson(columns, c.row, c.documents);
+      const extra = this.o.extras ? this.o.extras(spec, c.row) : {};
       return JSON.stringify(jsonRow(columns, { ...c.row, ...extra }));
     });
     const rows: Array<{ id: string; k1: string; k2: string; inserted: boolean; namespace_id?: string | null; deployment_id?: string | null }> =
@@ -590,21 +600,25 @@ export class Writer {
     );
     const now = new Date().toISOString();
     const columns = ['id', 'cluster_id', 'namespace_id', 'deployment_id', ...spec.columns.map((c) => c.column), 'synced_at'];
-    const encoded: string[][] = [];
+    const lines: string[] = [];
     const states: Array<[Extract<Change, { op: 'upsert' | 'delete' }>, Record<string, unknown>]> = [];
     for (const c of fresh) {
+      // uuids and ISO timestamps never need escaping.
       const id = randomUUID();
       const namespaceId = namespaces.get(String(c.row.namespace)) ?? null;
       const deploymentId = c.row.ownerKind === 'ReplicaSet' ? (deployments.get(String(c.row.ownerUid)) ?? null) : null;
-      const values = [copyValue(id, 'uuid'), copyValue(cid, 'uuid'), copyValue(namespaceId, 'uuid'), copyValue(deploymentId, 'uuid')];
-      for (const col of spec.columns) values.push(copyValue(col.column === 'created_at' ? (c.row[col.prop] ?? now) : c.row[col.prop], col.type));
-      values.push(now);
-      encoded.push(values);
+      let line = `${id}\t${cid}\t${namespaceId ?? '\\N'}\t${deploymentId ?? '\\N'}`;
+      for (const col of spec.columns) {
+        const document = col.type === 'jsonb' ? c.documents?.[col.prop] : undefined;
+        const value = col.column === 'created_at' ? (c.row[col.prop] ?? now) : c.row[col.prop];
+        line += `\t${document !== undefined ? copyText(document) : copyValue(value, col.type)}`;
+      }
+      lines.push(`${line}\t${now}\n`);
       states.push([c, { ...c.row, id, clusterId: cid, namespaceId, deploymentId }]);
     }
     const client = (qr as unknown as { databaseConnection: pg.PoolClient }).databaseConnection;
-    await copyRows(client, spec.table, columns, encoded);
-    this.s.copied += encoded.length;
+    await copyRows(client, spec.table, columns, lines);
+    this.s.copied += lines.length;
     for (const [c, state] of states) events.push(this.event(spec, c.op === 'delete' ? 'DELETED' : 'ADDED', state, []));
     return new Set(fresh.map((c) => c.key));
   }
