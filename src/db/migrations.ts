@@ -1,6 +1,7 @@
 import { InitialSchema1764230400000 } from '../../migrations/1764230400000-initial-schema.js';
 import { ClusterLeases1764316800000 } from '../../migrations/1764316800000-cluster-leases.js';
 import { ReplicaKeys1764403200000 } from '../../migrations/1764403200000-replica-keys.js';
+import { PodHealthCoveringIndex1764489600000 } from '../../migrations/1764489600000-pod-health-covering-index.js';
 
 /** Every migration, oldest first. A schema change is a new file appended here; committed ones never change. */
-export const migrations = [InitialSchema1764230400000, ClusterLeases1764316800000, ReplicaKeys1764403200000];
+export const migrations = [InitialSchema1764230400000, ClusterLeases1764316800000, ReplicaKeys1764403200000, PodHealthCoveringIndex1764489600000];
