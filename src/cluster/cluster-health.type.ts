@@ -3,7 +3,7 @@ import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { connectionType } from '../server/relay/index.js';
 import { ClusterStatus } from './cluster.enums.js';
 
-@ObjectType({ description: 'Health summary of one cluster (view v_k8s_cluster_health), computed from the stored inventory.' })
+@ObjectType({ simpleResolvers: true, description: 'Health summary of one cluster (view v_k8s_cluster_health), computed from the stored inventory.' })
 export class ClusterHealth {
   @Field(() => ID, { description: 'Global id of the cluster this summary describes.' })
   clusterId: string;

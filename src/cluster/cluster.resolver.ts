@@ -10,6 +10,7 @@ import { HelmReleaseFilter, HelmReleaseOrder, helmReleaseConditions, helmRelease
 import { HelmRelease, HelmReleaseConnection } from '../inventory/helm-release.type.js';
 import { listQuery, nestedListQuery } from '../inventory/list-query.js';
 import { connectionNodeFields, projectedColumns } from '../inventory/selection.js';
+import { scheduledNodes } from '../inventory/scheduled-nodes.js';
 import { NamespaceFilter, NamespaceOrder, namespaceConditions, namespaceOrdering } from '../inventory/namespace.filter.js';
 import { Namespace, NamespaceConnection } from '../inventory/namespace.type.js';
 import { PodFilter, PodOrder, podConditions, podOrdering } from '../inventory/pod.filter.js';
@@ -114,8 +115,9 @@ export class ClusterResolver {
     @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, connectionNodeFields(info)) }, podConditions, podOrdering);
-    return context.loaders.podsOfCluster.load(cluster.rowId, variant, build);
+    const fields = connectionNodeFields(info);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, fields) }, podConditions, podOrdering);
+    return context.loaders.podsOfCluster.load(cluster.rowId, variant, build, scheduledNodes(fields, context));
   }
 
   @FieldResolver(() => HelmReleaseConnection, { description: 'Helm releases installed in the cluster.' })

@@ -5,6 +5,7 @@ import { ClusterPricing } from '../cost/cluster-pricing.type.js';
 import { ClusterProvider, ClusterStatus } from './cluster.enums.js';
 
 @ObjectType({
+  simpleResolvers: true,
   implements: Node,
   description:
     'A registered Kubernetes cluster. Every field answers from the database, also while the cluster is unreachable: `status`, `statusMessage` and `lastSeenAt` then say why and since when. The kubeconfig is never exposed.',

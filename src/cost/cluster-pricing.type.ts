@@ -1,6 +1,6 @@
 import { Field, Float, InputType, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'Prices used to turn resource usage into cost for one cluster (OpenCost-compatible).' })
+@ObjectType({ simpleResolvers: true, description: 'Prices used to turn resource usage into cost for one cluster (OpenCost-compatible).' })
 export class ClusterPricing {
   @Field(() => Float, { description: 'Price of one vCPU core for one hour, in `currency`.' })
   cpuCoreHour: number;

@@ -3,6 +3,7 @@ import { Field, Float, ID, ObjectType } from 'type-graphql';
 import { CostGranularity } from './cost.enums.js';
 
 @ObjectType({
+  simpleResolvers: true,
   description:
     'Cost attributed to one group (the dimensions asked for in `groupBy`) over one period or the whole range. Dimensions not grouped by are null.',
 })

@@ -1,6 +1,6 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'Cost of one namespace over the last 30 UTC days, today included (view v_k8s_namespace_costs).' })
+@ObjectType({ simpleResolvers: true, description: 'Cost of one namespace over the last 30 UTC days, today included (view v_k8s_namespace_costs).' })
 export class NamespaceCost {
   @Field(() => ID, { description: 'Global id of the namespace.' })
   namespaceId: string;

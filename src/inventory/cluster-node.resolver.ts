@@ -8,6 +8,7 @@ import { ClusterNodeFilter, ClusterNodeOrder, clusterNodeConditions, clusterNode
 import { ClusterNode, ClusterNodeConnection } from './cluster-node.type.js';
 import { fetchConnection } from './connection-loader.js';
 import { connectionNodeFields, projectedColumns } from './selection.js';
+import { scheduledNodes } from './scheduled-nodes.js';
 import { listQuery, nestedListQuery } from './list-query.js';
 import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js';
 import { Pod, PodConnection } from './pod.type.js';
@@ -47,7 +48,8 @@ export class ClusterNodeResolver {
     @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, connectionNodeFields(info)) }, podConditions, podOrdering);
-    return context.loaders.podsOfNode.load(node.rowId, variant, build);
+    const fields = connectionNodeFields(info);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, fields) }, podConditions, podOrdering);
+    return context.loaders.podsOfNode.load(node.rowId, variant, build, scheduledNodes(fields, context));
   }
 }

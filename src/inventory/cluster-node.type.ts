@@ -3,6 +3,7 @@ import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { connectionType, Node } from '../server/relay/index.js';
 
 @ObjectType({
+  simpleResolvers: true,
   implements: Node, description: 'A Kubernetes node (a machine of a cluster).' })
 export class ClusterNode {
   @Field(() => ID, { description: 'Opaque global id (Relay Node).' })

@@ -3,7 +3,8 @@
  * level for all parents at once, through a DataLoader per distinct (field, arguments).
  */
 import DataLoader from 'dataloader';
-import { buildConnection, type Connection, type PageRequest } from '../server/relay/index.js';
+import pg from 'pg';
+import { buildConnection, type Connection, type CursorKey, type PageRequest } from '../server/relay/index.js';
 import type { Row } from './inventory.rows.js';
 import { buildPageQuery, type Ordering } from './page-query.js';
 import { scoped, type RowSource, type SqlRunner } from './row-source.js';
@@ -23,17 +24,18 @@ function selectList(source: RowSource<unknown>, columns: readonly string[] | nul
   return columns ? columns.map((c) => `${source.alias}.${c}`).join(', ') : source.select;
 }
 
+/** PostgreSQL's text[] literal parser: `__keys` arrive as text and are parsed only for the cursors a query selects. */
+const parseTextArray = pg.types.getTypeParser(1009 as never, 'text') as (text: string) => string[];
+
+function cursorKeyOf(row: Row): CursorKey {
+  return parseTextArray(row.__keys as string);
+}
+
 /** Rows of `buildPageQuery` (one parent) → a connection of mapped objects. */
 export function rowsToConnection<T>(rows: readonly Row[], map: (row: Row) => T, page: PageRequest): Connection<T> {
   const total = rows.length > 0 ? Number(rows[0].__total) : 0;
-  const pageRows = rows.filter((r) => r.__keys !== null);
-  const connection = buildConnection(pageRows, page, { cursorKey: (r) => r.__keys as string[], totalCount: total });
-  const nodes = connection.nodes.map(map);
-  return {
-    ...connection,
-    nodes,
-    edges: connection.edges.map((edge, i) => ({ cursor: edge.cursor, node: nodes[i] })),
-  };
+  const pageRows = rows[rows.length - 1]?.__keys === null ? rows.filter((r) => r.__keys !== null) : rows;
+  return buildConnection(pageRows, page, { cursorKey: cursorKeyOf, totalCount: total, map });
 }
 
 function tableOf(source: RowSource<unknown>): { name: string; alias: string; key: readonly string[] } | undefined {
@@ -100,12 +102,20 @@ export class NestedConnectionLoader<T> {
     private readonly batch: boolean,
   ) {}
 
-  /** `variant` must identify the arguments completely; `build` makes the query for them (fresh params each call). */
-  load(parentId: string, variant: string, build: () => ListQuery): Promise<Connection<T>> {
+  /**
+   * `variant` must identify the arguments completely; `build` makes the query for them (fresh params each call).
+   * `prepare`, if given, runs once per batch over the items of every page before any page is returned (to load
+   * what the items' own fields need in one go); the batch's first caller decides it.
+   */
+  load(parentId: string, variant: string, build: () => ListQuery, prepare?: (items: T[]) => Promise<void>): Promise<Connection<T>> {
     let loader = this.loaders.get(variant);
     if (!loader) {
       loader = new DataLoader(
-        (ids: readonly string[]) => fetchNestedConnections(this.sql, this.source, this.organizationId(), this.parentExpr, ids, build()),
+        async (ids: readonly string[]) => {
+          const connections = await fetchNestedConnections(this.sql, this.source, this.organizationId(), this.parentExpr, ids, build());
+          if (prepare) await prepare(connections.flatMap((c) => c.nodes));
+          return connections;
+        },
         { batch: this.batch },
       );
       this.loaders.set(variant, loader);

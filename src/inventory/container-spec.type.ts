@@ -1,6 +1,6 @@
 import { Field, Float, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'A container as declared in a Deployment pod template, with its requests and limits.' })
+@ObjectType({ simpleResolvers: true, description: 'A container as declared in a Deployment pod template, with its requests and limits.' })
 export class ContainerSpec {
   @Field({ description: 'Container name.' })
   name: string;

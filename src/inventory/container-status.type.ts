@@ -1,7 +1,7 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, Int, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'State of one container of a pod (status.containerStatuses).' })
+@ObjectType({ simpleResolvers: true, description: 'State of one container of a pod (status.containerStatuses).' })
 export class ContainerStatus {
   @Field({ description: 'Container name.' })
   name: string;

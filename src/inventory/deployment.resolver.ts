@@ -8,6 +8,7 @@ import { fetchConnection } from './connection-loader.js';
 import { DeploymentFilter, DeploymentOrder, deploymentConditions, deploymentOrdering } from './deployment.filter.js';
 import { Deployment, DeploymentConnection } from './deployment.type.js';
 import { connectionNodeFields, projectedColumns } from './selection.js';
+import { scheduledNodes } from './scheduled-nodes.js';
 import { listQuery, nestedListQuery } from './list-query.js';
 import { Namespace } from './namespace.type.js';
 import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js';
@@ -51,7 +52,8 @@ export class DeploymentResolver {
     @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, connectionNodeFields(info)) }, podConditions, podOrdering);
-    return context.loaders.podsOfDeployment.load(deployment.rowId, variant, build);
+    const fields = connectionNodeFields(info);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, fields) }, podConditions, podOrdering);
+    return context.loaders.podsOfDeployment.load(deployment.rowId, variant, build, scheduledNodes(fields, context));
   }
 }

@@ -4,7 +4,7 @@ import { connectionType, Node } from '../server/relay/index.js';
 import { ContainerSpec } from './container-spec.type.js';
 import { DeploymentHealth } from './inventory.enums.js';
 
-@ObjectType({ implements: Node, description: 'A Kubernetes Deployment; its pods are linked through their ReplicaSets.' })
+@ObjectType({ simpleResolvers: true, implements: Node, description: 'A Kubernetes Deployment; its pods are linked through their ReplicaSets.' })
 export class Deployment {
   @Field(() => ID, { description: 'Opaque global id (Relay Node).' })
   id: string;

@@ -3,6 +3,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { connectionType, Node } from '../server/relay/index.js';
 
 @ObjectType({
+  simpleResolvers: true,
   implements: Node, description: 'A Helm 3 release (its latest revision), decoded from its release Secret.' })
 export class HelmRelease {
   @Field(() => ID, { description: 'Opaque global id (Relay Node).' })

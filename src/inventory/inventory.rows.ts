@@ -30,191 +30,201 @@ function date(value: unknown): Date | null {
   return null;
 }
 
+/**
+ * What a column a list does not read (see the sources' projections) maps to: one shared, frozen value
+ * instead of a fresh object per row, since thousands of rows are mapped per request.
+ */
+const NO_OBJECT: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_ITEMS: never[] = Object.freeze([]) as unknown as never[];
+
 function object(value: unknown): Record<string, string> {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, string>) : {};
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, string>) : NO_OBJECT;
 }
 
-function list(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => !!v && typeof v === 'object') : [];
+function list<T>(value: unknown, map: (item: Record<string, unknown>) => T): T[] {
+  if (!Array.isArray(value) || value.length === 0) return NO_ITEMS;
+  const items: T[] = [];
+  for (const v of value) if (v && typeof v === 'object') items.push(map(v as Record<string, unknown>));
+  return items;
 }
 
 export function toNamespace(r: Row): Namespace {
   const cpu = numOrNull(r.cpu_usage_millicores);
-  return Object.assign(new Namespace(), {
-    id: toGlobalId('Namespace', r.id as string),
-    rowId: r.id as string,
-    clusterRowId: r.cluster_id as string,
-    uid: r.uid as string,
-    name: r.name as string,
-    phase: str(r.phase),
-    labels: object(r.labels),
-    annotations: object(r.annotations),
-    team: str(r.team),
-    costCenter: str(r.cost_center),
-    resourceQuotaHard: r.resource_quota_hard ?? null,
-    resourceQuotaUsed: r.resource_quota_used ?? null,
-    limitRanges: r.limit_ranges ?? null,
-    cpuUsageMillicores: cpu,
-    cpuUsageCores: cpu === null ? null : cpu / 1000,
-    memoryUsageBytes: numOrNull(r.memory_usage_bytes),
-    podCount: num(r.pod_count),
-    createdAt: date(r.created_at),
-    syncedAt: date(r.synced_at),
-    deletedAt: date(r.deleted_at),
-  });
+  const namespace = new Namespace();
+  namespace.id = toGlobalId('Namespace', r.id as string);
+  namespace.rowId = r.id as string;
+  namespace.clusterRowId = r.cluster_id as string;
+  namespace.uid = r.uid as string;
+  namespace.name = r.name as string;
+  namespace.phase = str(r.phase);
+  namespace.labels = object(r.labels);
+  namespace.annotations = object(r.annotations);
+  namespace.team = str(r.team);
+  namespace.costCenter = str(r.cost_center);
+  namespace.resourceQuotaHard = r.resource_quota_hard ?? null;
+  namespace.resourceQuotaUsed = r.resource_quota_used ?? null;
+  namespace.limitRanges = r.limit_ranges ?? null;
+  namespace.cpuUsageMillicores = cpu;
+  namespace.cpuUsageCores = cpu === null ? null : cpu / 1000;
+  namespace.memoryUsageBytes = numOrNull(r.memory_usage_bytes);
+  namespace.podCount = num(r.pod_count);
+  namespace.createdAt = date(r.created_at);
+  namespace.syncedAt = date(r.synced_at);
+  namespace.deletedAt = date(r.deleted_at);
+  return namespace;
 }
 
 export function toClusterNode(r: Row): ClusterNode {
   const cpuCapacity = num(r.cpu_capacity_millicores);
   const cpuUsage = numOrNull(r.cpu_usage_millicores);
-  return Object.assign(new ClusterNode(), {
-    id: toGlobalId('ClusterNode', r.id as string),
-    rowId: r.id as string,
-    clusterRowId: r.cluster_id as string,
-    uid: r.uid as string,
-    name: r.name as string,
-    providerId: str(r.provider_id),
-    instanceType: str(r.instance_type),
-    region: str(r.region),
-    zone: str(r.zone),
-    cpuCapacityMillicores: cpuCapacity,
-    cpuCapacityCores: cpuCapacity / 1000,
-    memoryCapacityBytes: num(r.memory_capacity_bytes),
-    podCapacity: num(r.pods_capacity),
-    ephemeralStorageCapacityBytes: num(r.ephemeral_storage_capacity_bytes),
-    cpuAllocatableMillicores: num(r.cpu_allocatable_millicores),
-    memoryAllocatableBytes: num(r.memory_allocatable_bytes),
-    podAllocatable: num(r.pods_allocatable),
-    ephemeralStorageAllocatableBytes: num(r.ephemeral_storage_allocatable_bytes),
-    cpuUsageMillicores: cpuUsage,
-    cpuUsageCores: cpuUsage === null ? null : cpuUsage / 1000,
-    memoryUsageBytes: numOrNull(r.memory_usage_bytes),
-    labels: object(r.labels),
-    taints: r.taints ?? [],
-    conditions: r.conditions ?? [],
-    ready: r.ready === true,
-    unschedulable: r.unschedulable === true,
-    kubeletVersion: str(r.kubelet_version),
-    containerRuntimeVersion: str(r.container_runtime_version),
-    osImage: str(r.os_image),
-    operatingSystem: str(r.operating_system),
-    architecture: str(r.architecture),
-    createdAt: date(r.created_at),
-    syncedAt: date(r.synced_at),
-    deletedAt: date(r.deleted_at),
-  });
+  const clusterNode = new ClusterNode();
+  clusterNode.id = toGlobalId('ClusterNode', r.id as string);
+  clusterNode.rowId = r.id as string;
+  clusterNode.clusterRowId = r.cluster_id as string;
+  clusterNode.uid = r.uid as string;
+  clusterNode.name = r.name as string;
+  clusterNode.providerId = str(r.provider_id);
+  clusterNode.instanceType = str(r.instance_type);
+  clusterNode.region = str(r.region);
+  clusterNode.zone = str(r.zone);
+  clusterNode.cpuCapacityMillicores = cpuCapacity;
+  clusterNode.cpuCapacityCores = cpuCapacity / 1000;
+  clusterNode.memoryCapacityBytes = num(r.memory_capacity_bytes);
+  clusterNode.podCapacity = num(r.pods_capacity);
+  clusterNode.ephemeralStorageCapacityBytes = num(r.ephemeral_storage_capacity_bytes);
+  clusterNode.cpuAllocatableMillicores = num(r.cpu_allocatable_millicores);
+  clusterNode.memoryAllocatableBytes = num(r.memory_allocatable_bytes);
+  clusterNode.podAllocatable = num(r.pods_allocatable);
+  clusterNode.ephemeralStorageAllocatableBytes = num(r.ephemeral_storage_allocatable_bytes);
+  clusterNode.cpuUsageMillicores = cpuUsage;
+  clusterNode.cpuUsageCores = cpuUsage === null ? null : cpuUsage / 1000;
+  clusterNode.memoryUsageBytes = numOrNull(r.memory_usage_bytes);
+  clusterNode.labels = object(r.labels);
+  clusterNode.taints = r.taints ?? [];
+  clusterNode.conditions = r.conditions ?? [];
+  clusterNode.ready = r.ready === true;
+  clusterNode.unschedulable = r.unschedulable === true;
+  clusterNode.kubeletVersion = str(r.kubelet_version);
+  clusterNode.containerRuntimeVersion = str(r.container_runtime_version);
+  clusterNode.osImage = str(r.os_image);
+  clusterNode.operatingSystem = str(r.operating_system);
+  clusterNode.architecture = str(r.architecture);
+  clusterNode.createdAt = date(r.created_at) as Date;
+  clusterNode.syncedAt = date(r.synced_at);
+  clusterNode.deletedAt = date(r.deleted_at);
+  return clusterNode;
 }
 
 function toContainerSpec(c: Record<string, unknown>): ContainerSpec {
-  return Object.assign(new ContainerSpec(), {
-    name: typeof c.name === 'string' ? c.name : '',
-    image: str(c.image),
-    cpuRequestMillicores: numOrNull(c.cpuRequestMillicores),
-    cpuLimitMillicores: numOrNull(c.cpuLimitMillicores),
-    memoryRequestBytes: numOrNull(c.memoryRequestBytes),
-    memoryLimitBytes: numOrNull(c.memoryLimitBytes),
-  });
+  const containerSpec = new ContainerSpec();
+  containerSpec.name = typeof c.name === 'string' ? c.name : '';
+  containerSpec.image = str(c.image);
+  containerSpec.cpuRequestMillicores = numOrNull(c.cpuRequestMillicores);
+  containerSpec.cpuLimitMillicores = numOrNull(c.cpuLimitMillicores);
+  containerSpec.memoryRequestBytes = numOrNull(c.memoryRequestBytes);
+  containerSpec.memoryLimitBytes = numOrNull(c.memoryLimitBytes);
+  return containerSpec;
 }
 
 function toContainerStatus(c: Record<string, unknown>): ContainerStatus {
-  return Object.assign(new ContainerStatus(), {
-    name: typeof c.name === 'string' ? c.name : '',
-    image: str(c.image),
-    ready: c.ready === true,
-    restartCount: num(c.restartCount),
-    state: str(c.state),
-    reason: str(c.reason),
-    exitCode: numOrNull(c.exitCode),
-    lastTerminationReason: str(c.lastTerminationReason),
-    startedAt: date(c.startedAt),
-    lastTerminationExitCode: numOrNull(c.lastTerminationExitCode),
-    lastTerminatedAt: date(c.lastTerminatedAt),
-  });
+  const containerStatus = new ContainerStatus();
+  containerStatus.name = typeof c.name === 'string' ? c.name : '';
+  containerStatus.image = str(c.image);
+  containerStatus.ready = c.ready === true;
+  containerStatus.restartCount = num(c.restartCount);
+  containerStatus.state = str(c.state);
+  containerStatus.reason = str(c.reason);
+  containerStatus.exitCode = numOrNull(c.exitCode);
+  containerStatus.lastTerminationReason = str(c.lastTerminationReason);
+  containerStatus.startedAt = date(c.startedAt);
+  containerStatus.lastTerminationExitCode = numOrNull(c.lastTerminationExitCode);
+  containerStatus.lastTerminatedAt = date(c.lastTerminatedAt);
+  return containerStatus;
 }
 
 export function toDeployment(r: Row): Deployment {
-  return Object.assign(new Deployment(), {
-    id: toGlobalId('Deployment', r.id as string),
-    rowId: r.id as string,
-    clusterRowId: r.cluster_id as string,
-    namespaceRowId: str(r.namespace_id),
-    uid: r.uid as string,
-    name: r.name as string,
-    namespaceName: r.namespace as string,
-    desiredReplicas: num(r.desired_replicas),
-    readyReplicas: num(r.ready_replicas),
-    availableReplicas: num(r.available_replicas),
-    updatedReplicas: num(r.updated_replicas),
-    unavailableReplicas: num(r.unavailable_replicas),
-    strategy: str(r.strategy),
-    maxSurge: str(r.max_surge),
-    maxUnavailable: str(r.max_unavailable),
-    health: r.health as DeploymentHealth,
-    containers: list(r.containers).map(toContainerSpec),
-    selector: r.selector ?? {},
-    labels: object(r.labels),
-    annotations: object(r.annotations),
-    generation: numOrNull(r.generation),
-    observedGeneration: numOrNull(r.observed_generation),
-    conditions: r.conditions ?? [],
-    createdAt: date(r.created_at),
-    syncedAt: date(r.synced_at),
-    deletedAt: date(r.deleted_at),
-  });
+  const deployment = new Deployment();
+  deployment.id = toGlobalId('Deployment', r.id as string);
+  deployment.rowId = r.id as string;
+  deployment.clusterRowId = r.cluster_id as string;
+  deployment.namespaceRowId = str(r.namespace_id);
+  deployment.uid = r.uid as string;
+  deployment.name = r.name as string;
+  deployment.namespaceName = r.namespace as string;
+  deployment.desiredReplicas = num(r.desired_replicas);
+  deployment.readyReplicas = num(r.ready_replicas);
+  deployment.availableReplicas = num(r.available_replicas);
+  deployment.updatedReplicas = num(r.updated_replicas);
+  deployment.unavailableReplicas = num(r.unavailable_replicas);
+  deployment.strategy = str(r.strategy);
+  deployment.maxSurge = str(r.max_surge);
+  deployment.maxUnavailable = str(r.max_unavailable);
+  deployment.health = r.health as DeploymentHealth;
+  deployment.containers = list(r.containers, toContainerSpec);
+  deployment.selector = r.selector ?? {};
+  deployment.labels = object(r.labels);
+  deployment.annotations = object(r.annotations);
+  deployment.generation = numOrNull(r.generation);
+  deployment.observedGeneration = numOrNull(r.observed_generation);
+  deployment.conditions = r.conditions ?? [];
+  deployment.createdAt = date(r.created_at) as Date;
+  deployment.syncedAt = date(r.synced_at);
+  deployment.deletedAt = date(r.deleted_at);
+  return deployment;
 }
 
 export function toPod(r: Row): Pod {
   const cpuRequest = num(r.cpu_request_millicores);
-  return Object.assign(new Pod(), {
-    id: toGlobalId('Pod', r.id as string),
-    rowId: r.id as string,
-    clusterRowId: r.cluster_id as string,
-    namespaceRowId: str(r.namespace_id),
-    deploymentRowId: str(r.deployment_id),
-    uid: r.uid as string,
-    name: r.name as string,
-    namespaceName: r.namespace as string,
-    phase: r.phase as PodPhase,
-    reason: str(r.reason),
-    qosClass: str(r.qos_class),
-    ready: r.ready === true,
-    restartCount: num(r.restart_count),
-    nodeName: str(r.node_name),
-    ownerKind: str(r.owner_kind),
-    ownerName: str(r.owner_name),
-    podIp: str(r.pod_ip),
-    containers: list(r.container_statuses).map(toContainerStatus),
-    containerSpecs: list(r.containers).map(toContainerSpec),
-    cpuRequestMillicores: cpuRequest,
-    cpuRequestCores: cpuRequest / 1000,
-    cpuLimitMillicores: numOrNull(r.cpu_limit_millicores),
-    memoryRequestBytes: num(r.memory_request_bytes),
-    memoryLimitBytes: numOrNull(r.memory_limit_bytes),
-    labels: object(r.labels),
-    startedAt: date(r.started_at),
-    createdAt: date(r.created_at),
-    deletedAt: date(r.deleted_at),
-    syncedAt: date(r.synced_at),
-  });
+  const pod = new Pod();
+  pod.id = toGlobalId('Pod', r.id as string);
+  pod.rowId = r.id as string;
+  pod.clusterRowId = r.cluster_id as string;
+  pod.namespaceRowId = str(r.namespace_id);
+  pod.deploymentRowId = str(r.deployment_id);
+  pod.uid = r.uid as string;
+  pod.name = r.name as string;
+  pod.namespaceName = r.namespace as string;
+  pod.phase = r.phase as PodPhase;
+  pod.reason = str(r.reason);
+  pod.qosClass = str(r.qos_class);
+  pod.ready = r.ready === true;
+  pod.restartCount = num(r.restart_count);
+  pod.nodeName = str(r.node_name);
+  pod.ownerKind = str(r.owner_kind);
+  pod.ownerName = str(r.owner_name);
+  pod.podIp = str(r.pod_ip);
+  pod.containers = list(r.container_statuses, toContainerStatus);
+  pod.containerSpecs = list(r.containers, toContainerSpec);
+  pod.cpuRequestMillicores = cpuRequest;
+  pod.cpuRequestCores = cpuRequest / 1000;
+  pod.cpuLimitMillicores = numOrNull(r.cpu_limit_millicores);
+  pod.memoryRequestBytes = num(r.memory_request_bytes);
+  pod.memoryLimitBytes = numOrNull(r.memory_limit_bytes);
+  pod.labels = object(r.labels);
+  pod.startedAt = date(r.started_at);
+  pod.createdAt = date(r.created_at) as Date;
+  pod.deletedAt = date(r.deleted_at);
+  pod.syncedAt = date(r.synced_at);
+  return pod;
 }
 
 export function toHelmRelease(r: Row): HelmRelease {
-  return Object.assign(new HelmRelease(), {
-    id: toGlobalId('HelmRelease', r.id as string),
-    rowId: r.id as string,
-    clusterRowId: r.cluster_id as string,
-    namespaceRowId: str(r.namespace_id),
-    name: r.name as string,
-    namespaceName: r.namespace as string,
-    revision: num(r.revision),
-    status: r.status as string,
-    chartName: str(r.chart_name),
-    chartVersion: str(r.chart_version),
-    appVersion: str(r.app_version),
-    values: r.values ?? {},
-    firstDeployedAt: date(r.first_deployed_at),
-    lastDeployedAt: date(r.last_deployed_at),
-    syncedAt: date(r.synced_at),
-    deletedAt: date(r.deleted_at),
-  });
+  const helmRelease = new HelmRelease();
+  helmRelease.id = toGlobalId('HelmRelease', r.id as string);
+  helmRelease.rowId = r.id as string;
+  helmRelease.clusterRowId = r.cluster_id as string;
+  helmRelease.namespaceRowId = str(r.namespace_id);
+  helmRelease.name = r.name as string;
+  helmRelease.namespaceName = r.namespace as string;
+  helmRelease.revision = num(r.revision);
+  helmRelease.status = r.status as string;
+  helmRelease.chartName = str(r.chart_name);
+  helmRelease.chartVersion = str(r.chart_version);
+  helmRelease.appVersion = str(r.app_version);
+  helmRelease.values = r.values ?? {};
+  helmRelease.firstDeployedAt = date(r.first_deployed_at);
+  helmRelease.lastDeployedAt = date(r.last_deployed_at);
+  helmRelease.syncedAt = date(r.synced_at);
+  helmRelease.deletedAt = date(r.deleted_at);
+  return helmRelease;
 }

@@ -11,6 +11,7 @@ import { Deployment, DeploymentConnection } from './deployment.type.js';
 import { HelmReleaseFilter, HelmReleaseOrder, helmReleaseConditions, helmReleaseOrdering } from './helm-release.filter.js';
 import { HelmRelease, HelmReleaseConnection } from './helm-release.type.js';
 import { connectionNodeFields, projectedColumns } from './selection.js';
+import { scheduledNodes } from './scheduled-nodes.js';
 import { listQuery, nestedListQuery } from './list-query.js';
 import { NamespaceFilter, NamespaceOrder, namespaceConditions, namespaceOrdering } from './namespace.filter.js';
 import { Namespace, NamespaceConnection } from './namespace.type.js';
@@ -63,8 +64,9 @@ export class NamespaceResolver {
     @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, connectionNodeFields(info)) }, podConditions, podOrdering);
-    return context.loaders.podsOfNamespace.load(namespace.rowId, variant, build);
+    const fields = connectionNodeFields(info);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, fields) }, podConditions, podOrdering);
+    return context.loaders.podsOfNamespace.load(namespace.rowId, variant, build, scheduledNodes(fields, context));
   }
 
   @FieldResolver(() => HelmReleaseConnection, { description: 'Helm releases installed in the namespace.' })

@@ -3,6 +3,7 @@ import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { connectionType, Node } from '../server/relay/index.js';
 
 @ObjectType({
+  simpleResolvers: true,
   implements: Node, description: 'A Kubernetes namespace of one cluster, with the team and cost centre taken from its labels.' })
 export class Namespace {
   @Field(() => ID, { description: 'Opaque global id (Relay Node).' })

@@ -49,8 +49,8 @@ function keyset(ordering: Ordering, values: readonly CursorValue[], after: boole
 
 /**
  * Builds the statement. Result rows: the page rows (up to limit + 1 per parent, in fetch order: forward
- * pages in the ordering's direction, backward pages reversed), each with `__keys` (the cursor values as
- * text), `__parent` ('' at the top level) and `__total` (rows under the parent, ignoring paging). With a
+ * pages in the ordering's direction, backward pages reversed), each with `__keys` (the cursor values, a
+ * text[] literal as text), `__parent` ('' at the top level) and `__total` (rows under the parent, ignoring paging). With a
  * cursor, a parent whose page is empty still yields one row, with `__keys` NULL, to carry its total;
  * without one, a parent (or list) with no rows yields none, and its total is zero.
  */
@@ -64,7 +64,8 @@ export function buildPageQuery(spec: PageQuerySpec): string {
   const fetchDescending = ordering.descending !== (page.direction === 'backward');
   const dir = fetchDescending ? 'DESC' : 'ASC';
   const orderBy = ordering.keys.map((k) => `${k.expr} ${dir}`).join(', ');
-  const keysArray = `ARRAY[${ordering.keys.map((k) => `(${k.expr})::text`).join(', ')}]`;
+  // As a text[] literal in text form: decoded in JS only when a cursor is asked for.
+  const keysArray = `ARRAY[${ordering.keys.map((k) => `(${k.expr})::text`).join(', ')}]::text`;
   const limit = params.add(page.limit + 1);
   const where = (conditions: string[]) => (conditions.length ? conditions.join(' AND ') : 'TRUE');
   if (!spec.parent) {

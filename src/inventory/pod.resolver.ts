@@ -12,6 +12,7 @@ import { listQuery } from './list-query.js';
 import { Namespace } from './namespace.type.js';
 import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js';
 import { Pod, PodConnection } from './pod.type.js';
+import { scheduledNodes, nodeKey } from './scheduled-nodes.js';
 import { podSource } from './sources.js';
 
 registerNodeType({ typeName: 'Pod', classRef: Pod, load: (uuid, context) => context.loaders.pod.load(uuid) });
@@ -28,8 +29,11 @@ export class PodResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
     const auth = requireRole(context, 'viewer');
-    const query = listQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, connectionNodeFields(info)) }, podConditions, podOrdering);
-    return fetchConnection(context.loaders.sql, podSource, auth.organizationId, query);
+    const fields = connectionNodeFields(info);
+    const query = listQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, fields) }, podConditions, podOrdering);
+    const page = await fetchConnection(context.loaders.sql, podSource, auth.organizationId, query);
+    await scheduledNodes(fields, context)?.(page.nodes);
+    return page;
   }
 
   @FieldResolver(() => Cluster, { description: 'The cluster the pod runs in.' })
@@ -48,7 +52,8 @@ export class PodResolver {
   }
 
   @FieldResolver(() => ClusterNode, { nullable: true, description: 'The node the pod is scheduled on; null while unscheduled.' })
-  async node(@Root() pod: Pod, @Ctx() context: GraphQLContext): Promise<ClusterNode | null> {
-    return pod.nodeName ? context.loaders.nodeByName.load(`${pod.clusterRowId}/${pod.nodeName}`) : null;
+  node(@Root() pod: Pod, @Ctx() context: GraphQLContext): ClusterNode | null | Promise<ClusterNode | null> {
+    if (pod.scheduledNode !== undefined) return pod.scheduledNode;
+    return pod.nodeName ? context.loaders.nodeByName.load(nodeKey(pod)) : null;
   }
 }

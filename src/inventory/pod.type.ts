@@ -1,11 +1,13 @@
 import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { connectionType, Node } from '../server/relay/index.js';
+import type { ClusterNode } from './cluster-node.type.js';
 import { ContainerStatus } from './container-status.type.js';
 import { ContainerSpec } from './container-spec.type.js';
 import { PodPhase } from './inventory.enums.js';
 
 @ObjectType({
+  simpleResolvers: true,
   implements: Node, description: 'A Kubernetes pod. Deleted pods keep their row (with `deletedAt`) for history and cost.' })
 export class Pod {
   @Field(() => ID, { description: 'Opaque global id (Relay Node).' })
@@ -16,6 +18,8 @@ export class Pod {
   clusterRowId: string;
   namespaceRowId: string | null;
   deploymentRowId: string | null;
+  /** The node, when loaded with the page the pod came in (see `loadScheduledNodes`); undefined otherwise. */
+  scheduledNode?: ClusterNode | null;
 
   @Field({ description: 'Kubernetes uid (metadata.uid).' })
   uid: string;

@@ -27,8 +27,23 @@ function fieldsIn(sets: readonly SelectionSetNode[], fragments: Record<string, F
   return out;
 }
 
+/**
+ * Per field of a parsed document: graphql-js hands every parent in a list the same `fieldNodes` array
+ * (and parsed documents are reused across requests), so the walk runs once, not once per parent.
+ */
+const nodeFieldsCache = new WeakMap<GraphQLResolveInfo['fieldNodes'], Set<string>>();
+
 /** Field names selected on the node type of the connection this resolver returns. */
-export function connectionNodeFields(info: GraphQLResolveInfo): Set<string> {
+export function connectionNodeFields(info: GraphQLResolveInfo): ReadonlySet<string> {
+  let fields = nodeFieldsCache.get(info.fieldNodes);
+  if (!fields) {
+    fields = selectedNodeFields(info);
+    nodeFieldsCache.set(info.fieldNodes, fields);
+  }
+  return fields;
+}
+
+function selectedNodeFields(info: GraphQLResolveInfo): Set<string> {
   const connection = fieldsIn(info.fieldNodes.flatMap((f) => (f.selectionSet ? [f.selectionSet] : [])), info.fragments);
   const nodeSets = [...(connection.get('nodes') ?? []), ...[...fieldsIn(connection.get('edges') ?? [], info.fragments).get('node') ?? []]];
   return new Set(fieldsIn(nodeSets, info.fragments).keys());

@@ -2,7 +2,8 @@ import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { encodeCursor, type CursorKey } from './cursor.js';
 import type { PageRequest } from './connection-args.js';
 
-@ObjectType({ description: 'Where a page sits in its connection (Relay cursor connections).' })
+// Plain data types use graphql-js's default resolver (`simpleResolvers`): no per-field wrapper call.
+@ObjectType({ simpleResolvers: true, description: 'Where a page sits in its connection (Relay cursor connections).' })
 export class PageInfo {
   @Field({ description: 'More items follow this page (paging forward).' })
   hasNextPage: boolean;
@@ -22,12 +23,16 @@ export interface Edge<T> {
   node: T;
 }
 
-/** What a connection field returns; `totalCount` may be a function so the count runs only when asked for. */
+/**
+ * What a connection field returns; `totalCount` may be a function so the count runs only when asked for
+ * (the default resolver calls it). `edges` and `pageInfo` may be getters, so cursors are encoded only for
+ * queries that select them.
+ */
 export interface Connection<T> {
-  edges: Edge<T>[];
-  nodes: T[];
-  pageInfo: PageInfo;
-  count: number | (() => number | Promise<number>);
+  readonly edges: Edge<T>[];
+  readonly nodes: T[];
+  readonly pageInfo: PageInfo;
+  readonly totalCount: number | (() => number | Promise<number>);
 }
 
 /**
@@ -35,7 +40,7 @@ export interface Connection<T> {
  * referring to each other across modules can be declared in any order.
  */
 export function connectionType<T extends object>(name: string, nodeType: () => ClassType<T>, description?: string): ClassType<Connection<T>> {
-  @ObjectType(`${name}Edge`, { description: `One ${name} in a ${name}Connection, with its cursor.` })
+  @ObjectType(`${name}Edge`, { simpleResolvers: true, description: `One ${name} in a ${name}Connection, with its cursor.` })
   class EdgeType {
     @Field({ description: 'Opaque cursor: pass it as `after` or `before` to page from this edge.' })
     cursor: string;
@@ -44,7 +49,7 @@ export function connectionType<T extends object>(name: string, nodeType: () => C
     node: T;
   }
 
-  @ObjectType(`${name}Connection`, { description: description ?? `A page of ${name} items (Relay cursor connection).` })
+  @ObjectType(`${name}Connection`, { simpleResolvers: true, description: description ?? `A page of ${name} items (Relay cursor connection).` })
   class ConnectionType implements Connection<T> {
     @Field(() => [EdgeType], { description: 'The items of this page with their cursors.' })
     edges: Edge<T>[];
@@ -55,37 +60,50 @@ export function connectionType<T extends object>(name: string, nodeType: () => C
     @Field(() => PageInfo, { description: 'Paging information.' })
     pageInfo: PageInfo;
 
-    count: number | (() => number | Promise<number>);
-
     @Field(() => Int, { description: 'Number of items in the whole connection, ignoring paging.' })
-    totalCount(): number | Promise<number> {
-      return typeof this.count === 'function' ? this.count() : this.count;
-    }
+    totalCount: number | (() => number | Promise<number>);
   }
   return ConnectionType;
 }
 
-export interface BuildConnectionOptions<T> {
+export interface BuildConnectionOptions<R, T> {
   /** The row's sort key, in the order of the page's ORDER BY (ending in a unique column). */
-  cursorKey: (row: T) => CursorKey;
+  cursorKey: (row: R) => CursorKey;
   /** Total rows matching the filter, or a function computing it only when the field is selected. */
   totalCount: number | (() => number | Promise<number>);
+  /** Row → node; the rows themselves when absent. */
+  map?: (row: R) => T;
 }
 
 /**
  * Turns up to `limit + 1` rows, in the order the page query returned them (ascending for forward
  * pages, descending for backward pages), into a connection. The extra row only says more exist.
+ * Nodes are mapped at once; edges and pageInfo (whose cursors cost an encoding each) on first read.
  */
-export function buildConnection<T>(rows: readonly T[], page: PageRequest, options: BuildConnectionOptions<T>): Connection<T> {
+export function buildConnection<R, T = R>(rows: readonly R[], page: PageRequest, options: BuildConnectionOptions<R, T>): Connection<T> {
   const hasMore = rows.length > page.limit;
   const pageRows = rows.slice(0, page.limit);
   if (page.direction === 'backward') pageRows.reverse();
-  const edges = pageRows.map((node) => ({ node, cursor: encodeCursor(options.cursorKey(node), page.tag) }));
-  const pageInfo: PageInfo = {
-    hasNextPage: page.direction === 'forward' ? hasMore : page.before !== null,
-    hasPreviousPage: page.direction === 'backward' ? hasMore : page.after !== null,
-    startCursor: edges[0]?.cursor ?? null,
-    endCursor: edges.at(-1)?.cursor ?? null,
+  const map = options.map ?? ((row: R) => row as unknown as T);
+  const nodes = pageRows.map(map);
+  const cursorAt = (i: number) => encodeCursor(options.cursorKey(pageRows[i]), page.tag);
+  let edges: Edge<T>[] | undefined;
+  let pageInfo: PageInfo | undefined;
+  return {
+    nodes,
+    totalCount: options.totalCount,
+    get edges() {
+      edges ??= nodes.map((node, i) => ({ node, cursor: cursorAt(i) }));
+      return edges;
+    },
+    get pageInfo() {
+      pageInfo ??= {
+        hasNextPage: page.direction === 'forward' ? hasMore : page.before !== null,
+        hasPreviousPage: page.direction === 'backward' ? hasMore : page.after !== null,
+        startCursor: nodes.length > 0 ? cursorAt(0) : null,
+        endCursor: nodes.length > 0 ? cursorAt(nodes.length - 1) : null,
+      };
+      return pageInfo;
+    },
   };
-  return { edges, nodes: pageRows, pageInfo, count: options.totalCount };
 }
