@@ -154,6 +154,25 @@ describe('pods', () => {
     const unscheduled = await data(db.dataSource, acme(), `query($id: ID!) { node(id: $id) { ... on Pod { node { name } } } }`, { variables: { id: toGlobalId('Pod', f.pod.worker1) } });
     expect(unscheduled.node).toEqual({ node: null });
   });
+
+  test('pods listed with their node get the same node as each pod alone, at every level and under aliases', async () => {
+    const one = async (id: string) =>
+      (await data(db.dataSource, acme(), `query($id: ID!) { node(id: $id) { ... on Pod { name node { name zone ready } } } }`, { variables: { id } })).node;
+    const listed = await data(db.dataSource, acme(), `{
+      pods(filter: { includeDeleted: true }) { nodes { id name node { name zone ready } } }
+      clusters { nodes { namespaces { nodes { deployments { nodes { pods { nodes { id node { name } } } } } } } } }
+      bare: pods(filter: { includeDeleted: true }) { nodes { id name } }
+      again: pods(filter: { includeDeleted: true }) { nodes { id name node { name } } } }`);
+    const pods: Array<{ id: string; name: string; node: { name: string } | null }> = listed.pods.nodes;
+    // Nodes shared by several pods, in two clusters, and a pod not scheduled at all.
+    expect(pods.map((p) => p.node?.name ?? null)).toEqual(expect.arrayContaining(['n1', 'n2', 'dev-node', null]));
+    for (const pod of pods) expect({ name: pod.name, node: pod.node }).toEqual(await one(pod.id));
+    const nodeOf = new Map(pods.map((p) => [p.id, p.node?.name ?? null]));
+    const nested = listed.clusters.nodes.flatMap((c: any) => c.namespaces.nodes.flatMap((n: any) => n.deployments.nodes.flatMap((d: any) => d.pods.nodes)));
+    expect(nested.length).toBeGreaterThan(0);
+    for (const pod of [...nested, ...listed.again.nodes]) expect(pod.node?.name ?? null).toBe(nodeOf.get(pod.id));
+    expect(listed.bare.nodes).toHaveLength(pods.length);
+  });
 });
 
 describe('deployments', () => {
