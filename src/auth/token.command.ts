@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/database.js';
-import { pendingMigrations } from '../db/migration-runner.js';
 import { isRole, ROLES } from './access.js';
-import { ApiTokenService } from './api-token.service.js';
 
 function parseExpiry(value: string | undefined): Date | null {
   if (value === undefined) return null;
@@ -25,6 +22,10 @@ export function registerTokenCommand(program: Command): void {
       if (!isRole(opts.role)) throw new Error(`--role must be one of ${ROLES.join(', ')} (got "${opts.role}")`);
       const expiresAt = parseExpiry(opts.expiresIn);
       const config = loadConfig();
+      // Loaded on use, so that `kubegraph --help` and other commands start fast.
+      const { openDatabase } = await import('../db/database.js');
+      const { pendingMigrations } = await import('../db/migration-runner.js');
+      const { ApiTokenService } = await import('./api-token.service.js');
       const db = await openDatabase(config);
       try {
         const pending = await pendingMigrations(db.dataSource);

@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
-import { printKubegraphSchema } from './schema-sdl.js';
 
 export function registerSchemaCommand(program: Command): void {
   program
@@ -8,6 +7,8 @@ export function registerSchemaCommand(program: Command): void {
     .description('print the GraphQL schema (SDL) generated from the code')
     .option('--out <file>', 'write it to this file instead of stdout')
     .action(async (opts: { out?: string }) => {
+      // Loaded on use, so that `kubegraph --help` and other commands start fast.
+      const { printKubegraphSchema } = await import('./schema-sdl.js');
       const sdl = await printKubegraphSchema();
       if (!opts.out) {
         process.stdout.write(sdl);

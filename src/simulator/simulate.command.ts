@@ -2,7 +2,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { PROVIDERS, type Provider } from './provider-profiles.js';
-import { SimulatedCluster } from './simulated-cluster.js';
 
 function nonNegativeInt(name: string) {
   return (v: string) => {
@@ -53,6 +52,8 @@ export function registerSimulateCommand(program: Command): void {
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig (default: in the temp directory)')
     .option('--no-tls', 'serve plain HTTP instead of HTTPS')
     .action(async (flags: SimulateFlags) => {
+      // Loaded on use, so that `kubegraph --help` and other commands start fast.
+      const { SimulatedCluster } = await import('./simulated-cluster.js');
       const started = Date.now();
       const cluster = await SimulatedCluster.start({
         nodes: flags.nodes, pods: flags.pods, namespaces: flags.namespaces, seed: flags.seed, churn: flags.churn, port: flags.port,
