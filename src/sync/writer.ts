@@ -50,6 +50,7 @@ export interface WriterOptions {
   /** Values of a table's extraColumns for one row, read when the batch is written so they are always the latest. */
   extras?: (spec: TableSpec, where: Row) => Row;
   maxBatch?: number;
+  /** Longest an idle writer waits for a burst of changes to end before it writes them (default 20). */
   lingerMs?: number;
   /** Transactions in flight at once (default 2: one commits while the next is written). */
   concurrency?: number;
@@ -69,6 +70,9 @@ export interface WriterStats {
   /** Most transactions seen in flight at once. */
   maxInFlight: number;
 }
+
+/** An idle writer starts a batch once no change has arrived for this long (lingerMs caps the wait). */
+const QUIET_MS = 2;
 
 /** A second transaction starts only when at least this many changes wait. */
 const CONCURRENT_BATCH_MIN = 100;
@@ -138,6 +142,8 @@ export class Writer {
   private readonly backoff = new Backoff(100, 5_000);
   private readonly stopController = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  /** When the oldest change waiting for an idle writer arrived. */
+  private lingerSince: number | undefined;
   private inFlight = 0;
   private exclusiveInFlight = false;
   private readonly inFlightIds = new Set<string>();
@@ -232,13 +238,20 @@ export class Writer {
     if (now || this.inFlight > 0 || this.pendingCount() >= this.maxBatch) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
+      this.lingerSince = undefined;
       this.kick();
       return;
     }
-    this.timer ??= setTimeout(() => {
+    // Idle: start as soon as changes stop coming (a burst read off a watch stream arrives within a few ms), but let
+    // none wait longer than lingerMs for the burst to end.
+    const at = performance.now();
+    this.lingerSince ??= at;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.lingerSince = undefined;
       this.kick();
-    }, this.lingerMs);
+    }, Math.max(0, Math.min(QUIET_MS, this.lingerSince + this.lingerMs - at)));
   }
 
   /** Resolves flush() waiters of segments that are fully written; only when nothing is in flight. */
