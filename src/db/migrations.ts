@@ -2,6 +2,13 @@ import { InitialSchema1764230400000 } from '../../migrations/1764230400000-initi
 import { ClusterLeases1764316800000 } from '../../migrations/1764316800000-cluster-leases.js';
 import { ReplicaKeys1764403200000 } from '../../migrations/1764403200000-replica-keys.js';
 import { PodHealthCoveringIndex1764489600000 } from '../../migrations/1764489600000-pod-health-covering-index.js';
+import { ClusterHealthPodsByPhase1764576000000 } from '../../migrations/1764576000000-cluster-health-pods-by-phase.js';
 
 /** Every migration, oldest first. A schema change is a new file appended here; committed ones never change. */
-export const migrations = [InitialSchema1764230400000, ClusterLeases1764316800000, ReplicaKeys1764403200000, PodHealthCoveringIndex1764489600000];
+export const migrations = [
+  InitialSchema1764230400000,
+  ClusterLeases1764316800000,
+  ReplicaKeys1764403200000,
+  PodHealthCoveringIndex1764489600000,
+  ClusterHealthPodsByPhase1764576000000,
+];
