@@ -1,8 +1,9 @@
 // Compiles the TypeScript that runs (src/, migrations/, bench/) to dist/ with swc, keeping decorator metadata for
 // TypeORM and type-graphql, and only when a source changed: each start checks a fingerprint of the sources' sizes
-// and modification times (a few milliseconds) and loads swc only to recompile what differs. Several processes may
+// and modification times (a few milliseconds) and runs swc only to recompile what differs. Several processes may
 // start at once: each output file is written under a temporary name and renamed into place, so an import never reads
 // a partial file, and concurrent compilations of the same sources write the same bytes.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -13,6 +14,8 @@ export const DIST = path.join(ROOT, 'dist');
 const SOURCE_DIRS = ['src', 'migrations', 'bench'];
 const MANIFEST = path.join(DIST, '.manifest.json');
 const SELF = fileURLToPath(import.meta.url);
+// Exit status of a compilation that left some sources without output (each reported on stderr).
+const SOME_FAILED = 3;
 const require = createRequire(import.meta.url);
 
 // ES2022 is what tsconfig.json and the tests (vitest.config.ts) compile to, and all of it runs natively on Node 20.19.
@@ -69,17 +72,23 @@ const removeOutput = (rel) => {
   for (const file of [outputOf(rel), `${outputOf(rel)}.map`]) fs.rmSync(file, { force: true });
 };
 
-/**
- * Brings dist/ up to date with the sources. A source that does not compile is reported on stderr and left without
- * output (and out of the manifest, so it is retried next time): a half-edited file breaks only what imports it.
- */
-export async function compile() {
+/** What differs between the sources and dist/: files to compile and files whose source is gone. */
+function plan() {
   const sources = scanSources();
   const compiler = compilerId();
   const manifest = readManifest();
   const previous = manifest?.compiler === compiler ? manifest.files : {};
   const todo = Object.keys(sources).filter((rel) => previous[rel] !== sources[rel]);
   const removed = Object.keys(previous).filter((rel) => !(rel in sources));
+  return { sources, compiler, todo, removed };
+}
+
+/**
+ * Brings dist/ up to date with the sources. A source that does not compile is reported on stderr and left without
+ * output (and out of the manifest, so it is retried next time): a half-edited file breaks only what imports it.
+ */
+async function compile() {
+  const { sources, compiler, todo, removed } = plan();
   if (todo.length === 0 && removed.length === 0) return { compiled: 0, failed: [] };
   const swc = await import('@swc/core');
   const failed = [];
@@ -112,10 +121,23 @@ export async function compile() {
   return { compiled: todo.length - failed.length, failed };
 }
 
+/**
+ * Compiles what changed, in a child process: swc's native module, once loaded, would stay mapped in the process for
+ * its lifetime (tens of MiB in a long-running `serve`). Its stdout is dropped, so that commands' own output stays clean.
+ */
+export function ensureCompiled() {
+  const { todo, removed } = plan();
+  if (todo.length === 0 && removed.length === 0) return;
+  const child = spawnSync(process.execPath, [SELF], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (child.error) throw child.error;
+  // Some sources did not compile, already reported: the commands that do not import them still run.
+  if (child.status !== 0 && child.status !== SOME_FAILED) throw new Error(`compiling to ${DIST} failed (${child.signal ?? `exit status ${child.status}`})`);
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === SELF) {
   const started = performance.now();
   const { compiled, failed } = await compile();
   const ms = Math.round(performance.now() - started);
   process.stdout.write(`compiled ${compiled} file(s) to ${path.relative(process.cwd(), DIST) || '.'} in ${ms} ms\n`);
-  if (failed.length > 0) process.exit(1);
+  if (failed.length > 0) process.exit(SOME_FAILED);
 }

@@ -68,6 +68,20 @@ describe('the compiled CLI', () => {
     await expect(fs.stat(path.join(copy, 'dist/src/scratch-extra.js'))).rejects.toThrow(/ENOENT/);
   });
 
+  it('compiles in a child process, so that a long-running command never maps swc', async () => {
+    const main = path.join(copy, 'src/main.ts');
+    const compiledBefore = (await fs.stat(path.join(copy, 'dist/src/main.js'))).mtimeMs;
+    await fs.appendFile(main, '\n');
+    const probe = `
+      import { readFileSync } from 'node:fs';
+      import { ensureCompiled } from './bin/compile.js';
+      ensureCompiled();
+      console.log(JSON.stringify({ swcMapped: /swc/.test(readFileSync('/proc/self/maps', 'utf8')) }));`;
+    const { stdout } = await node(['--input-type=module', '-e', probe]);
+    expect(JSON.parse(stdout)).toEqual({ swcMapped: false });
+    expect((await fs.stat(path.join(copy, 'dist/src/main.js'))).mtimeMs).toBeGreaterThan(compiledBefore);
+  });
+
   it('serves several processes starting at once on a missing dist/', async () => {
     await fs.rm(path.join(copy, 'dist'), { recursive: true, force: true });
     const outs = await Promise.all(Array.from({ length: 4 }, () => help()));
