@@ -17,6 +17,7 @@ import { mountGraphQL } from '../src/server/graphql-endpoint.js';
 import { createHttpServer } from '../src/server/http-server.js';
 import { seedInventory } from '../test/support/seed.js';
 import { scratchDatabase } from './scratch-database.js';
+import { percentile } from './stats.js';
 
 const SHAPE = { clusters: 20, namespacesPerCluster: 20, deploymentsPerNamespace: 10, podsPerDeployment: 5, nodesPerCluster: 10 };
 /** Concurrent clients per measurement: 1 shows latency, 4 shows throughput under contention (2 cores). */
@@ -69,10 +70,6 @@ interface Result {
   perSecond: number;
   p50: number;
   p99: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 async function run(url: string, token: string, scenario: Scenario, concurrency: number): Promise<Result> {

@@ -113,8 +113,3 @@ export async function startSync(
   sync.start();
   return { sync, client, clusterId: cluster.id };
 }
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
