@@ -33,6 +33,23 @@ export type SimChange =
 
 export type SimChangeKind = SimChange['kind'];
 
+/** One object a change created, modified or deleted, with the resourceVersion that write was given. */
+export interface ObjectWrite {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  /** Plural resource name (`pods`, `replicasets`, …). */
+  resource: string;
+  namespace?: string;
+  name: string;
+  uid: string;
+  resourceVersion: string;
+}
+
+/**
+ * A change as `tick` applied it: when (the cluster's clock, ms since the epoch) and every object write it made, in
+ * order, so that a client can follow each one.
+ */
+export type AppliedChange = SimChange & { appliedAt: number; writes: ObjectWrite[] };
+
 export type SimFault =
   /** Close every open watch (abruptly, or with a clean end of stream when `clean`). */
   | { kind: 'dropWatches'; clean?: boolean }

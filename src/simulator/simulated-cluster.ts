@@ -11,12 +11,13 @@ import { ObjectStore } from './object-store.js';
 import { PROVIDER_PROFILES, PROVIDERS, type Provider, type ProviderProfile } from './provider-profiles.js';
 import { Random } from './random.js';
 import { generateScenario } from './scenario.js';
-import type { SimChange, SimFault } from './sim-change.js';
+import type { AppliedChange, ObjectWrite, SimChange, SimFault } from './sim-change.js';
+import { RESOURCE_TYPES } from './resource-types.js';
 import { servingCertificate } from './tls.js';
 import { validateChange, validateFault } from './change-validation.js';
 
 export type { K8sObject } from './k8s-object.js';
-export type { SimChange, SimFault } from './sim-change.js';
+export type { AppliedChange, ObjectWrite, SimChange, SimFault } from './sim-change.js';
 export type { Provider } from './provider-profiles.js';
 export { SimulationError } from './cluster-controller.js';
 
@@ -86,6 +87,8 @@ export class SimulatedCluster {
   private errorUntil = 0;
   private errorStatus: 429 | 500 | 503 = 500;
   private stopped = false;
+  /** Collects the object writes of the change tick() is applying. */
+  private recording: ObjectWrite[] | undefined;
 
   private constructor(opts: SimulatorOptions) {
     const pods = opts.pods ?? 60;
@@ -124,6 +127,13 @@ export class SimulatedCluster {
       startTime,
     }));
     this.watches = new WatchHub({ store: this.store, now: this.clock, bookmarkIntervalMs: this.options.bookmarkIntervalMs });
+    for (const t of RESOURCE_TYPES) {
+      this.store.subscribe(t.name, (e) => {
+        if (!this.recording) return;
+        const m = e.object.obj.metadata;
+        this.recording.push({ type: e.type, resource: e.resource, ...(m.namespace ? { namespace: m.namespace } : {}), name: m.name, uid: m.uid, resourceVersion: m.resourceVersion });
+      });
+    }
   }
 
   /** Generates the scenario and starts serving it. */
@@ -195,15 +205,23 @@ export class SimulatedCluster {
     return [...this.controller.deletedPodUids];
   }
 
-  /** Applies `changes` random plausible changes now (default: one tick's worth at the configured churn, at least 1). */
-  async tick(changes?: number): Promise<SimChange[]> {
+  /**
+   * Applies `changes` random plausible changes now (default: one tick's worth at the configured churn, at least 1);
+   * each comes back with when it was applied and the object writes it made.
+   */
+  async tick(changes?: number): Promise<AppliedChange[]> {
     const n = changes ?? Math.max(1, Math.round((this.options.churn * this.options.tickIntervalMs) / 1000));
-    const applied: SimChange[] = [];
+    const applied: AppliedChange[] = [];
     for (let i = 0; i < n; i++) {
       const change = randomChange(this.changeRng, this.controller, this.options.pods);
       if (!change) continue;
-      this.controller.apply(this.changeRng, change);
-      applied.push(change);
+      const writes: ObjectWrite[] = (this.recording = []);
+      try {
+        this.controller.apply(this.changeRng, change);
+      } finally {
+        this.recording = undefined;
+      }
+      applied.push({ ...change, appliedAt: this.clock(), writes });
     }
     this.notifyTick();
     return applied;
