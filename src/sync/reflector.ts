@@ -247,17 +247,23 @@ export class Reflector {
     }
   }
 
+  private fetchPage(continueToken: string | undefined): Promise<ListResponse> {
+    return this.o.client.getJson<ListResponse>(this.query({ limit: String(this.o.pageSize), continue: continueToken }), {
+      signal: this.controller.signal,
+      timeoutMs: this.o.requestTimeoutMs,
+    });
+  }
+
   private async listPages(): Promise<void> {
     const present = new Set<string>();
     let continueToken: string | undefined;
     let listRv: string | undefined;
+    // The next page is asked for as soon as a page arrives, so that the server prepares it while this one is applied.
+    let next: Promise<ListResponse> | undefined;
     while (!this.stopped) {
       let page: ListResponse;
       try {
-        page = await this.o.client.getJson<ListResponse>(
-          this.query({ limit: String(this.o.pageSize), continue: continueToken }),
-          { signal: this.controller.signal, timeoutMs: this.o.requestTimeoutMs },
-        );
+        page = await (next ?? this.fetchPage(continueToken));
       } catch (err) {
         if (continueToken !== undefined && statusOf(err) === 410) {
           // The continue token outlived the server's history: start the list over (items already seen are
@@ -266,18 +272,22 @@ export class Reflector {
           present.clear();
           continueToken = undefined;
           listRv = undefined;
+          next = undefined;
           continue;
         }
         throw err;
       }
       if (continueToken === undefined) listRv = page.metadata?.resourceVersion;
+      continueToken = page.metadata?.continue || undefined;
+      next = continueToken === undefined ? undefined : this.fetchPage(continueToken);
+      // Handled where it is awaited; until then a failure must not count as unhandled.
+      next?.catch(() => undefined);
       for (const item of page.items ?? []) {
         const uid = item.metadata?.uid;
         if (!uid) continue;
         present.add(uid);
         this.apply(uid, item);
       }
-      continueToken = page.metadata?.continue || undefined;
       await this.untilStopped(this.o.backpressure?.());
       const remaining = page.metadata?.remainingItemCount;
       this.o.onProgress?.(present.size, remaining === undefined ? (continueToken ? undefined : present.size) : present.size + remaining);
