@@ -1,6 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env node
 // Runs the benchmarks in bench/ (all, or those whose file name contains an argument), one after another, compiled
-// like the service (bin/compile.js) and with its V8 flags (bin/kubegraph.js), so that their figures describe it.
+// like the service (bin/compile.js), and by `npm run bench` with the V8 flags of `npm start`, so that their figures describe it.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';

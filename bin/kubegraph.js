@@ -1,8 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env node
 // Runs the compiled CLI from dist/, compiling first whatever source changed since the last run (bin/compile.js).
-// The shebang (like `npm start`) gives V8 a larger young generation: the sync's initial lists allocate heavily, and
-// with it they spend about half as long in garbage collection (BENCHMARKS.md). A flag passed to node itself costs
-// nothing; setting it from here would need a second process.
+// `npm start` runs it with a larger V8 young generation (--max-semi-space-size, README "How it runs"): a flag of node
+// itself costs nothing, while setting it from here would need a second process, and `env -S` in the shebang is not
+// understood everywhere (BusyBox).
 import { ensureCompiled } from './compile.js';
 
 ensureCompiled();
