@@ -541,7 +541,8 @@ export class Writer {
   ): Promise<string[]> {
     let changes = all;
     const copied: string[] = [];
-    if (spec === PODS && changes.length >= BULK_COPY_MIN) {
+    // Only a change seen for the first time can be a pod the database lacks: fewer than enough of them, no probe.
+    if (spec === PODS && changes.reduce((n, c) => (c.added ? n + 1 : n), 0) >= BULK_COPY_MIN) {
       const fresh = await this.copyFresh(qr, spec, changes, events);
       if (fresh.size > 0) {
         changes = changes.filter((c) => !fresh.has(c.key));
@@ -584,33 +585,31 @@ export class Writer {
     events: Array<Omit<ChangeEvent, 'committedAt'>>,
   ): Promise<Set<string>> {
     const cid = this.o.clusterId;
-    const known = new Set(
-      (await this.rows<{ uid: string }>(qr, `SELECT uid FROM ${spec.table} WHERE cluster_id = $1 AND uid = ANY($2::text[])`, [cid, changes.map((c) => c.key)])).map(
-        (r) => r.uid,
-      ),
+    // One round trip: which of the pods exist already, and the ids of their namespaces and deployments.
+    const found = await this.rows<{ t: 'p' | 'n' | 'd'; k: string; v: string | null }>(
+      qr,
+      `SELECT 'p' AS t, uid AS k, NULL AS v FROM ${spec.table} WHERE cluster_id = $1 AND uid = ANY($2::text[])
+       UNION ALL
+       SELECT 'n', name, id::text FROM k8s_namespaces WHERE cluster_id = $1 AND deleted_at IS NULL AND name = ANY($3::text[])
+       UNION ALL
+       SELECT 'd', rs.uid, d.id::text FROM k8s_replica_sets rs JOIN k8s_deployments d ON d.cluster_id = rs.cluster_id AND d.uid = rs.deployment_uid
+       WHERE rs.cluster_id = $1 AND rs.uid = ANY($4::text[])`,
+      [
+        cid,
+        changes.map((c) => c.key),
+        [...new Set(changes.map((c) => String(c.row.namespace)))],
+        [...new Set(changes.filter((c) => c.row.ownerKind === 'ReplicaSet').map((c) => String(c.row.ownerUid)))],
+      ],
     );
+    const known = new Set<string>();
+    const namespaces = new Map<string, string>();
+    const deployments = new Map<string, string>();
+    for (const r of found) {
+      if (r.t === 'p') known.add(r.k);
+      else (r.t === 'n' ? namespaces : deployments).set(r.k, r.v!);
+    }
     const fresh = changes.filter((c) => !known.has(c.key));
     if (fresh.length < BULK_COPY_MIN) return new Set();
-    const namespaces = new Map(
-      (
-        await this.rows<{ name: string; id: string }>(
-          qr,
-          `SELECT name, id FROM k8s_namespaces WHERE cluster_id = $1 AND deleted_at IS NULL AND name = ANY($2::text[])`,
-          [cid, [...new Set(fresh.map((c) => String(c.row.namespace)))]],
-        )
-      ).map((r) => [r.name, r.id]),
-    );
-    const owners = [...new Set(fresh.filter((c) => c.row.ownerKind === 'ReplicaSet').map((c) => String(c.row.ownerUid)))];
-    const deployments = new Map(
-      (
-        await this.rows<{ uid: string; id: string }>(
-          qr,
-          `SELECT rs.uid, d.id FROM k8s_replica_sets rs JOIN k8s_deployments d ON d.cluster_id = rs.cluster_id AND d.uid = rs.deployment_uid
-           WHERE rs.cluster_id = $1 AND rs.uid = ANY($2::text[])`,
-          [cid, owners],
-        )
-      ).map((r) => [r.uid, r.id]),
-    );
     const now = new Date().toISOString();
     const columns = ['id', 'cluster_id', 'namespace_id', 'deployment_id', ...spec.columns.map((c) => c.column), 'synced_at'];
     const lines: string[] = [];

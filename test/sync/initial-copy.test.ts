@@ -100,13 +100,14 @@ describe('initial sync by COPY', () => {
   });
 
   it('keeps every column exact when later changes are written by upsert', async () => {
-    const pods = sim.state().pods.filter((p) => p.metadata.ownerReferences?.length).slice(0, 6);
-    const [a, b, c] = pods;
-    await sim.apply({ kind: 'crashPod', namespace: a!.metadata.namespace, name: a!.metadata.name });
-    await sim.apply({ kind: 'oomKill', namespace: b!.metadata.namespace, name: b!.metadata.name });
-    await sim.apply({ kind: 'completePod', namespace: c!.metadata.namespace, name: c!.metadata.name });
-    const ns = a!.metadata.namespace as string;
-    await sim.apply({ kind: 'createPod', namespace: ns, name: 'awkward-later', labels: { ...AWKWARD, later: 'yes\\no' } });
+    const [a, b, c] = sim
+      .state()
+      .pods.filter((p) => p.metadata.ownerReferences?.length)
+      .map((p) => ({ namespace: p.metadata.namespace as string, name: p.metadata.name as string }));
+    await sim.apply({ kind: 'crashPod', ...a! });
+    await sim.apply({ kind: 'oomKill', ...b! });
+    await sim.apply({ kind: 'completePod', ...c! });
+    await sim.apply({ kind: 'createPod', namespace: a!.namespace, name: 'awkward-later', labels: { ...AWKWARD, later: 'yes\\no' } });
     let diffs: string[] = [];
     const until = Date.now() + 10_000;
     do {
