@@ -9,7 +9,7 @@ import { Deployment, DeploymentConnection } from '../inventory/deployment.type.j
 import { HelmReleaseFilter, HelmReleaseOrder, helmReleaseConditions, helmReleaseOrdering } from '../inventory/helm-release.filter.js';
 import { HelmRelease, HelmReleaseConnection } from '../inventory/helm-release.type.js';
 import { listQuery, nestedListQuery } from '../inventory/list-query.js';
-import { connectionNodeFields, projectedColumns } from '../inventory/selection.js';
+import { connectionNodeFields, connectionSelectsCursors, projectedColumns } from '../inventory/selection.js';
 import { scheduledNodes } from '../inventory/scheduled-nodes.js';
 import { NamespaceFilter, NamespaceOrder, namespaceConditions, namespaceOrdering } from '../inventory/namespace.filter.js';
 import { Namespace, NamespaceConnection } from '../inventory/namespace.type.js';
@@ -76,7 +76,7 @@ export class ClusterResolver {
     @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Namespace>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(namespaceSource, connectionNodeFields(info)) }, namespaceConditions, namespaceOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(namespaceSource, connectionNodeFields(info)), cursors: connectionSelectsCursors(info) }, namespaceConditions, namespaceOrdering);
     return context.loaders.namespacesOfCluster.load(cluster.rowId, variant, build);
   }
 
@@ -89,7 +89,7 @@ export class ClusterResolver {
     @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<ClusterNode>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(clusterNodeSource, connectionNodeFields(info)) }, clusterNodeConditions, clusterNodeOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(clusterNodeSource, connectionNodeFields(info)), cursors: connectionSelectsCursors(info) }, clusterNodeConditions, clusterNodeOrdering);
     return context.loaders.nodesOfCluster.load(cluster.rowId, variant, build);
   }
 
@@ -102,7 +102,7 @@ export class ClusterResolver {
     @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Deployment>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(deploymentSource, connectionNodeFields(info)) }, deploymentConditions, deploymentOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(deploymentSource, connectionNodeFields(info)), cursors: connectionSelectsCursors(info) }, deploymentConditions, deploymentOrdering);
     return context.loaders.deploymentsOfCluster.load(cluster.rowId, variant, build);
   }
 
@@ -116,7 +116,7 @@ export class ClusterResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
     const fields = connectionNodeFields(info);
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, fields) }, podConditions, podOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, fields), cursors: connectionSelectsCursors(info) }, podConditions, podOrdering);
     return context.loaders.podsOfCluster.load(cluster.rowId, variant, build, scheduledNodes(fields, context));
   }
 

@@ -7,7 +7,7 @@ import { ConnectionArgs, registerNodeType, type Connection } from '../server/rel
 import { ClusterNodeFilter, ClusterNodeOrder, clusterNodeConditions, clusterNodeOrdering } from './cluster-node.filter.js';
 import { ClusterNode, ClusterNodeConnection } from './cluster-node.type.js';
 import { fetchConnection } from './connection-loader.js';
-import { connectionNodeFields, projectedColumns } from './selection.js';
+import { connectionNodeFields, connectionSelectsCursors, projectedColumns } from './selection.js';
 import { scheduledNodes } from './scheduled-nodes.js';
 import { listQuery, nestedListQuery } from './list-query.js';
 import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js';
@@ -49,7 +49,7 @@ export class ClusterNodeResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
     const fields = connectionNodeFields(info);
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, fields) }, podConditions, podOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, fields), cursors: connectionSelectsCursors(info) }, podConditions, podOrdering);
     return context.loaders.podsOfNode.load(node.rowId, variant, build, scheduledNodes(fields, context));
   }
 }

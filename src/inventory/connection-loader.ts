@@ -18,6 +18,8 @@ export interface ListQuery {
   page: PageRequest;
   /** Columns to read (the fields the query selects); null reads the source's whole row. */
   columns: readonly string[] | null;
+  /** Whether rows carry their cursor keys (false when the query selects neither edges nor pageInfo). */
+  cursors: boolean;
 }
 
 function selectList(source: RowSource<unknown>, columns: readonly string[] | null): string {
@@ -33,7 +35,7 @@ function cursorKeyOf(row: Row): CursorKey {
 
 /** Rows of `buildPageQuery` (one parent) → a connection of mapped objects. */
 export function rowsToConnection<T>(rows: readonly Row[], map: (row: Row) => T, page: PageRequest): Connection<T> {
-  const total = rows.length > 0 ? Number(rows[0].__total) : 0;
+  const total = rows.length > 0 ? Number(rows[0].__total ?? 0) : 0;
   const pageRows = rows[rows.length - 1]?.__keys === null ? rows.filter((r) => r.__keys !== null) : rows;
   return buildConnection(pageRows, page, { cursorKey: cursorKeyOf, totalCount: total, map });
 }
@@ -52,6 +54,7 @@ export async function fetchConnection<T>(sql: SqlRunner, source: RowSource<T>, o
     ordering: query.ordering,
     page: query.page,
     table: tableOf(source),
+    cursors: query.cursors,
   });
   return rowsToConnection(await sql(text, query.params.values), source.map, query.page);
 }
@@ -75,16 +78,12 @@ export async function fetchNestedConnections<T>(
     page: query.page,
     parent: { expr: parentExpr, ids: parentIds },
     table: tableOf(source),
+    cursors: query.cursors,
   });
   const rows = await sql(text, query.params.values);
-  const byParent = new Map<string, Row[]>();
-  for (const row of rows) {
-    const parent = row.__parent as string;
-    let group = byParent.get(parent);
-    if (!group) byParent.set(parent, (group = []));
-    group.push(row);
-  }
-  return parentIds.map((id) => rowsToConnection(byParent.get(id) ?? [], source.map, query.page));
+  const byParent: Row[][] = parentIds.map(() => []);
+  for (const row of rows) byParent[(row.__parent as number) - 1].push(row);
+  return byParent.map((group) => rowsToConnection(group, source.map, query.page));
 }
 
 /**

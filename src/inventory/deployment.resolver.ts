@@ -7,7 +7,7 @@ import { ConnectionArgs, registerNodeType, type Connection } from '../server/rel
 import { fetchConnection } from './connection-loader.js';
 import { DeploymentFilter, DeploymentOrder, deploymentConditions, deploymentOrdering } from './deployment.filter.js';
 import { Deployment, DeploymentConnection } from './deployment.type.js';
-import { connectionNodeFields, projectedColumns } from './selection.js';
+import { connectionNodeFields, connectionSelectsCursors, projectedColumns } from './selection.js';
 import { scheduledNodes } from './scheduled-nodes.js';
 import { listQuery, nestedListQuery } from './list-query.js';
 import { Namespace } from './namespace.type.js';
@@ -53,7 +53,7 @@ export class DeploymentResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
     const fields = connectionNodeFields(info);
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, fields) }, podConditions, podOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, fields), cursors: connectionSelectsCursors(info) }, podConditions, podOrdering);
     return context.loaders.podsOfDeployment.load(deployment.rowId, variant, build, scheduledNodes(fields, context));
   }
 }

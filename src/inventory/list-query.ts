@@ -13,6 +13,8 @@ export interface ListArgs<F, O> {
   orderBy: O | null | undefined;
   /** Columns the selected fields need (`projectedColumns`); null or absent reads whole rows. */
   columns?: readonly string[] | null;
+  /** Whether cursors may be asked for (`connectionSelectsCursors`); absent means they may. */
+  cursors?: boolean;
 }
 
 export function listQuery<F, O>(
@@ -24,7 +26,7 @@ export function listQuery<F, O>(
   const order = ordering(args.orderBy);
   const page = pageRequest(args.connection, { maxPageSize: context.config.graphql.maxPageSize, tag: order.tag, arity: order.keys.length });
   const params = new SqlParams();
-  return { where: conditions(args.filter, params), params, ordering: order, page, columns: args.columns ?? null };
+  return { where: conditions(args.filter, params), params, ordering: order, page, columns: args.columns ?? null, cursors: args.cursors ?? true };
 }
 
 /**
@@ -39,6 +41,6 @@ export function nestedListQuery<F, O>(
 ): { variant: string; build: () => ListQuery } {
   listQuery(context, args, conditions, ordering);
   const c = args.connection;
-  const variant = JSON.stringify([c.first ?? null, c.after ?? null, c.last ?? null, c.before ?? null, args.filter ?? null, args.orderBy ?? null, args.columns ?? null]);
+  const variant = JSON.stringify([c.first ?? null, c.after ?? null, c.last ?? null, c.before ?? null, args.filter ?? null, args.orderBy ?? null, args.columns ?? null, args.cursors ?? true]);
   return { variant, build: () => listQuery(context, args, conditions, ordering) };
 }

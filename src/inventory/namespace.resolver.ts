@@ -10,7 +10,7 @@ import { DeploymentFilter, DeploymentOrder, deploymentConditions, deploymentOrde
 import { Deployment, DeploymentConnection } from './deployment.type.js';
 import { HelmReleaseFilter, HelmReleaseOrder, helmReleaseConditions, helmReleaseOrdering } from './helm-release.filter.js';
 import { HelmRelease, HelmReleaseConnection } from './helm-release.type.js';
-import { connectionNodeFields, projectedColumns } from './selection.js';
+import { connectionNodeFields, connectionSelectsCursors, projectedColumns } from './selection.js';
 import { scheduledNodes } from './scheduled-nodes.js';
 import { listQuery, nestedListQuery } from './list-query.js';
 import { NamespaceFilter, NamespaceOrder, namespaceConditions, namespaceOrdering } from './namespace.filter.js';
@@ -51,7 +51,7 @@ export class NamespaceResolver {
     @Info() info: GraphQLResolveInfo,
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Deployment>> {
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(deploymentSource, connectionNodeFields(info)) }, deploymentConditions, deploymentOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(deploymentSource, connectionNodeFields(info)), cursors: connectionSelectsCursors(info) }, deploymentConditions, deploymentOrdering);
     return context.loaders.deploymentsOfNamespace.load(namespace.rowId, variant, build);
   }
 
@@ -65,7 +65,7 @@ export class NamespaceResolver {
     @Ctx() context: GraphQLContext,
   ): Promise<Connection<Pod>> {
     const fields = connectionNodeFields(info);
-    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, fields) }, podConditions, podOrdering);
+    const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(podSource, fields), cursors: connectionSelectsCursors(info) }, podConditions, podOrdering);
     return context.loaders.podsOfNamespace.load(namespace.rowId, variant, build, scheduledNodes(fields, context));
   }
 

@@ -43,8 +43,28 @@ export function connectionNodeFields(info: GraphQLResolveInfo): ReadonlySet<stri
   return fields;
 }
 
+const cursorsCache = new WeakMap<GraphQLResolveInfo['fieldNodes'], boolean>();
+
+/**
+ * Whether the connection this resolver returns may need cursors (`edges` or `pageInfo` selected). Without
+ * them its rows need not carry their sort keys as text, which costs about as much as three columns.
+ */
+export function connectionSelectsCursors(info: GraphQLResolveInfo): boolean {
+  let selects = cursorsCache.get(info.fieldNodes);
+  if (selects === undefined) {
+    const connection = connectionFields(info);
+    selects = connection.has('edges') || connection.has('pageInfo');
+    cursorsCache.set(info.fieldNodes, selects);
+  }
+  return selects;
+}
+
+function connectionFields(info: GraphQLResolveInfo): Map<string, SelectionSetNode[]> {
+  return fieldsIn(info.fieldNodes.flatMap((f) => (f.selectionSet ? [f.selectionSet] : [])), info.fragments);
+}
+
 function selectedNodeFields(info: GraphQLResolveInfo): Set<string> {
-  const connection = fieldsIn(info.fieldNodes.flatMap((f) => (f.selectionSet ? [f.selectionSet] : [])), info.fragments);
+  const connection = connectionFields(info);
   const nodeSets = [...(connection.get('nodes') ?? []), ...[...fieldsIn(connection.get('edges') ?? [], info.fragments).get('node') ?? []]];
   return new Set(fieldsIn(nodeSets, info.fragments).keys());
 }

@@ -318,5 +318,16 @@ describe('column projection', () => {
     const byId = await data(db.dataSource, acme(), `query($ids: [ID!]!) { nodes(ids: $ids) { ... on ${typeName} { ${fields} } } }`, { variables: { ids: nodes.map((n) => n.id) } });
     expect(nodes).toEqual(byId.nodes);
   });
+
+  test('a list that selects only relations reads their link columns: every link equals the one read by id', async () => {
+    const links = 'cluster { name } namespace { name } deployment { name } node { name }';
+    const listed = await data(db.dataSource, acme(), `{ pods(filter: { includeDeleted: true }) { nodes { id ${links} } } }`);
+    const nodes = listed.pods.nodes as Array<{ id: string; deployment: unknown; node: unknown }>;
+    expect(nodes.some((n) => n.deployment !== null) && nodes.some((n) => n.node !== null)).toBe(true);
+    const byId = await data(db.dataSource, acme(), `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Pod { id ${links} } } }`, { variables: { ids: nodes.map((n) => n.id) } });
+    expect(nodes).toEqual(byId.nodes);
+    const deployments = await data(db.dataSource, acme(), `{ deployments(filter: { includeDeleted: true }) { nodes { cluster { name } namespace { name } } } }`);
+    expect(deployments.deployments.nodes.every((d: any) => d.cluster.name && d.namespace?.name)).toBe(true);
+  });
 });
 

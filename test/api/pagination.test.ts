@@ -146,6 +146,21 @@ describe('nested connections', () => {
     expect(past).toEqual({ totalCount: 4, pageInfo: { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null }, edges: [] });
   });
 
+  test('the same nested list with and without cursors selected, in one document, pages alike', async () => {
+    const result = await data(db.dataSource, authFor(org), `{ clusters { nodes {
+      bare: namespaces(first: 2) { totalCount nodes { name } }
+      paged: namespaces(first: 2) { ${PAGE} } } } }`);
+    for (const cluster of result.clusters.nodes) {
+      expect(cluster.bare).toEqual({ totalCount: 4, nodes: [{ name: 'ns000' }, { name: 'ns001' }] });
+      expect(cluster.paged.edges.map((e: any) => e.node.name)).toEqual(['ns000', 'ns001']);
+      expect(cluster.paged.edges.every((e: any) => typeof e.cursor === 'string' && e.cursor.length > 0)).toBe(true);
+    }
+    const next = await data(db.dataSource, authFor(org), `query($id: ID!, $after: String) { cluster(id: $id) { namespaces(first: 2, after: $after) { totalCount nodes { name } } } }`, {
+      variables: { id: toGlobalId('Cluster', clusters[0].id), after: result.clusters.nodes[0].paged.pageInfo.endCursor },
+    });
+    expect(next.cluster.namespaces).toEqual({ totalCount: 4, nodes: [{ name: 'ns002' }, { name: 'ns003' }] });
+  });
+
   test('a bad nested cursor fails that field only', async () => {
     const result = await execute(db.dataSource, authFor(org), `{ clusters(first: 1) { nodes { name namespaces(after: "garbage") { totalCount } } } }`);
     expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
