@@ -13,6 +13,7 @@ import { logger } from '../logger.js';
 import type { GraphQLContext, Services } from './context.js';
 import { formatError, unauthenticated } from './errors.js';
 import { graphiqlPage } from './graphiql-page.js';
+import { compiledExecutor, executorGateway, type ExecutorStats } from './jit-executor.js';
 import { createLoaders, type LoaderOptions } from './loaders.js';
 import { GraphQLMetrics, MetricsRegistry } from './metrics-registry.js';
 import { enforceQueryLimits, rootFieldNames } from './query-limits.js';
@@ -43,6 +44,8 @@ export interface GraphQLEndpointDeps {
 export interface GraphQLEndpoint {
   schema: GraphQLSchema;
   metrics: GraphQLMetrics;
+  /** Compiled-operation cache of the query and mutation executor. */
+  executor: ExecutorStats;
   /** Closes every graphql-ws connection and stops Apollo. The HTTP server is closed by its owner. */
   stop(): Promise<void>;
 }
@@ -142,8 +145,10 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
     maxPayloadBytes: MAX_BODY_BYTES,
   });
 
+  // Queries and mutations run compiled (graphql-jit); subscriptions stay on graphql-js (graphql-ws).
+  const executor = compiledExecutor(schema);
   const apollo = new ApolloServer<GraphQLContext>({
-    schema,
+    gateway: executorGateway(schema, executor),
     introspection: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
@@ -190,6 +195,7 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
   return {
     schema,
     metrics,
+    executor: executor.stats,
     async stop() {
       await apollo.stop();
     },

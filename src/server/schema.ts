@@ -15,6 +15,8 @@ import { HelmReleaseResolver } from '../inventory/helm-release.resolver.js';
 import { NamespaceResolver } from '../inventory/namespace.resolver.js';
 import { PodResolver } from '../inventory/pod.resolver.js';
 import { MetricsResolver } from '../metrics/metrics.resolver.js';
+import { bindConnectionCounts } from './relay/connection.js';
+import { bindNodeTypeResolver } from './relay/node.js';
 import { NodeResolver } from './relay/node.resolver.js';
 
 /** Every resolver class of the API; each domain adds its own line here. */
@@ -49,7 +51,7 @@ const noTopicPubSub: PubSub = {
 };
 
 export async function buildKubegraphSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     // Input classes may carry class-validator constraints; objects without them pass as they are.
@@ -57,4 +59,8 @@ export async function buildKubegraphSchema(): Promise<GraphQLSchema> {
     emitSchemaFile: false,
     pubSub: noTopicPubSub,
   });
+  // Resolvers graphql-js and the compiled executor (graphql-jit) run alike: a synchronous Node type, counts called.
+  bindNodeTypeResolver(schema);
+  bindConnectionCounts(schema);
+  return schema;
 }

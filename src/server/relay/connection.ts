@@ -1,3 +1,4 @@
+import { isObjectType, type GraphQLSchema } from 'graphql';
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { encodeCursor, type CursorKey } from './cursor.js';
 import type { PageRequest } from './connection-args.js';
@@ -25,8 +26,8 @@ export interface Edge<T> {
 
 /**
  * What a connection field returns; `totalCount` may be a function so the count runs only when asked for
- * (the default resolver calls it). `edges` and `pageInfo` may be getters, so cursors are encoded only for
- * queries that select them.
+ * (its resolver calls it: `bindConnectionCounts`). `edges` and `pageInfo` may be getters, so cursors are
+ * encoded only for queries that select them.
  */
 export interface Connection<T> {
   readonly edges: Edge<T>[];
@@ -64,6 +65,23 @@ export function connectionType<T extends object>(name: string, nodeType: () => C
     totalCount: number | (() => number | Promise<number>);
   }
   return ConnectionType;
+}
+
+function totalCountOf(connection: Connection<unknown>): number | Promise<number> {
+  const { totalCount } = connection;
+  return typeof totalCount === 'function' ? totalCount() : totalCount;
+}
+
+/**
+ * graphql-js's default resolver calls a function-valued field, the compiled executor (graphql-jit) reads
+ * the property as it is: every `<Name>Connection.totalCount` gets a resolver that calls it.
+ */
+export function bindConnectionCounts(schema: GraphQLSchema): void {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || !type.name.endsWith('Connection')) continue;
+    const field = type.getFields().totalCount;
+    if (field && !field.resolve) field.resolve = totalCountOf;
+  }
 }
 
 export interface BuildConnectionOptions<R, T> {

@@ -1,3 +1,4 @@
+import type { GraphQLInterfaceType, GraphQLSchema } from 'graphql';
 import { Field, ID, InterfaceType, type ClassType } from 'type-graphql';
 import type { GraphQLContext } from '../context.js';
 
@@ -44,6 +45,14 @@ function resolveNodeType(value: unknown): string | undefined {
     if (registration.classRef && value instanceof registration.classRef) return registration.typeName;
   }
   return undefined;
+}
+
+/**
+ * type-graphql wraps `resolveType` in an async function; the compiled executor (graphql-jit) does not await
+ * type resolvers. The Node type is known synchronously, so the schema gets the plain function back.
+ */
+export function bindNodeTypeResolver(schema: GraphQLSchema): void {
+  (schema.getType('Node') as GraphQLInterfaceType).resolveType = resolveNodeType;
 }
 
 @InterfaceType('Node', {

@@ -1,16 +1,18 @@
-/** Executes operations against the real schema with a real per-request context, as the HTTP endpoint builds it. */
+/** Executes operations against the real schema with a real per-request context and executor, as the HTTP endpoint does. */
 import 'reflect-metadata';
-import { graphql, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { DataSource, Logger } from 'typeorm';
 import type { AuthContext, Role } from '../../../src/auth/access.js';
 import { ApiTokenService } from '../../../src/auth/api-token.service.js';
 import { loadConfig, type Config } from '../../../src/config.js';
 import { InProcessEventBus } from '../../../src/events/in-process-event-bus.js';
 import type { GraphQLContext } from '../../../src/server/context.js';
+import { compiledExecutor, type CompiledExecutor } from '../../../src/server/jit-executor.js';
 import { createLoaders, type LoaderOptions } from '../../../src/server/loaders.js';
 import { buildKubegraphSchema } from '../../../src/server/schema.js';
 
 let schemaPromise: Promise<GraphQLSchema> | undefined;
+let executor: CompiledExecutor | undefined;
 
 export function apiSchema(): Promise<GraphQLSchema> {
   schemaPromise ??= buildKubegraphSchema();
@@ -41,7 +43,17 @@ export async function execute<T = Record<string, any>>(
     eventBus: new InProcessEventBus(),
     services: { apiTokens: new ApiTokenService(dataSource) },
   };
-  return graphql({ schema: await apiSchema(), source: query, variableValues: options.variables, contextValue: context }) as Promise<ExecutionResult<T>>;
+  const schema = await apiSchema();
+  let document: DocumentNode;
+  try {
+    document = parse(query);
+  } catch (err) {
+    return { errors: [err as GraphQLError] };
+  }
+  const invalid = validate(schema, document);
+  if (invalid.length > 0) return { errors: invalid };
+  executor ??= compiledExecutor(schema);
+  return executor.execute({ document, source: query, variables: options.variables, contextValue: context }) as Promise<ExecutionResult<T>>;
 }
 
 /** Data of a successful execution; fails the test with the errors otherwise. */
