@@ -6,7 +6,7 @@ import { ClaimMounts } from './claim-mounts.js';
 import { ClusterHealthTracker } from './cluster-health.tracker.js';
 import { mapDeployment } from './deployment.mapper.js';
 import { HelmReleases } from './helm-releases.js';
-import { DEPLOYMENTS, NAMESPACES, NODES, PERSISTENT_VOLUME_CLAIMS, PODS, REPLICA_SETS, type TableSpec } from './inventory-tables.js';
+import { DEPLOYMENTS, NAMESPACES, NODES, PERSISTENT_VOLUME_CLAIMS, PODS, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
 import type { Obj } from './k8s-fields.js';
 import { MetricsCollector } from './metrics-collector.js';
 import { mapNamespace } from './namespace.mapper.js';
@@ -74,8 +74,13 @@ interface KindDef {
   handler: ReflectorHandler;
   fieldSelector?: string;
   labelSelector?: string;
-  /** Listed only after these kinds, so that pods find their namespace and ReplicaSet rows already written. */
+  /**
+   * Listed once these kinds are listed, and applied once their rows are committed, so that pods find their namespace
+   * and ReplicaSet rows already written.
+   */
   after?: string[];
+  /** Place in the process's list queue (ListGate): higher goes first. */
+  listPriority?: number;
 }
 
 /**
@@ -94,6 +99,8 @@ export class ClusterSync {
   private syncedPromise: Promise<void> | undefined;
   private syncedFlag = false;
   private started = false;
+  /** Nothing of this cluster was stored when the sync started: a first list has nothing to sweep. */
+  private emptyAtStart = false;
 
   constructor(private readonly o: ClusterSyncOptions) {
     this.tuning = { ...DEFAULT_TUNING, metricsIntervalMs: o.config.metricsIntervalMs, ...o.tuning };
@@ -117,18 +124,20 @@ export class ClusterSync {
     policies.current = new NamespacePolicies(this.writer, this.log);
     mounts.current = new ClaimMounts(this.writer);
     const rows = (spec: TableSpec, map: (obj: Obj) => Row, observe?: (obj: Obj, row: Row | undefined, removed: boolean) => void) =>
-      new RowHandler({ spec, map, writer: this.writer, log: this.log, observe });
+      new RowHandler({ spec, map, writer: this.writer, log: this.log, observe, storedNothingBefore: () => this.emptyAtStart });
     const labelKeys = { teamLabelKeys: o.config.teamLabelKeys, costCenterLabelKeys: o.config.costCenterLabelKeys };
+    // Pods' parents first in the list queue and so in the writer's: the pod list waits for their rows, not for nodes'.
     this.kinds = [
       { resource: 'namespaces', path: '/api/v1/namespaces', handler: rows(NAMESPACES, (obj) => ({ ...mapNamespace(obj, labelKeys) })) },
-      { resource: 'nodes', path: '/api/v1/nodes', handler: rows(NODES, (obj) => ({ ...mapNode(obj) })) },
       { resource: 'deployments', path: '/apis/apps/v1/deployments', handler: rows(DEPLOYMENTS, (obj) => ({ ...mapDeployment(obj) })) },
       { resource: 'replicasets', path: '/apis/apps/v1/replicasets', handler: rows(REPLICA_SETS, (obj) => ({ ...mapReplicaSet(obj) })) },
+      { resource: 'nodes', path: '/api/v1/nodes', handler: rows(NODES, (obj) => ({ ...mapNode(obj) })) },
       {
         resource: 'pods',
         path: '/api/v1/pods',
         handler: rows(PODS, (obj) => ({ ...mapPod(obj) }), (obj, _row, removed) => mounts.current!.observePod(obj, removed)),
         after: ['namespaces', 'deployments', 'replicasets'],
+        listPriority: 1,
       },
       {
         resource: 'persistentvolumeclaims',
@@ -167,6 +176,7 @@ export class ClusterSync {
           backoffMaxMs: this.tuning.backoffMaxMs,
           backpressure: () => this.writer.whenRoom(),
           listGate: processListGate,
+          listPriority: kind.listPriority,
           onProgress: (listed, total) => {
             if (!this.syncedFlag) this.progress.update(kind.resource, listed, total);
           },
@@ -198,6 +208,8 @@ export class ClusterSync {
     if (this.started) return;
     this.started = true;
     const startedAt = Date.now();
+    // Nothing is written before this is known: lists start meanwhile, but hand over their first page only after it.
+    const checked = this.checkEmpty();
     const synced = new Map<string, Promise<void>>();
     for (const kind of this.kinds) {
       const reflector = this.reflectors.get(kind.resource)!;
@@ -206,9 +218,9 @@ export class ClusterSync {
         kind.resource,
         (async () => {
           await Promise.all(prerequisites);
-          // Rows the prerequisites listed must be committed before children join against them.
-          if (prerequisites.length > 0) await this.writer.flush();
-          reflector.start();
+          // Rows the prerequisites listed must be committed before children join against them; the child's list
+          // fetches its first pages meanwhile (holding a list slot only while the writer, which needs none, works).
+          reflector.start(prerequisites.length > 0 ? Promise.all([checked, this.writer.flush()]).then(() => undefined) : checked);
           await reflector.synced;
           this.progress.kindDone(kind.resource);
         })(),
@@ -217,13 +229,27 @@ export class ClusterSync {
     this.syncedPromise = (async () => {
       await Promise.all(synced.values());
       await this.writer.flush();
-      await this.refreshStatistics();
       this.syncedFlag = true;
       this.progress.finish(Date.now() - startedAt);
-      await this.health.tick();
+      // Independent of each other: the statistics for the writer's next statements, the cluster row's status.
+      await Promise.all([this.refreshStatistics(), this.health.tick()]);
     })();
     this.health.start();
     if (this.tuning.metricsIntervalMs > 0) this.metrics.start(this.syncedPromise);
+  }
+
+  /** Whether the database holds no live row of this cluster (a cluster synced for the first time). */
+  private async checkEmpty(): Promise<void> {
+    try {
+      const [row] = await this.o.dataSource.query(
+        `SELECT NOT (${TABLE_ORDER.map((t) => `EXISTS (SELECT 1 FROM ${t.table} WHERE cluster_id = $1 AND deleted_at IS NULL)`).join(' OR ')}) AS empty`,
+        [this.o.cluster.id],
+      );
+      this.emptyAtStart = row?.empty === true;
+    } catch (err) {
+      // Unknown: the first lists sweep as any other list does.
+      this.log.warn({ err: (err as Error).message }, 'checking for stored rows failed');
+    }
   }
 
   /**

@@ -34,8 +34,11 @@ export interface ReflectorHandler {
   upsert(obj: KubeObjectLike, previous: RowDigest | undefined): RowDigest;
   /** The object is gone: `obj` is its final state from a DELETED event, undefined when a relist found it missing. */
   remove(uid: string, previous: RowDigest | undefined, obj: KubeObjectLike | undefined): void;
-  /** A complete list finished; `present` holds every uid it returned (anything else stored for this kind is gone). */
-  listed(present: ReadonlySet<string>): void | Promise<void>;
+  /**
+   * A complete list finished; `present` holds every uid it returned (anything else stored for this kind is gone).
+   * `first`: the reflector's first list, read in one pass (not started over), so nothing it handed over is missing from it.
+   */
+  listed(present: ReadonlySet<string>, first: boolean): void | Promise<void>;
 }
 
 export interface ReflectorOptions {
@@ -64,6 +67,8 @@ export interface ReflectorOptions {
   backpressure?: () => Promise<void> | undefined;
   /** Taken for the duration of each full list (see ListGate). */
   listGate?: ListGate;
+  /** Place in the list gate's queue: higher goes first (default 0). */
+  listPriority?: number;
 }
 
 export type ReflectorPhase = 'idle' | 'listing' | 'watching' | 'backoff' | 'stopped';
@@ -112,15 +117,18 @@ export class Reflector {
   private lastError: string | undefined;
   private failingSince: number | undefined;
   private listCount = 0;
+  private listAttempts = 0;
   private watchCount = 0;
   private relistRequested = false;
   private streamController: AbortController | undefined;
+  /** Until this resolves, the first list's pages wait to be handed over (start()). */
+  private applyAfter: Promise<void> | undefined;
   private syncedResolve!: () => void;
   private syncedFlag = false;
   /** Resolves once the first complete list has been handed to the handler. */
   readonly synced: Promise<void>;
-  private readonly o: Required<Omit<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate'>> &
-    Pick<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate'>;
+  private readonly o: Required<Omit<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate' | 'listPriority'>> &
+    Pick<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate' | 'listPriority'>;
 
   constructor(opts: ReflectorOptions) {
     this.o = {
@@ -136,7 +144,12 @@ export class Reflector {
     this.synced = new Promise((resolve) => (this.syncedResolve = resolve));
   }
 
-  start(): void {
+  /**
+   * Starts listing now; with `applyAfter`, the first list's pages are fetched meanwhile but handed to the handler only
+   * once it resolves (what they refer to is then written), so the list's first round trips are not on that wait.
+   */
+  start(applyAfter?: Promise<void>): void {
+    this.applyAfter = applyAfter;
     if (!this.running) this.running = this.run();
   }
 
@@ -239,7 +252,7 @@ export class Reflector {
 
   private async list(): Promise<void> {
     this.currentPhase = 'listing';
-    const release = await (this.o.listGate?.acquire(this.controller.signal) ?? (() => undefined));
+    const release = await (this.o.listGate?.acquire(this.controller.signal, this.o.listPriority) ?? (() => undefined));
     try {
       await this.listPages();
     } finally {
@@ -256,6 +269,8 @@ export class Reflector {
 
   private async listPages(): Promise<void> {
     const present = new Set<string>();
+    // A list that failed part way, or started over, may have handed over objects the final pass did not return.
+    let onePass = ++this.listAttempts === 1;
     let continueToken: string | undefined;
     let listRv: string | undefined;
     // The next page is asked for as soon as a page arrives, so that the server prepares it while this one is applied.
@@ -270,6 +285,7 @@ export class Reflector {
           // compared by resourceVersion, so re-reading them writes nothing).
           this.o.log.info({ resource: this.o.resource }, 'continue token expired; restarting list');
           present.clear();
+          onePass = false;
           continueToken = undefined;
           listRv = undefined;
           next = undefined;
@@ -282,6 +298,11 @@ export class Reflector {
       next = continueToken === undefined ? undefined : this.fetchPage(continueToken);
       // Handled where it is awaited; until then a failure must not count as unhandled.
       next?.catch(() => undefined);
+      if (this.applyAfter) {
+        await this.untilStopped(this.applyAfter);
+        this.applyAfter = undefined;
+        if (this.stopped) return;
+      }
       for (const item of page.items ?? []) {
         const uid = item.metadata?.uid;
         if (!uid) continue;
@@ -301,7 +322,7 @@ export class Reflector {
         this.o.handler.remove(uid, entry.digest, undefined);
       }
     }
-    await this.o.handler.listed(present);
+    await this.o.handler.listed(present, this.listCount === 0 && onePass);
     this.resourceVersion = listRv;
     this.listCount++;
     for (const w of this.relistWaiters.splice(0)) w();

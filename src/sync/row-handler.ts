@@ -15,6 +15,11 @@ export interface RowHandlerOptions {
   log: Logger;
   /** Called with every mapped object and every removal, for the small side indexes some kinds keep. */
   observe?: (obj: Obj, row: Row | undefined, removed: boolean) => void;
+  /**
+   * True when the database held no live row of this cluster as the sync began: every row of the kind is then one
+   * its first list wrote, so that list's deletion sweep would find nothing and is skipped.
+   */
+  storedNothingBefore?: () => boolean;
 }
 
 /**
@@ -63,7 +68,8 @@ export class RowHandler implements ReflectorHandler {
     this.o.writer.enqueue({ op: 'deleteKey', spec: this.o.spec, key: uid });
   }
 
-  listed(present: ReadonlySet<string>): void {
+  listed(present: ReadonlySet<string>, first: boolean): void {
+    if (first && this.o.storedNothingBefore?.()) return;
     this.o.writer.enqueueSweep({ spec: this.o.spec, present: [...present] });
   }
 
