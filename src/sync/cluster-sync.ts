@@ -32,6 +32,8 @@ export interface SyncTuning {
   backoffInitialMs: number;
   backoffMaxMs: number;
   maxBatch: number;
+  /** Batch size once the initial lists are committed: watch bursts commit in slices rather than one long transaction. */
+  steadyMaxBatch: number;
   lingerMs: number;
   healthIntervalMs: number;
   unreachableAfterMs: number;
@@ -56,6 +58,7 @@ const DEFAULT_TUNING: Omit<SyncTuning, 'metricsIntervalMs'> = {
   backoffInitialMs: 250,
   backoffMaxMs: 30_000,
   maxBatch: 1000,
+  steadyMaxBatch: 250,
   lingerMs: 20,
   healthIntervalMs: 10_000,
   unreachableAfterMs: 60_000,
@@ -114,6 +117,7 @@ export class ClusterSync {
       organizationId: o.cluster.organizationId,
       log: this.log.child({ part: 'writer' }),
       maxBatch: this.tuning.maxBatch,
+      steadyMaxBatch: this.tuning.steadyMaxBatch,
       lingerMs: this.tuning.lingerMs,
       extras: (spec: TableSpec, row: Row): Row => {
         if (spec === NAMESPACES) return policies.current!.columnsFor(String(row.name));
@@ -230,6 +234,7 @@ export class ClusterSync {
       await Promise.all(synced.values());
       await this.writer.flush();
       this.syncedFlag = true;
+      this.writer.steady();
       this.progress.finish(Date.now() - startedAt);
       // Independent of each other: the statistics for the writer's next statements, the cluster row's status.
       await Promise.all([this.refreshStatistics(), this.health.tick()]);

@@ -6,7 +6,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { Backoff, sleep } from './backoff.js';
 import { copyRows, copyText, copyValue } from './bulk-copy.js';
-import { type ColumnDef, DEPLOYMENTS, NAMESPACES, NODES, PODS, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
+import { type ColumnDef, DEPLOYMENTS, NAMESPACES, PODS, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
 import { fieldJson, type Row } from './row-digest.js';
 
 /**
@@ -35,6 +35,12 @@ export interface Sweep {
   present: readonly string[];
 }
 
+/** What a batch in flight links: ReplicaSets it may insert, and the ReplicaSets its pods name as owner. */
+interface Linking {
+  replicaSets: Set<string>;
+  owners: Set<string>;
+}
+
 interface Segment {
   changes: Map<string, Change>;
   sweeps: Sweep[];
@@ -50,6 +56,11 @@ export interface WriterOptions {
   /** Values of a table's extraColumns for one row, read when the batch is written so they are always the latest. */
   extras?: (spec: TableSpec, where: Row) => Row;
   maxBatch?: number;
+  /**
+   * Largest batch once steady() is called (the initial lists are written): a burst of watch events commits in slices,
+   * so its first changes do not wait for the whole burst's transaction (default, and at most, maxBatch).
+   */
+  steadyMaxBatch?: number;
   /** Longest an idle writer waits for a burst of changes to end before it writes them (default 20). */
   lingerMs?: number;
   /** Transactions in flight at once (default 2: one commits while the next is written). */
@@ -138,6 +149,9 @@ function jsonRow(columns: readonly ColumnDef[], row: Row): Record<string, unknow
 export class Writer {
   private readonly segments: Segment[] = [{ changes: new Map(), sweeps: [], waiters: [] }];
   private readonly maxBatch: number;
+  private readonly steadyMaxBatch: number;
+  /** Most changes per batch: maxBatch while the initial lists are written, steadyMaxBatch after. */
+  private batchCap: number;
   private readonly lingerMs: number;
   private readonly backoff = new Backoff(100, 5_000);
   private readonly stopController = new AbortController();
@@ -147,6 +161,7 @@ export class Writer {
   private inFlight = 0;
   private exclusiveInFlight = false;
   private readonly inFlightIds = new Set<string>();
+  private readonly inFlightLinking = new Set<Linking>();
   private readonly running = new Set<Promise<void>>();
   private readonly concurrency: number;
   private readonly sqlCache = new Map<string, string>();
@@ -157,6 +172,8 @@ export class Writer {
 
   constructor(private readonly o: WriterOptions) {
     this.maxBatch = o.maxBatch ?? 1000;
+    this.batchCap = this.maxBatch;
+    this.steadyMaxBatch = Math.min(o.steadyMaxBatch ?? this.maxBatch, this.maxBatch);
     this.lingerMs = o.lingerMs ?? 20;
     this.concurrency = o.concurrency ?? 2;
   }
@@ -218,6 +235,11 @@ export class Writer {
     await Promise.all([...this.running].map((r) => r.catch(() => undefined)));
   }
 
+  /** The initial lists are written: from now on batches are at most steadyMaxBatch changes. */
+  steady(): void {
+    this.batchCap = this.steadyMaxBatch;
+  }
+
   stats(): WriterStats {
     return { ...this.s, pending: this.pendingCount() };
   }
@@ -235,7 +257,7 @@ export class Writer {
 
   private schedule(now = false): void {
     if (this.stopController.signal.aborted) return;
-    if (now || this.inFlight > 0 || this.pendingCount() >= this.maxBatch) {
+    if (now || this.inFlight > 0 || this.pendingCount() >= this.batchCap) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       this.lingerSince = undefined;
@@ -268,8 +290,10 @@ export class Writer {
 
   /**
    * Starts batches, up to `concurrency` transactions at once. Batches in flight together never share an object, so
-   * each object's changes still commit in order; a batch that may create a parent row (namespace, node, deployment,
-   * ReplicaSet), and every deletion sweep, runs alone, so that children written next to it cannot miss their link.
+   * each object's changes still commit in order. A batch that may insert a namespace or deployment row,
+   * and every deletion sweep, runs alone, so that children written next to it cannot miss their link. A new
+   * ReplicaSet only links the pods that name it as owner: such pods are kept out of batches in flight beside the one
+   * that inserts it (and such a ReplicaSet out of batches beside one writing its pods), and wait for its commit.
    * A second batch starts only when enough changes wait, so that light traffic is not split into tiny transactions.
    */
   private kick(): void {
@@ -278,9 +302,9 @@ export class Writer {
       const seg = this.segments[0]!;
       const picked: Array<[string, Change]> = [];
       for (const entry of seg.changes) {
-        if (this.inFlightIds.has(entry[0])) continue;
+        if (this.inFlightIds.has(entry[0]) || this.linksInFlight(entry[1])) continue;
         picked.push(entry);
-        if (picked.length >= this.maxBatch) break;
+        if (picked.length >= this.batchCap) break;
       }
       if (picked.length === 0) {
         if (seg.sweeps.length > 0 && seg.changes.size === 0 && this.inFlight === 0) this.launch([], seg.sweeps.splice(0), true);
@@ -293,17 +317,38 @@ export class Writer {
     }
   }
 
+  /** Whether a change links to a ReplicaSet row that a batch in flight may insert, or is such a row for their pods. */
+  private linksInFlight(c: Change): boolean {
+    if (this.inFlightLinking.size === 0) return false;
+    const owner = podOwner(c);
+    const created = createdReplicaSet(c);
+    if (owner === undefined && created === undefined) return false;
+    for (const l of this.inFlightLinking) {
+      if ((owner !== undefined && l.replicaSets.has(owner)) || (created !== undefined && l.owners.has(created))) return true;
+    }
+    return false;
+  }
+
   private launch(picked: Array<[string, Change]>, sweeps: Sweep[], exclusive: boolean): void {
     this.inFlight++;
     this.s.maxInFlight = Math.max(this.s.maxInFlight, this.inFlight);
     if (exclusive) this.exclusiveInFlight = true;
     for (const [id] of picked) this.inFlightIds.add(id);
+    const linking: Linking = { replicaSets: new Set(), owners: new Set() };
+    for (const [, c] of picked) {
+      const owner = podOwner(c);
+      if (owner !== undefined) linking.owners.add(owner);
+      const created = createdReplicaSet(c);
+      if (created !== undefined) linking.replicaSets.add(created);
+    }
+    this.inFlightLinking.add(linking);
     const run: Promise<void> = this.commit(
       picked.map(([, c]) => c),
       sweeps,
     ).finally(() => {
       this.inFlight--;
       if (exclusive) this.exclusiveInFlight = false;
+      this.inFlightLinking.delete(linking);
       for (const [id] of picked) this.inFlightIds.delete(id);
       this.running.delete(run);
       this.releaseRoom();
@@ -686,12 +731,29 @@ export class Writer {
   }
 }
 
-const PARENTS: ReadonlySet<TableSpec> = new Set([NAMESPACES, NODES, DEPLOYMENTS, REPLICA_SETS]);
+// Nodes are no parent: rows name their node, nothing links to its id.
+const PARENTS: ReadonlySet<TableSpec> = new Set([NAMESPACES, DEPLOYMENTS]);
 
-/** Changes that may insert or retire a parent row: other batches' children must not be written beside them. */
+/**
+ * Changes that may insert a parent row (a first sighting), which children written beside it in another transaction
+ * would not see. Retiring one only sets deleted_at, which the lookups of deployments ignore, and which leaves a
+ * namespace's children linked as if they had been written just before.
+ */
 function needsExclusive(c: Change): boolean {
-  if (!PARENTS.has(c.spec) || c.op === 'extras') return false;
-  return c.op !== 'upsert' || c.added === true;
+  if (!PARENTS.has(c.spec) || (c.op !== 'upsert' && c.op !== 'delete')) return false;
+  return c.added === true;
+}
+
+/** The ReplicaSet whose row a pod's deployment link is looked up through. */
+function podOwner(c: Change): string | undefined {
+  if (c.spec !== PODS || (c.op !== 'upsert' && c.op !== 'delete') || c.row.ownerKind !== 'ReplicaSet') return undefined;
+  return String(c.row.ownerUid);
+}
+
+/** The uid of a ReplicaSet row the change may insert (a first sighting); its pods are linked in the same transaction. */
+function createdReplicaSet(c: Change): string | undefined {
+  if (c.spec !== REPLICA_SETS || (c.op !== 'upsert' && c.op !== 'delete') || !c.added) return undefined;
+  return String(c.row.uid);
 }
 
 function coalesce(prev: Change, next: Change): Change {
