@@ -240,6 +240,14 @@ export class Writer {
     this.batchCap = this.steadyMaxBatch;
   }
 
+  /**
+   * Slices keep a burst's first changes from waiting on the whole burst's transaction, but cost more time per
+   * change: a writer that has fallen a full maxBatch behind goes back to big batches until it has caught up.
+   */
+  private cap(): number {
+    return this.batchCap < this.maxBatch && this.pendingCount() >= this.maxBatch ? this.maxBatch : this.batchCap;
+  }
+
   stats(): WriterStats {
     return { ...this.s, pending: this.pendingCount() };
   }
@@ -257,7 +265,7 @@ export class Writer {
 
   private schedule(now = false): void {
     if (this.stopController.signal.aborted) return;
-    if (now || this.inFlight > 0 || this.pendingCount() >= this.batchCap) {
+    if (now || this.inFlight > 0 || this.pendingCount() >= this.cap()) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       this.lingerSince = undefined;
@@ -301,10 +309,11 @@ export class Writer {
       this.settle();
       const seg = this.segments[0]!;
       const picked: Array<[string, Change]> = [];
+      const cap = this.cap();
       for (const entry of seg.changes) {
         if (this.inFlightIds.has(entry[0]) || this.linksInFlight(entry[1])) continue;
         picked.push(entry);
-        if (picked.length >= this.batchCap) break;
+        if (picked.length >= cap) break;
       }
       if (picked.length === 0) {
         if (seg.sweeps.length > 0 && seg.changes.size === 0 && this.inFlight === 0) this.launch([], seg.sweeps.splice(0), true);

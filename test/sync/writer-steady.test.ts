@@ -41,3 +41,40 @@ describe('writer in steady state', () => {
     expect(h.sync.writerStats().dropped).toBe(0);
   });
 });
+
+// A writer that has fallen a whole maxBatch behind goes back to big batches, which clear a backlog faster.
+describe('writer in steady state, behind', () => {
+  let h: Harness;
+  const MAX_BATCH = 200;
+  const STEADY_MAX_BATCH = 40;
+
+  beforeAll(async () => {
+    h = await startHarness({ sim: { pods: 400, seed: 'behind', helmReleases: 0 }, tuning: { maxBatch: MAX_BATCH, steadyMaxBatch: STEADY_MAX_BATCH } });
+    await h.sync.whenSynced();
+    await expectConverged(h);
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+    await h?.db.drop();
+  });
+
+  it('writes a backlog of more than maxBatch changes in fewer, larger batches than its slices', async () => {
+    let written = 0;
+    let batches = 0;
+    for (let round = 0; round < 2; round++) {
+      const state = h.sim.state();
+      const changes = state.deployments.map((d): SimChange => ({ kind: 'rollout', namespace: d.metadata.namespace!, name: d.metadata.name, image: `app:b${round}` }));
+      const before = h.sync.writerStats();
+      await Promise.all(changes.map((c) => h.sim.apply(c)));
+      await expectConverged(h);
+      const after = h.sync.writerStats();
+      written += after.changes - before.changes;
+      batches += after.batches - before.batches;
+    }
+    expect(written).toBeGreaterThan(2 * MAX_BATCH);
+    // Sliced alone, the backlog would have taken at least written / STEADY_MAX_BATCH batches.
+    expect(batches).toBeLessThan(Math.ceil(written / STEADY_MAX_BATCH));
+    expect(h.sync.writerStats().dropped).toBe(0);
+  });
+});
