@@ -162,6 +162,8 @@ export class Writer {
   private exclusiveInFlight = false;
   private readonly inFlightIds = new Set<string>();
   private readonly inFlightLinking = new Set<Linking>();
+  /** Rows with extras columns that batches in flight lock (see extrasRow). */
+  private readonly inFlightRows = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private readonly concurrency: number;
   private readonly sqlCache = new Map<string, string>();
@@ -312,6 +314,8 @@ export class Writer {
       const cap = this.cap();
       for (const entry of seg.changes) {
         if (this.inFlightIds.has(entry[0]) || this.linksInFlight(entry[1])) continue;
+        const row = extrasRow(entry[1]);
+        if (row !== undefined && this.inFlightRows.has(row)) continue;
         picked.push(entry);
         if (picked.length >= cap) break;
       }
@@ -343,6 +347,8 @@ export class Writer {
     this.s.maxInFlight = Math.max(this.s.maxInFlight, this.inFlight);
     if (exclusive) this.exclusiveInFlight = true;
     for (const [id] of picked) this.inFlightIds.add(id);
+    const rows = picked.map(([, c]) => extrasRow(c)).filter((r): r is string => r !== undefined);
+    for (const r of rows) this.inFlightRows.add(r);
     const linking: Linking = { replicaSets: new Set(), owners: new Set() };
     for (const [, c] of picked) {
       const owner = podOwner(c);
@@ -359,6 +365,7 @@ export class Writer {
       if (exclusive) this.exclusiveInFlight = false;
       this.inFlightLinking.delete(linking);
       for (const [id] of picked) this.inFlightIds.delete(id);
+      for (const r of rows) this.inFlightRows.delete(r);
       this.running.delete(run);
       this.releaseRoom();
       this.settle();
@@ -751,6 +758,18 @@ const PARENTS: ReadonlySet<TableSpec> = new Set([NAMESPACES, DEPLOYMENTS]);
 function needsExclusive(c: Change): boolean {
   if (!PARENTS.has(c.spec) || (c.op !== 'upsert' && c.op !== 'delete')) return false;
   return c.added === true;
+}
+
+/**
+ * The stored row a change locks, in a table that also takes extras (policies on namespaces, mounts on claims). An
+ * object's upsert and its row's extras are separate changes, so two batches in flight could lock the same two rows
+ * through them in opposite orders (an upsert locks its row even when nothing changes) and deadlock, which PostgreSQL
+ * takes a second to break. Batches in flight together therefore never share such a row.
+ */
+function extrasRow(c: Change): string | undefined {
+  if (c.spec.extraColumns.length === 0) return undefined;
+  const where = c.op === 'extras' ? c.where : c.op === 'upsert' || c.op === 'delete' ? c.row : undefined;
+  return where ? `${c.spec.kind}:${String(where.namespace ?? '')}/${String(where.name)}` : undefined;
 }
 
 /** The ReplicaSet whose row a pod's deployment link is looked up through. */
