@@ -4,6 +4,7 @@ import { logger } from '../../src/logger.js';
 import { NAMESPACES } from '../../src/sync/inventory-tables.js';
 import { mapNamespace } from '../../src/sync/namespace.mapper.js';
 import { Writer } from '../../src/sync/writer.js';
+import type { Row } from '../../src/sync/row-digest.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createCluster } from './sync-harness.js';
 
@@ -13,8 +14,9 @@ describe('writer row locks', () => {
   let db: TestDatabase;
   const N = 150;
   const keys = { teamLabelKeys: ['team'], costCenterLabelKeys: ['cost-center'] };
-  const namespace = (i: number, team: string) =>
-    mapNamespace({ metadata: { uid: `ns-uid-${i}`, name: `ns-${i}`, resourceVersion: `${team}-${i}`, labels: { team } }, status: { phase: 'Active' } }, keys);
+  const namespace = (i: number, team: string): Row => ({
+    ...mapNamespace({ metadata: { uid: `ns-uid-${i}`, name: `ns-${i}`, resourceVersion: `${team}-${i}`, labels: { team } }, status: { phase: 'Active' } }, keys),
+  });
 
   beforeAll(async () => {
     db = await createTestDatabase();
