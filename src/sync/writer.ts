@@ -160,10 +160,9 @@ export class Writer {
   private lingerSince: number | undefined;
   private inFlight = 0;
   private exclusiveInFlight = false;
-  private readonly inFlightIds = new Set<string>();
+  /** What batches in flight hold: their changes' ids, and the rows with extras columns they lock (see claims()). */
+  private readonly inFlightClaims = new Set<string>();
   private readonly inFlightLinking = new Set<Linking>();
-  /** Rows with extras columns that batches in flight lock (see extrasRow). */
-  private readonly inFlightRows = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private readonly concurrency: number;
   private readonly sqlCache = new Map<string, string>();
@@ -313,9 +312,7 @@ export class Writer {
       const picked: Array<[string, Change]> = [];
       const cap = this.cap();
       for (const entry of seg.changes) {
-        if (this.inFlightIds.has(entry[0]) || this.linksInFlight(entry[1])) continue;
-        const row = extrasRow(entry[1]);
-        if (row !== undefined && this.inFlightRows.has(row)) continue;
+        if (claims(entry).some((k) => this.inFlightClaims.has(k)) || this.linksInFlight(entry[1])) continue;
         picked.push(entry);
         if (picked.length >= cap) break;
       }
@@ -346,9 +343,8 @@ export class Writer {
     this.inFlight++;
     this.s.maxInFlight = Math.max(this.s.maxInFlight, this.inFlight);
     if (exclusive) this.exclusiveInFlight = true;
-    for (const [id] of picked) this.inFlightIds.add(id);
-    const rows = picked.map(([, c]) => extrasRow(c)).filter((r): r is string => r !== undefined);
-    for (const r of rows) this.inFlightRows.add(r);
+    const held = picked.flatMap(claims);
+    for (const k of held) this.inFlightClaims.add(k);
     const linking: Linking = { replicaSets: new Set(), owners: new Set() };
     for (const [, c] of picked) {
       const owner = podOwner(c);
@@ -364,8 +360,7 @@ export class Writer {
       this.inFlight--;
       if (exclusive) this.exclusiveInFlight = false;
       this.inFlightLinking.delete(linking);
-      for (const [id] of picked) this.inFlightIds.delete(id);
-      for (const r of rows) this.inFlightRows.delete(r);
+      for (const k of held) this.inFlightClaims.delete(k);
       this.running.delete(run);
       this.releaseRoom();
       this.settle();
@@ -761,15 +756,16 @@ function needsExclusive(c: Change): boolean {
 }
 
 /**
- * The stored row a change locks, in a table that also takes extras (policies on namespaces, mounts on claims). An
- * object's upsert and its row's extras are separate changes, so two batches in flight could lock the same two rows
- * through them in opposite orders (an upsert locks its row even when nothing changes) and deadlock, which PostgreSQL
- * takes a second to break. Batches in flight together therefore never share such a row.
+ * What a change holds while its batch is in flight; batches in flight together share none of it. Its id, so that each
+ * object's changes commit in order. And, in a table that also takes extras (policies on namespaces, mounts on claims),
+ * the stored row it locks: an object's upsert and its row's extras are separate changes, so two batches in flight
+ * could lock the same two rows through them in opposite orders (an upsert locks its row even when nothing changes)
+ * and deadlock, which PostgreSQL takes a second to break.
  */
-function extrasRow(c: Change): string | undefined {
-  if (c.spec.extraColumns.length === 0) return undefined;
+function claims([id, c]: [string, Change]): string[] {
+  if (c.spec.extraColumns.length === 0) return [id];
   const where = c.op === 'extras' ? c.where : c.op === 'upsert' || c.op === 'delete' ? c.row : undefined;
-  return where ? `${c.spec.kind}:${String(where.namespace ?? '')}/${String(where.name)}` : undefined;
+  return where ? [id, `row:${c.spec.kind}:${String(where.namespace ?? '')}/${String(where.name)}`] : [id];
 }
 
 /** The ReplicaSet whose row a pod's deployment link is looked up through. */
