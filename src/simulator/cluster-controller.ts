@@ -2,7 +2,7 @@ import type { K8sObject } from './k8s-object.js';
 import { objectKey } from './k8s-object.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
 import {
-  buildDeployment, buildNamespace, buildPod, buildReplicaSet, buildSecret, isPodReady, timestamp,
+  buildDeployment, buildNamespace, buildPod, buildReplicaSet, buildSecret, isPodReady, nodeIp, timestamp,
 } from './object-factory.js';
 import { buildHelmSecret, encodeRelease, HELM_SECRET_TYPE, helmSecretName } from './helm-release.js';
 import type { ProviderProfile } from './provider-profiles.js';
@@ -29,7 +29,6 @@ export class ClusterController {
   /** Requested millicores per node over its allocatable millicores, for spreading pods like a scheduler would. */
   private readonly cpuRequested = new Map<string, number>();
   private readonly cpuAllocatable = new Map<string, number>();
-  private readonly nodeIps = new Map<string, string>();
   private readonly resourcesByUid = new Map<string, PodResources>();
   private readonly usageByNamespace = new Map<string, PodResources & { pods: number }>();
   /** Pods currently counted in their namespace's quota usage, with what they contributed. */
@@ -119,7 +118,7 @@ export class ClusterController {
     const node = nodeName ?? this.pickNode(rng, nodes);
     const index = this.nodeIndex.get(node);
     if (index === undefined) throw new SimulationError(`node ${node} not found`);
-    const pod = buildPod(rng, name, namespace, template, owner, { nodeName: node, hostIp: this.nodeIp(node), podIp: this.allocatePodIp(node, index) }, created);
+    const pod = buildPod(rng, name, namespace, template, owner, { nodeName: node, hostIp: nodeIp(index), podIp: this.allocatePodIp(node, index) }, created);
     mutate?.(pod);
     const stored = this.store.create('pods', pod);
     this.podsByNode.get(node)?.add(stored.key);
@@ -154,16 +153,6 @@ export class ClusterController {
       this.cpuAllocatable.set(node, (alloc = q ? cpuMillis(q) : 1000));
     }
     return (this.cpuRequested.get(node) ?? 0) / alloc;
-  }
-
-  private nodeIp(node: string): string {
-    let ip = this.nodeIps.get(node);
-    if (ip === undefined) {
-      const n = this.store.get('nodes', node)?.obj;
-      ip = (n?.status.addresses.find((a: any) => a.type === 'InternalIP')?.address as string | undefined) ?? '10.0.0.1';
-      this.nodeIps.set(node, ip);
-    }
-    return ip;
   }
 
   private allocatePodIp(node: string, index: number): string {
