@@ -52,15 +52,20 @@ const REVOKED = 'Unauthorized: the API token was revoked or has expired';
 export function startSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
   const { schema, config, apiTokens, contextFor, metrics } = options;
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
-  const authorized = new Map<WebSocket, string>();
+  /** The extras of authenticated connections: their socket and the credential they opened with. */
+  const authorized = new Set<ConnectionExtra & { socket: WebSocket }>();
   const recheck = setInterval(() => void closeRevoked(), config.graphql.subscriptionAuthRecheckSeconds * 1000);
   recheck.unref();
 
   /** One lookup per distinct token, however many connections share it. */
   async function closeRevoked(): Promise<void> {
-    const byToken = new Map<string, WebSocket[]>();
-    for (const [socket, header] of authorized) byToken.set(header, [...(byToken.get(header) ?? []), socket]);
-    for (const [header, sockets] of byToken) {
+    const byToken = new Map<string, Array<ConnectionExtra & { socket: WebSocket }>>();
+    for (const extra of authorized) {
+      const group = byToken.get(extra.authorization!);
+      if (group) group.push(extra);
+      else byToken.set(extra.authorization!, [extra]);
+    }
+    for (const [header, connections] of byToken) {
       try {
         if ((await authenticateBearer(header, apiTokens)).auth) continue;
       } catch (err) {
@@ -68,11 +73,11 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         log.warn({ err }, 'could not check the tokens of open subscriptions');
         return;
       }
-      for (const socket of sockets) {
-        authorized.delete(socket);
-        socket.close(CLOSE_UNAUTHORIZED, REVOKED);
+      for (const extra of connections) {
+        authorized.delete(extra);
+        extra.socket.close(CLOSE_UNAUTHORIZED, REVOKED);
       }
-      log.info({ connections: sockets.length }, 'closed subscriptions whose API token was revoked or expired');
+      log.info({ connections: connections.length }, 'closed subscriptions whose API token was revoked or expired');
     }
   }
 
@@ -87,7 +92,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
           return false;
         }
         Object.assign(ctx.extra, { auth, authorization: header });
-        authorized.set(ctx.extra.socket, header!);
+        authorized.add(ctx.extra);
         return true;
       },
       async onSubscribe(ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
@@ -145,7 +150,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         if ((ctx.extra as ConnectionExtra).open?.delete(id)) metrics.activeSubscriptions.dec();
       },
       onClose(ctx) {
-        authorized.delete(ctx.extra.socket);
+        authorized.delete(ctx.extra);
         const open = (ctx.extra as ConnectionExtra).open;
         if (open) metrics.activeSubscriptions.dec({}, open.size);
         open?.clear();
