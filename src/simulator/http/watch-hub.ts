@@ -57,11 +57,11 @@ export class WatchHub {
     let replay: StoreEvent[] = [];
     let expired: string | undefined;
     if (forced) expired = `too old resource version: ${opts.resourceVersion ?? 0} (${store.resourceVersion})`;
-    else if (opts.sendInitialEvents || !opts.resourceVersion || opts.resourceVersion === '0') {
+    else if (from === undefined) {
       initial = store.page(type.name, { rv: store.resourceVersion, namespace }).items;
     } else {
       try {
-        replay = store.eventsSince(type.name, Number(opts.resourceVersion));
+        replay = store.eventsSince(type.name, from);
       } catch (err) {
         if (!(err instanceof ExpiredError)) throw err;
         expired = err.message;
