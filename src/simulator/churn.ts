@@ -44,6 +44,7 @@ function draw(rng: Random, ctl: ClusterController, kind: SimChangeKind, targetPo
   const store = ctl.store;
   const pod = (k: string) => store.get('pods', k)?.obj;
   const owned = (k: string) => Boolean(pod(k)?.metadata.ownerReferences?.length);
+  const teamNamespaces = () => store.keys('namespaces').filter((n) => store.get('namespaces', n)!.obj.metadata.labels?.team);
   switch (kind) {
     case 'crashPod':
     case 'oomKill':
@@ -88,7 +89,7 @@ function draw(rng: Random, ctl: ClusterController, kind: SimChangeKind, targetPo
     }
     case 'createPod': {
       if (ctl.standalonePods.size >= 20) return undefined;
-      const namespaces = store.keys('namespaces').filter((n) => store.get('namespaces', n)!.obj.metadata.labels?.team);
+      const namespaces = teamNamespaces();
       if (!namespaces.length) return undefined;
       return { kind, namespace: rng.pick(namespaces), name: `batch-${rng.suffix(5)}` };
     }
@@ -104,7 +105,7 @@ function draw(rng: Random, ctl: ClusterController, kind: SimChangeKind, targetPo
     }
     case 'createDeployment': {
       if (store.count('pods') > targetPods) return undefined;
-      const namespaces = store.keys('namespaces').filter((n) => store.get('namespaces', n)!.obj.metadata.labels?.team);
+      const namespaces = teamNamespaces();
       if (!namespaces.length) return undefined;
       const namespace = rng.pick(namespaces);
       const name = `${rng.pick(NEW_WORKLOADS)}-${rng.suffix(4)}`;
