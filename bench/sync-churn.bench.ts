@@ -45,7 +45,11 @@ interface Match {
 /** Classifies every pod write against the committed events (see Match). */
 function matchWrites(sent: SentWrite[], committed: Map<string, Array<{ rv: number; at: number }>>): Match[] {
   const byUid = new Map<string, SentWrite[]>();
-  for (const s of sent) byUid.set(s.uid, [...(byUid.get(s.uid) ?? []), s]);
+  for (const s of sent) {
+    let writes = byUid.get(s.uid);
+    if (!writes) byUid.set(s.uid, (writes = []));
+    writes.push(s);
+  }
   // When the sync had committed every write of a tick that got its own event: the writer takes changes in arrival
   // order, so a write of that tick still unwritten by then changed nothing stored.
   const tickDone = new Map<number, number>();
