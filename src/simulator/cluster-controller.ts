@@ -2,7 +2,7 @@ import type { K8sObject } from './k8s-object.js';
 import { objectKey } from './k8s-object.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
 import {
-  buildDeployment, buildNamespace, buildPod, buildReplicaSet, buildSecret, isPodReady, nodeIp, timestamp,
+  buildDeployment, buildNamespace, buildPod, buildReplicaSet, buildSecret, isPodReady, nodeIp, SYSTEM_NAMESPACES, timestamp,
 } from './object-factory.js';
 import { buildHelmSecret, encodeRelease, HELM_SECRET_TYPE, helmSecretName } from './helm-release.js';
 import type { ProviderProfile } from './provider-profiles.js';
@@ -429,7 +429,7 @@ export class ClusterController {
   /** As the namespace controller does it: Terminating first, then every object in it, then the namespace. */
   private deleteNamespace(name: string, now: number): void {
     this.require('namespaces', name, 'namespace');
-    if (['default', 'kube-system', 'kube-public', 'kube-node-lease'].includes(name)) throw new SimulationError(`namespace ${name} is a system namespace and cannot be deleted`);
+    if (SYSTEM_NAMESPACES.has(name)) throw new SimulationError(`namespace ${name} is a system namespace and cannot be deleted`);
     const at = timestamp(now);
     this.store.update('namespaces', name, (ns) => {
       ns.metadata.deletionTimestamp = at;

@@ -92,6 +92,9 @@ export function podCidr(nodeIndex: number): string {
   return `10.${64 + (nodeIndex >> 8)}.${nodeIndex & 255}.0/24`;
 }
 
+/** Namespaces every cluster has, which cannot be deleted. */
+export const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
 export function nodeIp(nodeIndex: number): string {
   return `10.0.${Math.floor(nodeIndex / 250)}.${(nodeIndex % 250) + 4}`;
 }

@@ -3,7 +3,7 @@ import { templateHash } from './cluster-controller.js';
 import { crashContainer, imagePullBackOff, oomKill } from './status-transitions.js';
 import { buildHelmSecret } from './helm-release.js';
 import type { K8sObject } from './k8s-object.js';
-import { buildLimitRange, buildNamespace, buildNode, buildPvc, buildResourceQuota, nodeIp } from './object-factory.js';
+import { buildLimitRange, buildNamespace, buildNode, buildPvc, buildResourceQuota, nodeIp, SYSTEM_NAMESPACES } from './object-factory.js';
 import type { Provider } from './provider-profiles.js';
 import { PROVIDER_PROFILES } from './provider-profiles.js';
 import { cpuMillis, formatBytes, formatMillis, parseQuantity } from './quantity.js';
@@ -55,7 +55,7 @@ export function generateScenario(rng: Random, ctl: ClusterController, spec: Scen
     ctl.registerNode(name, i);
   }
 
-  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) store.create('namespaces', buildNamespace(rng, ns, {}, clusterBirth));
+  for (const ns of SYSTEM_NAMESPACES) store.create('namespaces', buildNamespace(rng, ns, {}, clusterBirth));
 
   const appNamespaces: { name: string; team: string }[] = [];
   for (let i = 0; i < spec.namespaces; i++) {

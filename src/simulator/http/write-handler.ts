@@ -3,7 +3,7 @@ import type { K8sObject } from '../k8s-object.js';
 import type { ObjectStore } from '../object-store.js';
 import type { ResourceType } from '../resource-types.js';
 import type { SimChange } from '../sim-change.js';
-import { timestamp } from '../object-factory.js';
+import { SYSTEM_NAMESPACES, timestamp } from '../object-factory.js';
 import { notFound, sendJson, sendStatus } from './status.js';
 
 export interface WriteContext {
@@ -11,8 +11,6 @@ export interface WriteContext {
   now: () => number;
   apply: (change: SimChange) => Promise<void>;
 }
-
-const SYSTEM_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
 /**
  * The few writes kubectl users reach for in a demo: `delete pod|deployment|namespace` and `scale deployment`.
