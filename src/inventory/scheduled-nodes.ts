@@ -11,26 +11,19 @@ export function nodeKey(pod: Pod): string {
 }
 
 async function loadScheduledNodes(pods: readonly Pod[], context: GraphQLContext): Promise<void> {
-  const byKey = new Map<string, Pod[]>();
+  const scheduled: Pod[] = [];
   for (const pod of pods) {
-    if (!pod.nodeName) {
-      pod.scheduledNode = null;
-      continue;
-    }
-    const key = nodeKey(pod);
-    const group = byKey.get(key);
-    if (group) group.push(pod);
-    else byKey.set(key, [pod]);
+    if (pod.nodeName) scheduled.push(pod);
+    else pod.scheduledNode = null;
   }
-  if (byKey.size === 0) return;
-  const nodes = await context.loaders.nodeByName.loadMany([...byKey.keys()]);
-  let i = 0;
-  for (const group of byKey.values()) {
-    const node = nodes[i++];
+  if (scheduled.length === 0) return;
+  // The loader caches by key (batched or not), so pods on the same node share one load.
+  const nodes = await context.loaders.nodeByName.loadMany(scheduled.map(nodeKey));
+  scheduled.forEach((pod, i) => {
+    const node = nodes[i];
     // A failed load stays with the field: `node` asks the loader again and reports its error there.
-    if (node instanceof Error) continue;
-    for (const pod of group) pod.scheduledNode = node;
-  }
+    if (!(node instanceof Error)) pod.scheduledNode = node;
+  });
 }
 
 /** What a pod list passes as its loader's `prepare`: the nodes' load when the query selects `node`, else nothing. */
