@@ -77,7 +77,6 @@ export async function fetchNestedConnections<T>(
     ordering: query.ordering,
     page: query.page,
     parent: { expr: parentExpr, ids: parentIds },
-    table: tableOf(source),
     cursors: query.cursors,
   });
   const rows = await sql(text, query.params.values);
