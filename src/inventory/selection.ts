@@ -27,46 +27,44 @@ function fieldsIn(sets: readonly SelectionSetNode[], fragments: Record<string, F
   return out;
 }
 
+interface ConnectionSelection {
+  /** Field names selected on the connection's node type. */
+  nodeFields: Set<string>;
+  /** `edges` or `pageInfo` selected. */
+  selectsCursors: boolean;
+}
+
 /**
  * Per field of a parsed document: graphql-js hands every parent in a list the same `fieldNodes` array
  * (and parsed documents are reused across requests), so the walk runs once, not once per parent.
  */
-const nodeFieldsCache = new WeakMap<GraphQLResolveInfo['fieldNodes'], Set<string>>();
+const selectionCache = new WeakMap<GraphQLResolveInfo['fieldNodes'], ConnectionSelection>();
+
+function connectionSelection(info: GraphQLResolveInfo): ConnectionSelection {
+  let selection = selectionCache.get(info.fieldNodes);
+  if (!selection) {
+    const connection = fieldsIn(info.fieldNodes.flatMap((f) => (f.selectionSet ? [f.selectionSet] : [])), info.fragments);
+    const nodeSets = [...(connection.get('nodes') ?? []), ...[...fieldsIn(connection.get('edges') ?? [], info.fragments).get('node') ?? []]];
+    selection = {
+      nodeFields: new Set(fieldsIn(nodeSets, info.fragments).keys()),
+      selectsCursors: connection.has('edges') || connection.has('pageInfo'),
+    };
+    selectionCache.set(info.fieldNodes, selection);
+  }
+  return selection;
+}
 
 /** Field names selected on the node type of the connection this resolver returns. */
 export function connectionNodeFields(info: GraphQLResolveInfo): ReadonlySet<string> {
-  let fields = nodeFieldsCache.get(info.fieldNodes);
-  if (!fields) {
-    fields = selectedNodeFields(info);
-    nodeFieldsCache.set(info.fieldNodes, fields);
-  }
-  return fields;
+  return connectionSelection(info).nodeFields;
 }
-
-const cursorsCache = new WeakMap<GraphQLResolveInfo['fieldNodes'], boolean>();
 
 /**
  * Whether the connection this resolver returns may need cursors (`edges` or `pageInfo` selected). Without
  * them its rows need not carry their sort keys as text, which costs about as much as three columns.
  */
 export function connectionSelectsCursors(info: GraphQLResolveInfo): boolean {
-  let selects = cursorsCache.get(info.fieldNodes);
-  if (selects === undefined) {
-    const connection = connectionFields(info);
-    selects = connection.has('edges') || connection.has('pageInfo');
-    cursorsCache.set(info.fieldNodes, selects);
-  }
-  return selects;
-}
-
-function connectionFields(info: GraphQLResolveInfo): Map<string, SelectionSetNode[]> {
-  return fieldsIn(info.fieldNodes.flatMap((f) => (f.selectionSet ? [f.selectionSet] : [])), info.fragments);
-}
-
-function selectedNodeFields(info: GraphQLResolveInfo): Set<string> {
-  const connection = connectionFields(info);
-  const nodeSets = [...(connection.get('nodes') ?? []), ...[...fieldsIn(connection.get('edges') ?? [], info.fragments).get('node') ?? []]];
-  return new Set(fieldsIn(nodeSets, info.fragments).keys());
+  return connectionSelection(info).selectsCursors;
 }
 
 /**
