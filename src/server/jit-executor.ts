@@ -14,13 +14,13 @@ import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 type GatewayInterface = ApolloServerOptionsWithGateway<object>['gateway'];
 
 /** Distinct operations kept compiled; a dashboard sends a few dozen. */
-export const COMPILED_OPERATIONS_MAX = 1000;
+const COMPILED_OPERATIONS_MAX = 1000;
 
 export interface ExecutorStats {
   /** Operations compiled since start: a repeated operation is served from the cache and does not count. */
   compilations: number;
   /** Operations currently held compiled. */
-  cached: number;
+  readonly cached: number;
 }
 
 export interface ExecuteRequest {
@@ -102,7 +102,12 @@ function asGraphQLErrors(errors: readonly GraphQLError[], text: string): GraphQL
  */
 export function compiledExecutor(schema: GraphQLSchema, maxOperations = COMPILED_OPERATIONS_MAX): CompiledExecutor {
   const compiled = new LruCache<CompiledOperation>(maxOperations);
-  const stats: ExecutorStats = { compilations: 0, cached: 0 };
+  const stats: ExecutorStats = {
+    compilations: 0,
+    get cached() {
+      return compiled.size;
+    },
+  };
 
   const execute = async ({ document, source, operationName, variables = {}, contextValue }: ExecuteRequest): Promise<ExecutionResult> => {
     const key = `${operationName ?? ''}\n${source}`;
@@ -113,7 +118,6 @@ export function compiledExecutor(schema: GraphQLSchema, maxOperations = COMPILED
       operation = { query: result, variableDefinitions: getOperationAST(document, operationName)?.variableDefinitions ?? [] };
       compiled.set(key, operation);
       stats.compilations++;
-      stats.cached = compiled.size;
     }
     // graphql-js coerces variables, so refusals keep its messages and the nodes Apollo reads to answer
     // BAD_USER_INPUT; the compiled query then coerces the same accepted values on its own.
