@@ -104,7 +104,9 @@ export function buildConnection<R, T = R>(rows: readonly R[], page: PageRequest,
   if (page.direction === 'backward') pageRows.reverse();
   const map = options.map ?? ((row: R) => row as unknown as T);
   const nodes = pageRows.map(map);
-  const cursorAt = (i: number) => encodeCursor(options.cursorKey(pageRows[i]), page.tag);
+  // Encoded once per row: pageInfo's start and end cursors are the first and last edges' cursors.
+  const cursors: string[] = [];
+  const cursorAt = (i: number) => (cursors[i] ??= encodeCursor(options.cursorKey(pageRows[i]), page.tag));
   let edges: Edge<T>[] | undefined;
   let pageInfo: PageInfo | undefined;
   return {
