@@ -13,7 +13,7 @@ import { kubeletSummary } from '../metrics/summary-api.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { serveGet, serveList } from './list-handler.js';
 import { negotiate } from './negotiation.js';
-import { serveWrite } from './write-handler.js';
+import { readBody, serveWrite } from './write-handler.js';
 import { servePodLog } from './pod-logs.js';
 import { BadRequestError, parseListOptions } from './request-options.js';
 import { notFound, sendJson, sendStatus } from './status.js';
@@ -166,7 +166,7 @@ export class ApiServer {
     if (!type) return sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
 
     if ((req.method !== 'GET' && req.method !== 'HEAD') || (type.name === 'deployments' && sub[0] === 'scale')) {
-      return serveWrite({ store: this.deps.store, now: this.deps.now, apply: (change) => this.deps.apply(change) }, req, res, type, namespace, name, sub);
+      return serveWrite(this.deps, req, res, type, namespace, name, sub);
     }
     if (sub.length) {
       if (type.name === 'nodes' && name && sub.join('/') === 'proxy/stats/summary') {
@@ -214,9 +214,7 @@ export class ApiServer {
     if (!this.authorized(req)) return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
     let body: unknown = undefined;
     if (req.method === 'POST') {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const text = Buffer.concat(chunks).toString();
+      const text = await readBody(req);
       try {
         body = text ? JSON.parse(text) : {};
       } catch {

@@ -88,10 +88,15 @@ function methodNotAllowed(res: ServerResponse, method: string): void {
   sendStatus(res, 405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method}): the simulator accepts only delete of pods, deployments and namespaces, and scale of deployments; other changes go through /_sim/apply`);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+/** The whole request body as text. */
+export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString();
+  return Buffer.concat(chunks).toString();
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = await readBody(req);
   try {
     return text ? JSON.parse(text) : undefined;
   } catch {
