@@ -309,6 +309,8 @@ export class Writer {
     while (!this.stopController.signal.aborted && this.inFlight < this.concurrency && !this.exclusiveInFlight) {
       this.settle();
       const seg = this.segments[0]!;
+      // Beside a batch in flight only a batch of CONCURRENT_BATCH_MIN may start: too few waiting, nothing to pick.
+      if (this.inFlight > 0 && seg.changes.size < CONCURRENT_BATCH_MIN) return;
       const picked: Array<[string, Change]> = [];
       const cap = this.cap();
       for (const entry of seg.changes) {
