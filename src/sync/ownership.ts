@@ -121,7 +121,7 @@ export class ClusterOwnership {
          SET holder = EXCLUDED.holder, acquired_at = clock_timestamp(), renewed_at = clock_timestamp(),
              expires_at = clock_timestamp() + $2 * interval '1 millisecond'
          WHERE l.expires_at <= clock_timestamp()
-       RETURNING l.cluster_id, l.expires_at`,
+       RETURNING l.cluster_id`,
       [this.replicaId, this.timings.ttlMs, max, keyId],
     );
     return rows.map((r) => r.cluster_id);

@@ -278,7 +278,11 @@ export class SyncCoordinator {
 
     const shares = await this.ownership.shares();
     const heldByKey = new Map<string, string[]>();
-    for (const [id, keyId] of held) heldByKey.set(keyId, [...(heldByKey.get(keyId) ?? []), id]);
+    for (const [id, keyId] of held) {
+      const ids = heldByKey.get(keyId);
+      if (ids) ids.push(id);
+      else heldByKey.set(keyId, [id]);
+    }
     const surplus = [...heldByKey].flatMap(([keyId, ids]) => ids.slice(shares.get(keyId) ?? 0));
     const share = [...shares.values()].reduce((a, b) => a + b, 0);
     if (surplus.length > 0) {
@@ -295,7 +299,8 @@ export class SyncCoordinator {
     const acquireSent = performance.now();
     const acquired: string[] = [];
     for (const [keyId, keyShare] of shares) {
-      const wanted = keyShare - [...held.values()].filter((k) => k === keyId).length;
+      // What is left of this key's clusters once the surplus went back.
+      const wanted = keyShare - Math.min(heldByKey.get(keyId)?.length ?? 0, keyShare);
       if (wanted <= 0) continue;
       for (const id of await this.ownership.acquire(wanted, keyId)) {
         held.set(id, keyId);
