@@ -18,7 +18,7 @@ export function copyText(text: string): string {
   return text.replace(SPECIALS, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
-export function copyValue(value: unknown, type: ColumnDef['type'] | 'uuid'): string {
+export function copyValue(value: unknown, type: ColumnDef['type']): string {
   if (value === null || value === undefined) return '\\N';
   if (type === 'jsonb') return copyText(JSON.stringify(value));
   if (type === 'boolean') return value ? 't' : 'f';

@@ -66,9 +66,8 @@ const DEFAULT_TUNING: Omit<SyncTuning, 'metricsIntervalMs'> = {
 
 /** Every k8s_pods column but the container documents (containers, container_statuses). */
 const ANALYZED_POD_COLUMNS = [
-  'id', 'cluster_id', 'namespace_id', 'namespace', 'deployment_id', 'owner_kind', 'owner_name', 'owner_uid', 'node_name', 'uid', 'name',
-  'resource_version', 'phase', 'reason', 'qos_class', 'ready', 'restart_count', 'cpu_request_millicores', 'cpu_limit_millicores',
-  'memory_request_bytes', 'memory_limit_bytes', 'labels', 'pod_ip', 'started_at', 'created_at', 'deleted_at', 'synced_at',
+  'id', 'cluster_id', 'namespace_id', 'deployment_id', 'synced_at',
+  ...PODS.columns.map((c) => c.column).filter((c) => c !== 'containers' && c !== 'container_statuses'),
 ].join(', ');
 
 interface KindDef {

@@ -322,7 +322,7 @@ export class Reflector {
         this.o.handler.remove(uid, entry.digest, undefined);
       }
     }
-    await this.o.handler.listed(present, this.listCount === 0 && onePass);
+    await this.o.handler.listed(present, onePass);
     this.resourceVersion = listRv;
     this.listCount++;
     for (const w of this.relistWaiters.splice(0)) w();
