@@ -5,7 +5,7 @@ import { openDatabase } from '../db/database.js';
 import { EmbeddedPostgresError } from '../db/embedded-postgres.js';
 import { applyMigrations, pendingMigrations } from '../db/migration-runner.js';
 import type { EventBus } from '../events/event-bus.js';
-import { PgNotifyEventBus } from '../events/pg-notify-event-bus.js';
+import { sharedEventBus } from '../events/shared-event-bus.js';
 import { resolveKubeconfigCrypto } from './key-store.js';
 import type { KubeconfigCrypto } from './kubeconfig-crypto.js';
 
@@ -48,8 +48,7 @@ export async function withCliDatabase<T>(fn: (db: CliDatabase) => Promise<T>): P
       dataSource: db.dataSource,
       crypto,
       openEventBus: async () => {
-        if (db.embedded || !config.databaseUrl) return undefined;
-        bus ??= await PgNotifyEventBus.create({ connectionString: config.databaseUrl, dataSource: db.dataSource });
+        bus ??= await sharedEventBus(config, db.dataSource);
         return bus;
       },
     });

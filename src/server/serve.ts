@@ -6,7 +6,7 @@ import { applyMigrations } from '../db/migration-runner.js';
 import { PartitionMaintainer } from '../db/partition-maintenance.js';
 import type { EventBus } from '../events/event-bus.js';
 import { InProcessEventBus } from '../events/in-process-event-bus.js';
-import { PgNotifyEventBus } from '../events/pg-notify-event-bus.js';
+import { sharedEventBus } from '../events/shared-event-bus.js';
 import { logger } from '../logger.js';
 import { clusterComponent } from '../cluster/cluster.component.js';
 import { costComponent } from '../cost/cost.component.js';
@@ -117,9 +117,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
     checkpoint();
 
     // Several replicas can only share an external database; there, events travel between them over NOTIFY.
-    const eventBus: EventBus = config.databaseUrl
-      ? await PgNotifyEventBus.create({ connectionString: config.databaseUrl, dataSource: database.dataSource })
-      : new InProcessEventBus();
+    const eventBus: EventBus = (await sharedEventBus(config, database.dataSource)) ?? new InProcessEventBus();
     undo.push({ what: 'event bus', fn: () => eventBus.close() });
     const context: ServeContext = { config, demo: opts.demo ?? false, dataSource: database.dataSource, database, eventBus, http, services: {} };
 
