@@ -101,6 +101,7 @@ export class ClusterSync {
   private syncedPromise: Promise<void> | undefined;
   private syncedFlag = false;
   private started = false;
+  private statistics: Promise<void> | undefined;
   /** Nothing of this cluster was stored when the sync started: a first list has nothing to sweep. */
   private emptyAtStart = false;
 
@@ -153,7 +154,7 @@ export class ClusterSync {
         path: '/api/v1/secrets',
         fieldSelector: 'type=helm.sh/release.v1',
         labelSelector: 'owner=helm',
-        handler: new HelmReleases(this.writer, o.client, this.log),
+        handler: new HelmReleases(this.writer, o.client, this.log, () => this.emptyAtStart),
         after: ['namespaces'],
       },
       { resource: 'resourcequotas', path: '/api/v1/resourcequotas', handler: policies.current.quotaHandler },
@@ -213,6 +214,7 @@ export class ClusterSync {
     const startedAt = Date.now();
     // Nothing is written before this is known: lists start meanwhile, but hand over their first page only after it.
     const checked = this.checkEmpty();
+    void this.writer.warm();
     const synced = new Map<string, Promise<void>>();
     for (const kind of this.kinds) {
       const reflector = this.reflectors.get(kind.resource)!;
@@ -235,8 +237,9 @@ export class ClusterSync {
       this.syncedFlag = true;
       this.writer.steady();
       this.progress.finish(Date.now() - startedAt);
-      // Independent of each other: the statistics for the writer's next statements, the cluster row's status.
-      await Promise.all([this.refreshStatistics(), this.health.tick()]);
+      await this.health.tick();
+      // For the plans of the writer's statements to come, not part of the sync: stop() waits for it.
+      this.statistics = this.refreshStatistics();
     })();
     this.health.start();
     if (this.tuning.metricsIntervalMs > 0) this.metrics.start(this.syncedPromise);
@@ -294,6 +297,7 @@ export class ClusterSync {
     await this.metrics.stop();
     await this.health.stop();
     await this.writer.stop();
+    await this.statistics;
   }
 
   status(): ReflectorStatus[] {

@@ -27,6 +27,8 @@ export class HelmReleases implements ReflectorHandler {
     private readonly writer: Writer,
     private readonly client: ListWatchClient,
     private readonly log: Logger,
+    /** As RowHandlerOptions.storedNothingBefore: a first list into an empty cluster has nothing to sweep. */
+    private readonly storedNothingBefore: () => boolean = () => false,
   ) {}
 
   upsert(obj: KubeObjectLike, previous: RowDigest | undefined): RowDigest {
@@ -66,7 +68,8 @@ export class HelmReleases implements ReflectorHandler {
     if (wasLatest) void this.rewriteLatest(key, this.latest(revisions)!);
   }
 
-  listed(): void {
+  listed(_present: ReadonlySet<string>, first: boolean): void {
+    if (first && this.storedNothingBefore()) return;
     this.writer.enqueueSweep({ spec: HELM_RELEASES, present: [...this.releases.keys()] });
   }
 

@@ -254,7 +254,7 @@ export class Reflector {
     this.currentPhase = 'listing';
     const release = await (this.o.listGate?.acquire(this.controller.signal, this.o.listPriority) ?? (() => undefined));
     try {
-      await this.listPages();
+      await this.listPages(release);
     } finally {
       release();
     }
@@ -267,7 +267,8 @@ export class Reflector {
     });
   }
 
-  private async listPages(): Promise<void> {
+  /** `releaseSlot` is called once the last page is handed over: waiting for the writer then holds no parsed page. */
+  private async listPages(releaseSlot: () => void): Promise<void> {
     const present = new Set<string>();
     // A list that failed part way, or started over, may have handed over objects the final pass did not return.
     let onePass = ++this.listAttempts === 1;
@@ -309,6 +310,7 @@ export class Reflector {
         present.add(uid);
         this.apply(uid, item);
       }
+      if (continueToken === undefined) releaseSlot();
       await this.untilStopped(this.o.backpressure?.());
       const remaining = page.metadata?.remainingItemCount;
       this.o.onProgress?.(present.size, remaining === undefined ? (continueToken ? undefined : present.size) : present.size + remaining);

@@ -80,6 +80,8 @@ export interface WriterStats {
   copied: number;
   /** Most transactions seen in flight at once. */
   maxInFlight: number;
+  /** Deletion sweeps committed (one per kind and list, unless skipped). */
+  sweeps: number;
 }
 
 /** An idle writer starts a batch once no change has arrived for this long (lingerMs caps the wait). */
@@ -166,7 +168,7 @@ export class Writer {
   private readonly running = new Set<Promise<void>>();
   private readonly concurrency: number;
   private readonly sqlCache = new Map<string, string>();
-  private readonly s: WriterStats = { batches: 0, changes: 0, retries: 0, dropped: 0, pending: 0, lastCommitAt: undefined, transactionMs: 0, copied: 0, maxInFlight: 0 };
+  private readonly s: WriterStats = { batches: 0, changes: 0, retries: 0, dropped: 0, pending: 0, lastCommitAt: undefined, transactionMs: 0, copied: 0, maxInFlight: 0, sweeps: 0 };
   /** Whether the last attempt to write failed (the database is unavailable), for health reporting. */
   private failingSinceMs: number | undefined;
   private lastFailure: string | undefined;
@@ -177,6 +179,22 @@ export class Writer {
     this.steadyMaxBatch = Math.min(o.steadyMaxBatch ?? this.maxBatch, this.maxBatch);
     this.lingerMs = o.lingerMs ?? 20;
     this.concurrency = o.concurrency ?? 2;
+  }
+
+  /**
+   * Opens the connections of the transactions to come (up to `concurrency`) while there is nothing to write yet, so
+   * that the first batches of a sync do not wait for PostgreSQL to start a backend (tens of milliseconds each).
+   * Failures are left to the batches, which retry.
+   */
+  async warm(): Promise<void> {
+    const runners = Array.from({ length: this.concurrency }, () => this.o.dataSource.createQueryRunner());
+    try {
+      await Promise.all(runners.map((qr) => qr.connect()));
+    } catch {
+      // The database is not reachable now: the batches find that out and retry.
+    } finally {
+      await Promise.all(runners.map((qr) => qr.release().catch(() => undefined)));
+    }
   }
 
   enqueue(change: Change): void {
@@ -383,6 +401,7 @@ export class Writer {
         this.backoff.reset();
         this.s.batches++;
         this.s.changes += batch.length + sweeps.length;
+        this.s.sweeps += sweeps.length;
         this.s.lastCommitAt = new Date();
         if (events.length > 0) {
           try {

@@ -36,6 +36,8 @@ describe('deletion sweep of a first sync', () => {
   it('still marks deleted what a previous sync stored and the cluster no longer has', async () => {
     h = await startHarness({ sim: { pods: 60, seed: 'first-sweep' } });
     await h.sync.whenSynced();
+    // Into an empty cluster no kind sweeps, Helm releases included.
+    expect(h.sync.writerStats().sweeps).toBe(0);
     await h.sync.stop();
     const gone = h.sim.state().pods.find((p) => p.metadata.ownerReferences?.length)!;
     await h.sim.apply({ kind: 'deletePod', namespace: gone.metadata.namespace!, name: gone.metadata.name!, replace: false });
@@ -53,6 +55,9 @@ describe('deletion sweep of a first sync', () => {
     again.start();
     try {
       await again.whenSynced();
+      // Every kind stored one row per object or release sweeps: namespaces, nodes, deployments, ReplicaSets, pods,
+      // volume claims and Helm releases (quotas and limit ranges are kept on namespace rows).
+      expect(again.writerStats().sweeps).toBe(7);
       const [row] = await h.db.dataSource.query(`SELECT deleted_at FROM k8s_pods WHERE cluster_id = $1 AND uid = $2`, [h.clusterId, gone.metadata.uid]);
       expect(row.deleted_at).not.toBeNull();
       const [{ live }] = await h.db.dataSource.query(`SELECT count(*)::int AS live FROM k8s_pods WHERE cluster_id = $1 AND deleted_at IS NULL`, [h.clusterId]);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/cluster/kube-client.js';
 import { logger } from '../../src/logger.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
+import { ListGate } from '../../src/sync/list-gate.js';
 import { type KubeObjectLike, Reflector, type ReflectorHandler } from '../../src/sync/reflector.js';
 import { digestRow, type RowDigest } from '../../src/sync/row-digest.js';
 
@@ -122,6 +123,36 @@ describe('reflector (list + watch loop) against the simulator', () => {
     await sim.apply({ kind: 'crashPod', namespace: pod.metadata.namespace!, name: pod.metadata.name });
     await until(() => rec.live.get(pod.metadata.uid) === sim.state().pods.find((p) => p.metadata.uid === pod.metadata.uid)!.metadata.resourceVersion, 'change seen');
     expect(rec.upserts).toBe(afterList + 1);
+    await r.stop();
+  });
+
+  it('frees its list slot once the last page is handed over, while the writer still holds it back', async () => {
+    const gate = new ListGate(1);
+    let releaseWriter!: () => void;
+    const writerBusy = new Promise<void>((resolve) => (releaseWriter = resolve));
+    const rec = new Recorder();
+    const total = sim.state().pods.length;
+    const r = new Reflector({
+      path: '/api/v1/pods',
+      resource: 'pods',
+      client,
+      handler: rec,
+      log: logger,
+      pageSize: 50,
+      listGate: gate,
+      // Room for every page but the last: that one finds the writer full.
+      backpressure: () => (rec.upserts < total ? undefined : writerBusy),
+    });
+    r.start();
+    await until(() => rec.upserts === total, 'every page handed over');
+    // Held back by the writer after its last page: the slot is already free for another cluster's list.
+    expect(r.status().phase).toBe('listing');
+    expect(gate.running).toBe(0);
+    const other = await gate.acquire();
+    other();
+    releaseWriter();
+    await r.synced;
+    expect(rec.lists).toEqual([total]);
     await r.stop();
   });
 });

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDataSource } from '../../src/db/data-source.js';
+import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
+import { logger } from '../../src/logger.js';
+import { Writer } from '../../src/sync/writer.js';
+import { createTestDatabase, type TestDatabase, testServerUrl } from '../support/database.js';
+
+// A sync opens its writer's connections while its first lists are fetched, not when the first batch is ready.
+describe('writer warm-up', () => {
+  let db: TestDatabase;
+  const sources: DataSource[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+  });
+
+  afterAll(async () => {
+    for (const s of sources) if (s.isInitialized) await s.destroy();
+    await db?.drop();
+  });
+
+  async function fresh(applicationName: string): Promise<DataSource> {
+    const ds = createDataSource(db.url, { poolSize: 5, applicationName });
+    sources.push(ds);
+    await ds.initialize();
+    return ds;
+  }
+
+  const writer = (dataSource: DataSource, concurrency?: number) =>
+    new Writer({ dataSource, eventBus: new InProcessEventBus(), clusterId: randomUUID(), organizationId: randomUUID(), log: logger, concurrency });
+
+  async function backends(applicationName: string): Promise<number> {
+    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`, [
+      applicationName,
+    ]);
+    return n;
+  }
+
+  it('opens as many connections as transactions it runs at once, and leaves them in the pool', async () => {
+    const two = await fresh('warm-two');
+    const before = await backends('warm-two');
+    expect(before).toBeLessThanOrEqual(1);
+    await writer(two).warm();
+    expect(await backends('warm-two')).toBe(2);
+
+    const three = await fresh('warm-three');
+    await writer(three, 3).warm();
+    expect(await backends('warm-three')).toBe(3);
+  });
+
+  it('resolves without an error when the database cannot be reached', async () => {
+    const gone = await fresh('warm-gone');
+    const name = new URL(db.url).pathname.slice(1);
+    const server = new pg.Client({ connectionString: testServerUrl() });
+    await server.connect();
+    try {
+      await server.query(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS false`);
+      await server.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'warm-gone'`);
+      await expect(writer(gone).warm()).resolves.toBeUndefined();
+    } finally {
+      await server.query(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS true`);
+      await server.end();
+    }
+    expect(await backends('warm-gone')).toBe(0);
+  });
+});
