@@ -1,8 +1,5 @@
 import { forbidden, unauthenticated } from '../server/errors.js';
-
-export type Role = 'viewer' | 'editor' | 'admin';
-
-export const ROLES: readonly Role[] = ['viewer', 'editor', 'admin'];
+import { ROLES, type Role } from './roles.js';
 
 /** Who is asking: resolved from the API token on every request and every graphql-ws connection. */
 export interface AuthContext {
@@ -11,14 +8,8 @@ export interface AuthContext {
   tokenId: string;
 }
 
-const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
-
-export function isRole(value: unknown): value is Role {
-  return typeof value === 'string' && value in RANK;
-}
-
 export function hasRole(auth: AuthContext, role: Role): boolean {
-  return RANK[auth.role] >= RANK[role];
+  return ROLES.indexOf(auth.role) >= ROLES.indexOf(role);
 }
 
 /**

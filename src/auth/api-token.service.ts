@@ -3,7 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { badInput } from '../server/errors.js';
 import type { PageRequest } from '../server/relay/connection-args.js';
 import { buildConnection, type Connection } from '../server/relay/connection.js';
-import { isRole, type AuthContext, type Role } from './access.js';
+import type { AuthContext } from './access.js';
+import { isRole, ROLES, type Role } from './roles.js';
 
 /** `kg_` + 32 random bytes in base64url: recognisable in leaked-secret scans, 256 bits of entropy. */
 const TOKEN_PATTERN = /^kg_[A-Za-z0-9_-]{43}$/;
@@ -125,7 +126,7 @@ export class ApiTokenService {
 
   async create(input: { organizationId: string; name: string; role: Role; expiresAt?: Date | null }): Promise<CreatedApiToken> {
     const name = checkTokenName(input.name);
-    if (!isRole(input.role)) throw badInput(`Role must be one of viewer, editor, admin (got "${String(input.role)}")`, { argumentName: 'role' });
+    if (!isRole(input.role)) throw badInput(`Role must be one of ${ROLES.join(', ')} (got "${String(input.role)}")`, { argumentName: 'role' });
     if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
       throw badInput('expiresAt must be in the future', { argumentName: 'expiresAt' });
     }

@@ -3,9 +3,9 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { connectionType } from '../server/relay/connection.js';
 import { toGlobalId } from '../server/relay/global-id.js';
 import { Node } from '../server/relay/node.js';
-import type { Role } from './access.js';
 import type { ApiTokenRecord } from './api-token.service.js';
 import { RoleEnum } from './role.type.js';
+import type { Role } from './roles.js';
 
 @ObjectType({ implements: Node, description: 'An API token. Its secret is shown once, when created, and never again: only a hash is stored.' })
 export class ApiToken implements Node {

@@ -6,11 +6,12 @@ import { ConnectionArgs, pageRequest } from '../server/relay/connection-args.js'
 import type { Connection } from '../server/relay/connection.js';
 import { uuidFromGlobalId } from '../server/relay/global-id.js';
 import { registerNodeType } from '../server/relay/node.js';
-import { hasRole, requireRole, type Role } from './access.js';
+import { hasRole, requireRole } from './access.js';
 import { TOKEN_ORDER_TAG } from './api-token.service.js';
 import { ApiToken, ApiTokenConnection, CreateApiTokenPayload } from './api-token.type.js';
 import { Organization } from './organization.type.js';
 import { RoleEnum } from './role.type.js';
+import type { Role } from './roles.js';
 import { Viewer } from './viewer.type.js';
 
 registerNodeType({

@@ -1,7 +1,8 @@
 import { registerEnumType } from 'type-graphql';
+import type { Role } from './roles.js';
 
-/** GraphQL names of the roles; the values are the stored ones (`viewer`, `editor`, `admin`). */
-export const RoleEnum = { VIEWER: 'viewer', EDITOR: 'editor', ADMIN: 'admin' } as const;
+/** GraphQL names of the roles (ROLES in upper case); the values are the stored ones. */
+export const RoleEnum: { readonly [R in Role as Uppercase<R>]: R } = { VIEWER: 'viewer', EDITOR: 'editor', ADMIN: 'admin' };
 
 registerEnumType(RoleEnum, {
   name: 'Role',

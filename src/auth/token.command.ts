@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { isRole, ROLES } from './access.js';
+import { isRole, ROLES } from './roles.js';
 
 function parseExpiry(value: string | undefined): Date | null {
   if (value === undefined) return null;

@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createTestDatabase, type TestDatabase, testServerUrl } from '../support/database.js';
 import { catalogObjects } from './support/catalog.js';
@@ -87,6 +91,34 @@ describe.concurrent('CLI help', () => {
       expect(r.code, cmd).toBe(0);
       expect(r.stdout).toContain(`Usage: kubegraph ${cmd} [options]`);
       for (const o of options) expect(r.stdout).toContain(o);
+    }
+  });
+
+  test('--help and token --help import no GraphQL', async () => {
+    // A module loader hook that names on stderr each of these packages as the CLI imports it; commander shows it works.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kubegraph-imports-'));
+    try {
+      const hooks = pathToFileURL(path.join(dir, 'hooks.mjs')).href;
+      await writeFile(
+        path.join(dir, 'hooks.mjs'),
+        `import { writeSync } from 'node:fs';
+export async function load(url, context, next) {
+  const m = /\\/node_modules\\/(commander|graphql|type-graphql|@apollo\\/server)\\//.exec(url);
+  if (m) writeSync(2, 'imported ' + m[1] + '\\n');
+  return next(url, context);
+}
+`,
+      );
+      await writeFile(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(hooks)});\n`);
+      const env = { NODE_OPTIONS: `--import ${pathToFileURL(path.join(dir, 'register.mjs')).href}` };
+      const cases = [['--help'], ['token', '--help'], ['token', 'create', '--help']];
+      const results = await Promise.all(cases.map((args) => runCli(args, env)));
+      for (const [i, args] of cases.entries()) {
+        expect(results[i].code, args.join(' ')).toBe(0);
+        expect(new Set(results[i].stderr.split('\n').filter(Boolean)), args.join(' ')).toEqual(new Set(['imported commander']));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -2,8 +2,9 @@
 import 'reflect-metadata';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { DataSource, Logger } from 'typeorm';
-import type { AuthContext, Role } from '../../../src/auth/access.js';
+import type { AuthContext } from '../../../src/auth/access.js';
 import { ApiTokenService } from '../../../src/auth/api-token.service.js';
+import type { Role } from '../../../src/auth/roles.js';
 import { loadConfig, type Config } from '../../../src/config.js';
 import { InProcessEventBus } from '../../../src/events/in-process-event-bus.js';
 import type { GraphQLContext } from '../../../src/server/context.js';
