@@ -15,15 +15,13 @@
  * converges on the same rows.
  */
 import type { DataSource, EntityManager } from 'typeorm';
+import { AdvisoryLock, lockForTransaction } from '../db/advisory-locks.js';
 import { DEFAULT_PRICING } from './pricing.js';
 
-const HOUR_MS = 3_600_000;
+export const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** Hours in the month that storage prices are quoted for (OpenCost's convention). */
 const HOURS_PER_MONTH = 730;
-/** Advisory lock (two-key space) so that replicas do not roll up the same hour at the same time. */
-const LOCK_CLASS = 0x6b67;
-const LOCK_OBJECT = 2;
 
 export interface RollupResult {
   hours: number;
@@ -180,7 +178,7 @@ export async function rollUpCosts(
   const days = new Set<number>();
   for (let hour = hourStart(opts.from); hour < end; hour = new Date(hour.getTime() + HOUR_MS)) {
     result.rows += await dataSource.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, LOCK_OBJECT]);
+      await lockForTransaction(m, AdvisoryLock.costRollup);
       return rollUpHour(m, hour, opts.sampleIntervalMs);
     });
     result.hours++;
@@ -188,7 +186,7 @@ export async function rollUpCosts(
   }
   for (const day of [...days].sort()) {
     await dataSource.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, LOCK_OBJECT]);
+      await lockForTransaction(m, AdvisoryLock.costRollup);
       await rollUpDay(m, new Date(day));
     });
     result.days++;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
+import { HOUR_MS, rollUpCosts } from './cost-rollup.js';
 
 function isoDate(name: string, value: string): Date {
   const date = new Date(value);
@@ -20,12 +21,11 @@ export function registerCostCommand(program: Command): void {
       const config = loadConfig();
       const now = new Date();
       const to = opts.to ? isoDate('to', opts.to) : now;
-      const from = opts.from ? isoDate('from', opts.from) : new Date(now.getTime() - 24 * 3_600_000);
+      const from = opts.from ? isoDate('from', opts.from) : new Date(now.getTime() - 24 * HOUR_MS);
       if (from.getTime() >= to.getTime()) throw new Error('--from must be earlier than --to');
       // Loaded on use, so that `kubegraph --help` and other commands start fast.
       const { openDatabase } = await import('../db/database.js');
       const { pendingMigrations } = await import('../db/migration-runner.js');
-      const { rollUpCosts } = await import('./cost-rollup.js');
       const db = await openDatabase(config);
       try {
         const pending = await pendingMigrations(db.dataSource);

@@ -1,10 +1,9 @@
 import { logger } from '../logger.js';
 import type { Component, ServeContext } from '../server/serve.js';
-import { hourStart, rollUpCosts } from './cost-rollup.js';
+import { HOUR_MS, hourStart, rollUpCosts } from './cost-rollup.js';
 
 const log = logger.child({ component: 'cost' });
 
-const HOUR_MS = 3_600_000;
 /** How often completed hours are rolled up (and the last few recomputed, for late samples). */
 const INTERVAL_MS = 5 * 60_000;
 const RECOMPUTE_HOURS = 3;

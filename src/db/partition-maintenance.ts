@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../config.js';
 import { logger } from '../logger.js';
+import { AdvisoryLock, lockForTransaction } from './advisory-locks.js';
 
 const log = logger.child({ component: 'partitions' });
 
@@ -59,10 +60,6 @@ export interface MaintenanceResult {
   /** Rows past retention deleted from DEFAULT. */
   purgedFromDefault: Array<{ table: string; rows: number }>;
 }
-
-/** Two-key advisory lock space (classid, objid), apart from single-key locks used elsewhere. */
-const LOCK_CLASS = 0x6b67;
-const LOCK_OBJECT = 1;
 
 export function monthStart(date: Date, addMonths = 0): Date {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + addMonths, 1));
@@ -133,7 +130,7 @@ async function maintainTable(
   result: MaintenanceResult,
 ): Promise<void> {
   await dataSource.transaction(async (m) => {
-    await m.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, LOCK_OBJECT]);
+    await lockForTransaction(m, AdvisoryLock.partitionMaintenance);
     await m.query(`SET LOCAL lock_timeout = '30s'`);
     const col = ident(spec.column);
     const parent = ident(spec.table);
