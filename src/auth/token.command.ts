@@ -19,28 +19,27 @@ export function registerTokenCommand(program: Command): void {
     .option('--name <name>', 'a name to tell the token apart', 'cli')
     .option('--expires-in <days>', 'expire after this many days, e.g. 90d (default: never)')
     .action(async (opts: { org: string; role: string; name: string; expiresIn?: string }) => {
-      if (!isRole(opts.role)) throw new Error(`--role must be one of ${ROLES.join(', ')} (got "${opts.role}")`);
+      const { role } = opts;
+      if (!isRole(role)) throw new Error(`--role must be one of ${ROLES.join(', ')} (got "${role}")`);
       const expiresAt = parseExpiry(opts.expiresIn);
       const config = loadConfig();
       // Loaded on use, so that `kubegraph --help` and other commands start fast.
-      const { openDatabase } = await import('../db/database.js');
-      const { pendingMigrations } = await import('../db/migration-runner.js');
+      const { withMigratedDatabase } = await import('../db/migrated-database.js');
       const { ApiTokenService } = await import('./api-token.service.js');
-      const db = await openDatabase(config);
-      try {
-        const pending = await pendingMigrations(db.dataSource);
-        if (pending.length > 0) throw new Error(`the database at ${db.description} is missing migrations; run "kubegraph migrate" first`);
-        const tokens = new ApiTokenService(db.dataSource);
-        const org = await tokens.ensureOrganization(opts.org);
-        const created = await tokens.create({ organizationId: org.id, name: opts.name, role: opts.role, expiresAt });
-        process.stderr.write(
-          `${org.created ? 'created organisation' : 'organisation'} "${org.name}"; created ${created.token.role} token "${created.token.name}"` +
-            `${expiresAt ? ` expiring ${expiresAt.toISOString()}` : ''}. The secret is shown only this once:\n`,
-        );
-        // The secret alone on stdout, so that `TOKEN=$(kubegraph token create ...)` works.
-        process.stdout.write(`${created.secret}\n`);
-      } finally {
-        await db.close();
-      }
+      await withMigratedDatabase(
+        config,
+        async ({ dataSource }) => {
+          const tokens = new ApiTokenService(dataSource);
+          const org = await tokens.ensureOrganization(opts.org);
+          const created = await tokens.create({ organizationId: org.id, name: opts.name, role, expiresAt });
+          process.stderr.write(
+            `${org.created ? 'created organisation' : 'organisation'} "${org.name}"; created ${created.token.role} token "${created.token.name}"` +
+              `${expiresAt ? ` expiring ${expiresAt.toISOString()}` : ''}. The secret is shown only this once:\n`,
+          );
+          // The secret alone on stdout, so that `TOKEN=$(kubegraph token create ...)` works.
+          process.stdout.write(`${created.secret}\n`);
+        },
+        { whileServed: 'use the createApiToken mutation of its GraphQL API' },
+      );
     });
 }

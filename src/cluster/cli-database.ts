@@ -1,9 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { ApiTokenService } from '../auth/api-token.service.js';
 import { loadConfig, type Config } from '../config.js';
-import { openDatabase } from '../db/database.js';
-import { EmbeddedPostgresError } from '../db/embedded-postgres.js';
-import { applyMigrations, pendingMigrations } from '../db/migration-runner.js';
+import { withMigratedDatabase } from '../db/migrated-database.js';
 import type { EventBus } from '../events/event-bus.js';
 import { sharedEventBus } from '../events/shared-event-bus.js';
 import { resolveKubeconfigCrypto } from './key-store.js';
@@ -27,35 +25,27 @@ export interface CliDatabase {
 export async function withCliDatabase<T>(fn: (db: CliDatabase) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const crypto = await resolveKubeconfigCrypto(config);
-  const db = await openDatabase(config, { poolSize: 2, applicationName: 'kubegraph-cli' }).catch((err: unknown) => {
-    // The embedded database belongs to one process at a time; a running `serve` can register through GraphQL.
-    if (err instanceof EmbeddedPostgresError && /in use by process/.test(err.message)) {
-      throw new Error(`${err.message}: stop that kubegraph serve first, or use the registerCluster mutation of its GraphQL API`);
-    }
-    throw err;
-  });
-  let bus: EventBus | undefined;
-  try {
-    const pending = await pendingMigrations(db.dataSource);
-    if (pending.length > 0) {
-      if (!db.embedded) {
-        throw new Error(`the database at ${db.description} is missing ${pending.length} migration(s); run \`kubegraph migrate\` first`);
+  return withMigratedDatabase(
+    config,
+    async ({ dataSource }) => {
+      let bus: EventBus | undefined;
+      try {
+        return await fn({
+          config,
+          dataSource,
+          crypto,
+          openEventBus: async () => {
+            bus ??= await sharedEventBus(config, dataSource);
+            return bus;
+          },
+        });
+      } finally {
+        await bus?.close();
       }
-      await applyMigrations(db.dataSource);
-    }
-    return await fn({
-      config,
-      dataSource: db.dataSource,
-      crypto,
-      openEventBus: async () => {
-        bus ??= await sharedEventBus(config, db.dataSource);
-        return bus;
-      },
-    });
-  } finally {
-    await bus?.close();
-    await db.close();
-  }
+    },
+    // A running `serve` can register clusters through GraphQL.
+    { migrateEmbedded: true, whileServed: 'use the registerCluster mutation of its GraphQL API' },
+  );
 }
 
 /**

@@ -24,16 +24,10 @@ export function registerCostCommand(program: Command): void {
       const from = opts.from ? isoDate('from', opts.from) : new Date(now.getTime() - 24 * HOUR_MS);
       if (from.getTime() >= to.getTime()) throw new Error('--from must be earlier than --to');
       // Loaded on use, so that `kubegraph --help` and other commands start fast.
-      const { openDatabase } = await import('../db/database.js');
-      const { pendingMigrations } = await import('../db/migration-runner.js');
-      const db = await openDatabase(config);
-      try {
-        const pending = await pendingMigrations(db.dataSource);
-        if (pending.length > 0) throw new Error(`the schema on ${db.description} is not up to date (${pending.length} migration(s) pending): run "kubegraph migrate" first`);
-        const result = await rollUpCosts(db.dataSource, { from, to, sampleIntervalMs: config.metricsIntervalMs, now });
+      const { withMigratedDatabase } = await import('../db/migrated-database.js');
+      await withMigratedDatabase(config, async ({ dataSource }) => {
+        const result = await rollUpCosts(dataSource, { from, to, sampleIntervalMs: config.metricsIntervalMs, now });
         process.stdout.write(`cost: rolled up ${result.hours} hour(s) into ${result.rows} hourly row(s) and ${result.days} day(s), ${from.toISOString()} to ${to.toISOString()}\n`);
-      } finally {
-        await db.close();
-      }
+      });
     });
 }

@@ -13,27 +13,21 @@ export function registerPartitionsCommand(program: Command): void {
     .action(async (opts: { maintain?: boolean }) => {
       const config = loadConfig();
       // Loaded on use, so that `kubegraph --help` and other commands start fast.
-      const { openDatabase } = await import('./database.js');
-      const { pendingMigrations } = await import('./migration-runner.js');
+      const { withMigratedDatabase } = await import('./migrated-database.js');
       const { listPartitions, maintainPartitions } = await import('./partition-maintenance.js');
-      const db = await openDatabase(config);
-      try {
-        const pending = await pendingMigrations(db.dataSource);
-        if (pending.length > 0) throw new Error(`the schema on ${db.description} is not up to date (${pending.length} migration(s) pending): run "kubegraph migrate" first`);
+      await withMigratedDatabase(config, async ({ dataSource }) => {
         if (opts.maintain) {
-          const r = await maintainPartitions(db.dataSource, config);
+          const r = await maintainPartitions(dataSource, config);
           const moved = r.moved.reduce((n, m) => n + m.rows, 0);
           const purged = r.purgedFromDefault.reduce((n, m) => n + m.rows, 0);
           process.stdout.write(
             `maintenance: created ${r.created.length} partition(s), moved ${moved} row(s) out of DEFAULT, dropped ${r.dropped.length} partition(s) past retention, purged ${purged} row(s) from DEFAULT\n`,
           );
         }
-        const rows = await listPartitions(db.dataSource);
+        const rows = await listPartitions(dataSource);
         const table = [['table', 'partition', 'from', 'to', 'rows'], ...rows.map((p) => [p.table, p.partition, p.isDefault ? 'DEFAULT' : day(p.from), day(p.to), String(p.rows)])];
         const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
         for (const r of table) process.stdout.write(`${r.map((c, i) => (i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ')}\n`);
-      } finally {
-        await db.close();
-      }
+      });
     });
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -163,12 +164,17 @@ describe('migrate and partitions against a database', () => {
     expect(await catalogObjects(db.dataSource)).toEqual([]);
   });
 
-  test('partitions refuses a database that is not migrated', async () => {
+  test('every command that needs the schema refuses a database that is not migrated, with the same line', async () => {
     const empty = await createTestDatabase({ migrate: false });
     try {
-      const r = await runCli(['partitions'], { DATABASE_URL: empty.url });
-      expect(r.code).toBe(1);
-      expect(oneLine(r.stderr)).toMatch(/^kubegraph: the schema on .* is not up to date \(\d+ migration\(s\) pending\): run "kubegraph migrate" first$/);
+      const env = { DATABASE_URL: empty.url, BYOK_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+      const commands = [['partitions'], ['cost', 'rollup'], ['token', 'create', '--org', 'acme', '--role', 'viewer'], ['cluster', 'list'], ['keys', 'rotate']];
+      const results = await Promise.all(commands.map((args) => runCli(args, env)));
+      for (const [i, args] of commands.entries()) {
+        expect(results[i].code, args.join(' ')).toBe(1);
+        expect(oneLine(results[i].stderr)).toMatch(/^kubegraph: the schema on .* is not up to date \(\d+ migration\(s\) pending\): run "kubegraph migrate" first$/);
+      }
+      expect(await catalogObjects(empty.dataSource)).toEqual([]);
     } finally {
       await empty.drop();
     }
