@@ -4,6 +4,7 @@ import type { ValidationError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { logger } from '../logger.js';
+import type { GraphQLMetrics } from './metrics-registry.js';
 
 const log = logger.child({ component: 'graphql' });
 
@@ -60,6 +61,22 @@ function constraintsOf(errors: readonly ValidationError[]): string[] {
 function validationMessage(err: ArgumentValidationError): string {
   const problems = constraintsOf(err.extensions.validationErrors);
   return problems.length > 0 ? `Invalid argument: ${problems.join('; ')}` : 'Invalid argument';
+}
+
+/**
+ * Counts errors of an answer on /metrics, by operation type and code; `fallbackCode` stands for errors without
+ * one. HTTP answers and graphql-ws results and refusals all count here.
+ */
+export function countErrors(
+  metrics: GraphQLMetrics,
+  operationType: string,
+  errors: ReadonlyArray<{ readonly extensions?: { readonly [key: string]: unknown } }>,
+  fallbackCode: string = ErrorCode.INTERNAL_SERVER_ERROR,
+): void {
+  for (const err of errors) {
+    const code = err.extensions?.code;
+    metrics.errors.inc({ operation_type: operationType, code: typeof code === 'string' ? code : fallbackCode });
+  }
 }
 
 /**

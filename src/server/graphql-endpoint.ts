@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 import type { EventBus } from '../events/event-bus.js';
 import { logger } from '../logger.js';
 import type { GraphQLContext, Services } from './context.js';
-import { formatError, unauthenticated } from './errors.js';
+import { countErrors, formatError, unauthenticated } from './errors.js';
 import { graphiqlPage } from './graphiql-page.js';
 import { compiledExecutor, executorGateway, type ExecutorStats } from './jit-executor.js';
 import { createLoaders, type LoaderOptions } from './loaders.js';
@@ -79,11 +79,7 @@ function metricsPlugin(metrics: GraphQLMetrics): ApolloServerPlugin<GraphQLConte
       const started = process.hrtime.bigint();
       return {
         async didEncounterErrors({ errors, operation }) {
-          const operationType = operation?.operation ?? 'unknown';
-          for (const err of errors) {
-            const code = typeof err.extensions?.code === 'string' ? err.extensions.code : 'INTERNAL_SERVER_ERROR';
-            metrics.errors.inc({ operation_type: operationType, code });
-          }
+          countErrors(metrics, operation?.operation ?? 'unknown', errors);
         },
         async willSendResponse({ operation }) {
           const operationType = operation?.operation ?? 'unknown';

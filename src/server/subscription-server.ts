@@ -6,7 +6,7 @@ import type { AuthContext } from '../auth/access.js';
 import type { ApiTokenService } from '../auth/api-token.service.js';
 import type { Config } from '../config.js';
 import { logger } from '../logger.js';
-import { formatError, unauthenticated } from './errors.js';
+import { countErrors, formatError, unauthenticated } from './errors.js';
 import type { ContextFactory } from './graphql-endpoint.js';
 import type { GraphQLMetrics } from './metrics-registry.js';
 import { enforceQueryLimits } from './query-limits.js';
@@ -135,15 +135,11 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
       onNext(_ctx, _id, _payload, args, result) {
         if (!result.errors) return;
         const errors = result.errors.map((e) => formatError(e.toJSON(), e));
-        const operationType = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
-        for (const e of errors) metrics.errors.inc({ operation_type: operationType, code: String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR') });
+        countErrors(metrics, getOperationAST(args.document, args.operationName)?.operation ?? 'unknown', errors);
         return { ...result, errors };
       },
       onError(_ctx, _id, _payload, errors) {
-        for (const e of errors) {
-          const code = typeof e.extensions?.code === 'string' ? e.extensions.code : 'GRAPHQL_VALIDATION_FAILED';
-          metrics.errors.inc({ operation_type: 'subscription', code });
-        }
+        countErrors(metrics, 'subscription', errors, 'GRAPHQL_VALIDATION_FAILED');
         return errors.map((e) => formatError(e.toJSON(), e));
       },
       onComplete(ctx, id) {

@@ -116,6 +116,13 @@ function collect<T>(client: Client, query: string, variables: Record<string, unk
   return { items, errors, done, dispose: () => dispose() };
 }
 
+/** kubegraph_graphql_errors_total of subscriptions with this code, as /metrics shows it. */
+function subscriptionErrors(code: string): number {
+  const series = `kubegraph_graphql_errors_total{code="${code}",operation_type="subscription"} `;
+  const line = server.endpoint.metrics.registry.render().split('\n').find((l) => l.startsWith(series));
+  return line ? Number(line.slice(series.length)) : 0;
+}
+
 beforeAll(async () => {
   // Open connections' tokens are checked again every second here (30 s by default).
   server = await startApiServer({ KUBEGRAPH_SUBSCRIPTION_AUTH_RECHECK_SECONDS: '1' });
@@ -305,7 +312,8 @@ describe('podChanged', () => {
     await waitFor(() => server.eventBus.listenerCount === 0, 'the subscription to end');
   });
 
-  it('refuses bad filters with BAD_USER_INPUT before subscribing', async () => {
+  it('refuses bad filters with BAD_USER_INPUT before subscribing, and counts each refusal', async () => {
+    const before = subscriptionErrors('BAD_USER_INPUT');
     const client = connect(acme.secret);
     for (const filter of [{ labelSelector: 'app in (web' }, { clusterId: 'garbage' }, { clusterId: toGlobalId('Pod', acmeCluster) }]) {
       const feed = collect(client, POD_FEED, { filter }, () => true);
@@ -314,11 +322,13 @@ describe('podChanged', () => {
       expect((feed.errors[0] as { extensions: { code: string } }).extensions.code).toBe('BAD_USER_INPUT');
     }
     expect(server.eventBus.listenerCount).toBe(0);
+    expect(subscriptionErrors('BAD_USER_INPUT') - before).toBe(3);
   });
 });
 
 describe('limits on subscriptions', () => {
-  it('refuses a subscription over the complexity limit before it starts', async () => {
+  it('refuses a subscription over the complexity limit before it starts, and counts the refusal', async () => {
+    const before = subscriptionErrors('BAD_USER_INPUT');
     const huge = `subscription { podChanged { pod { cluster { pods(first: 500) { nodes { cluster { pods(first: 500) { nodes { name } } } } } } } } }`;
     const feed = collect(connect(acme.secret), huge, {}, () => true);
     // graphql-ws answers a refused subscribe with an `error` message: the sink's error callback.
@@ -330,6 +340,7 @@ describe('limits on subscriptions', () => {
     expect(errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(errors[0].message).toMatch(/^Query is too complex: estimated cost \d+ exceeds the limit of 50000/);
     expect(server.eventBus.listenerCount).toBe(0);
+    expect(subscriptionErrors('BAD_USER_INPUT') - before).toBe(1);
   });
 });
 
