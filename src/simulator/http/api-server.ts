@@ -13,7 +13,7 @@ import { kubeletSummary } from '../metrics/summary-api.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
 import { serveGet, serveList } from './list-handler.js';
 import { negotiate } from './negotiation.js';
-import { readBody, serveWrite } from './write-handler.js';
+import { readBody, servesSubresource, serveWrite } from './write-handler.js';
 import { servePodLog } from './pod-logs.js';
 import { BadRequestError, parseListOptions } from './request-options.js';
 import { notFound, sendJson, sendStatus } from './status.js';
@@ -165,7 +165,7 @@ export class ApiServer {
     }
     if (!type) return sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
 
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || (type.name === 'deployments' && sub[0] === 'scale')) {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || (sub.length > 0 && servesSubresource(type, sub[0]))) {
       return serveWrite(this.deps, req, res, type, namespace, name, sub);
     }
     if (sub.length) {

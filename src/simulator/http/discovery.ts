@@ -1,5 +1,5 @@
 import type { ProviderProfile } from '../provider-profiles.js';
-import { RESOURCE_TYPES, RESOURCE_VERBS } from '../resource-types.js';
+import { RESOURCE_TYPES } from '../resource-types.js';
 
 /** Legacy (non-aggregated) discovery documents; clients that ask for aggregated discovery fall back to these. */
 
@@ -43,14 +43,13 @@ export function apiResourceList(group: string, version: string): Record<string, 
   if (types.length === 0) return undefined;
   const resources: Record<string, unknown>[] = [];
   for (const t of types) {
-    const verbs = ['pods', 'deployments', 'namespaces'].includes(t.name) ? ['delete', ...RESOURCE_VERBS, ...(t.name === 'deployments' ? ['patch'] : [])] : RESOURCE_VERBS;
-    const r: Record<string, unknown> = { name: t.name, singularName: t.singularName, namespaced: t.namespaced, kind: t.kind, verbs };
+    const r: Record<string, unknown> = { name: t.name, singularName: t.singularName, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs };
     if (t.shortNames.length) r.shortNames = t.shortNames;
     if (t.categories) r.categories = t.categories;
     resources.push(r);
-    if (t.name === 'nodes') resources.push({ name: 'nodes/proxy', singularName: '', namespaced: false, kind: 'NodeProxyOptions', verbs: ['get'] });
-    if (t.name === 'pods') resources.push({ name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] });
-    if (t.name === 'deployments') resources.push({ name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+    for (const s of t.subresources ?? []) {
+      resources.push({ name: `${t.name}/${s.name}`, singularName: '', namespaced: t.namespaced, ...(s.group ? { group: s.group, version: s.version } : {}), kind: s.kind, verbs: s.verbs });
+    }
   }
   return { kind: 'APIResourceList', groupVersion, resources };
 }

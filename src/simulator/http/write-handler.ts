@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { K8sObject } from '../k8s-object.js';
-import type { ObjectStore } from '../object-store.js';
-import type { ResourceType } from '../resource-types.js';
+import type { ObjectStore, StoredObject } from '../object-store.js';
+import type { DeclaredVerbs, ResourceType, Verb } from '../resource-types.js';
 import type { SimChange } from '../sim-change.js';
 import { SYSTEM_NAMESPACES, timestamp } from '../object-factory.js';
 import { notFound, sendJson, sendStatus } from './status.js';
@@ -12,66 +12,110 @@ export interface WriteContext {
   apply: (change: SimChange) => Promise<void>;
 }
 
+/** The object a write names; `current` is its stored version (the deployment, for its scale subresource). */
+interface Target {
+  type: ResourceType;
+  /** '' for a cluster-scoped resource. */
+  namespace: string;
+  name: string;
+  key: string;
+  current: StoredObject;
+}
+
+type Write = (ctx: WriteContext, req: IncomingMessage, res: ServerResponse, target: Target) => void | Promise<void>;
+
+type WriteVerb = Exclude<Verb, 'get' | 'list' | 'watch'>;
+/** Resources and subresources that the resource table gives at least one write verb. */
+type WritablePath = { [P in keyof DeclaredVerbs]: [Extract<DeclaredVerbs[P], WriteVerb>] extends [never] ? never : P }[keyof DeclaredVerbs];
+/** Served here: a resource's write verbs (its reads are the list handler's), every verb of a subresource. */
+type Served<P extends WritablePath> = P extends `${string}/${string}` ? DeclaredVerbs[P] : Extract<DeclaredVerbs[P], WriteVerb>;
+
 /**
- * The few writes kubectl users reach for in a demo: `delete pod|deployment|namespace` and `scale deployment`.
- * Each becomes the simulator change a controller would make; everything else is 405, as on a read-only server.
+ * How each write the resource table announces becomes the simulator change a controller would make, by resource or
+ * `resource/subresource` and verb. Typed from the table: a verb that discovery announces without a handler here, or a
+ * handler for one it does not announce, does not compile.
+ */
+const WRITES: { [P in WritablePath]: Record<Served<P>, Write> } = {
+  namespaces: {
+    delete: (ctx, _req, res, t) => {
+      if (SYSTEM_NAMESPACES.has(t.name)) return sendStatus(res, 403, 'Forbidden', `namespaces "${t.name}" is forbidden: this namespace may not be deleted`, { name: t.name, kind: 'namespaces' });
+      return deleteAs(ctx, res, t, { kind: 'deleteNamespace', name: t.name });
+    },
+  },
+  pods: { delete: (ctx, _req, res, t) => deleteAs(ctx, res, t, { kind: 'deletePod', namespace: t.namespace, name: t.name }) },
+  deployments: {
+    delete: (ctx, _req, res, t) => deleteAs(ctx, res, t, { kind: 'deleteDeployment', namespace: t.namespace, name: t.name }),
+    patch: patchDeployment,
+  },
+  'deployments/scale': {
+    get: (_ctx, _req, res, t) => sendJson(res, 200, scaleOf(t.current.obj)),
+    patch: setScale,
+    update: setScale,
+  },
+};
+
+const METHOD_VERBS: Partial<Record<string, Verb>> = { GET: 'get', DELETE: 'delete', PATCH: 'patch', PUT: 'update' };
+
+/** Whether a request for this subresource of `type` is served here, whatever its method (a GET reads a Scale). */
+export function servesSubresource(type: ResourceType, subresource: string): boolean {
+  return Object.hasOwn(WRITES, `${type.name}/${subresource}`);
+}
+
+/**
+ * The few writes kubectl users reach for in a demo (see WRITES). Everything else is 405, as on a read-only server.
  */
 export async function serveWrite(ctx: WriteContext, req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string | undefined, name: string | undefined, sub: string[]): Promise<void> {
   const method = req.method ?? 'GET';
-  const key = namespace ? `${namespace}/${name}` : (name ?? '');
-  if (name && type.name === 'deployments' && sub.join('/') === 'scale') {
-    const d = ctx.store.get('deployments', key);
-    if (!d) return notFound(res, type, name);
-    if (method === 'GET') return sendJson(res, 200, scaleOf(d.obj));
-    if (method !== 'PATCH' && method !== 'PUT') return methodNotAllowed(res, method);
-    const body = await readJson(req);
-    const replicas = (body as { spec?: { replicas?: unknown } } | undefined)?.spec?.replicas;
-    if (!Number.isInteger(replicas) || (replicas as number) < 0) {
-      return sendStatus(res, 422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`);
-    }
-    await ctx.apply({ kind: 'scaleDeployment', namespace: namespace as string, name, replicas: replicas as number });
-    return sendJson(res, 200, scaleOf(ctx.store.get('deployments', key)!.obj));
-  }
-  if (method === 'PATCH' && name && !sub.length && type.name === 'deployments') return patchDeployment(ctx, req, res, type, namespace as string, name);
-  if (method !== 'DELETE' || !name || sub.length) return methodNotAllowed(res, method);
-
+  if (!name) return methodNotAllowed(res, method);
+  const path = sub.length ? `${type.name}/${sub.join('/')}` : type.name;
+  const verbs: Partial<Record<Verb, Write>> | undefined = Object.hasOwn(WRITES, path) ? WRITES[path as WritablePath] : undefined;
+  const verb = METHOD_VERBS[method];
+  const write = verb && verbs?.[verb];
+  // For a DELETE and for a writable subresource, a missing object is 404 even where the method is not served.
+  if (!write && (sub.length ? !verbs : method !== 'DELETE')) return methodNotAllowed(res, method);
+  const key = namespace ? `${namespace}/${name}` : name;
   const current = ctx.store.get(type.name, key);
   if (!current) return notFound(res, type, name);
-  let change: SimChange;
-  if (type.name === 'pods') change = { kind: 'deletePod', namespace: namespace as string, name };
-  else if (type.name === 'deployments') change = { kind: 'deleteDeployment', namespace: namespace as string, name };
-  else if (type.name === 'namespaces') {
-    if (SYSTEM_NAMESPACES.has(name)) return sendStatus(res, 403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
-    change = { kind: 'deleteNamespace', name };
-  } else return methodNotAllowed(res, method);
+  if (!write) return methodNotAllowed(res, method);
+  return write(ctx, req, res, { type, namespace: namespace ?? '', name, key, current });
+}
+
+async function deleteAs(ctx: WriteContext, res: ServerResponse, t: Target, change: SimChange): Promise<void> {
   await ctx.apply(change);
-  const at = timestamp(ctx.now());
-  const deleted: K8sObject = { ...current.obj, metadata: { ...current.obj.metadata, deletionTimestamp: at, deletionGracePeriodSeconds: 0 } };
-  if (type.name === 'namespaces') deleted.status = { phase: 'Terminating' };
-  return sendJson(res, 200, deleted);
+  const deleted: K8sObject = { ...t.current.obj, metadata: { ...t.current.obj.metadata, deletionTimestamp: timestamp(ctx.now()), deletionGracePeriodSeconds: 0 } };
+  if (t.type.name === 'namespaces') deleted.status = { phase: 'Terminating' };
+  sendJson(res, 200, deleted);
+}
+
+/** `kubectl scale`: PATCH or PUT of the deployment's Scale. */
+async function setScale(ctx: WriteContext, req: IncomingMessage, res: ServerResponse, t: Target): Promise<void> {
+  const replicas = ((await readJson(req)) as { spec?: { replicas?: unknown } } | undefined)?.spec?.replicas;
+  if (!Number.isInteger(replicas) || (replicas as number) < 0) {
+    return sendStatus(res, 422, 'Invalid', `Scale.autoscaling "${t.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`);
+  }
+  await ctx.apply({ kind: 'scaleDeployment', namespace: t.namespace, name: t.name, replicas: replicas as number });
+  sendJson(res, 200, scaleOf(ctx.store.get('deployments', t.key)!.obj));
 }
 
 /**
  * `kubectl set image` and `kubectl rollout restart` patch the pod template: either a container image or the
  * `kubectl.kubernetes.io/restartedAt` annotation. Both become a rollout.
  */
-async function patchDeployment(ctx: WriteContext, req: IncomingMessage, res: ServerResponse, type: ResourceType, namespace: string, name: string): Promise<void> {
-  const key = `${namespace}/${name}`;
-  const d = ctx.store.get('deployments', key);
-  if (!d) return notFound(res, type, name);
+async function patchDeployment(ctx: WriteContext, req: IncomingMessage, res: ServerResponse, t: Target): Promise<void> {
+  const d = t.current;
   const template = ((await readJson(req)) as { spec?: { template?: { metadata?: { annotations?: Record<string, string> }; spec?: { containers?: { name?: string; image?: string }[] } } } } | undefined)?.spec?.template;
   const containers = template?.spec?.containers ?? [];
   const annotations = template?.metadata?.annotations;
   const first = d.obj.spec.template.spec.containers[0].name;
   const images = containers.filter((c) => c.image);
   if (images.some((c) => c.name !== first) || (!images.length && !annotations?.['kubectl.kubernetes.io/restartedAt'])) {
-    return sendStatus(res, 422, 'Invalid', `Deployment.apps "${name}" is invalid: the simulator applies only an image change of container "${first}" or a restart (kubectl.kubernetes.io/restartedAt)`);
+    return sendStatus(res, 422, 'Invalid', `Deployment.apps "${t.name}" is invalid: the simulator applies only an image change of container "${first}" or a restart (kubectl.kubernetes.io/restartedAt)`);
   }
   const currentImage = d.obj.spec.template.spec.containers[0].image;
   // Setting the image it already has changes nothing, as on a real cluster.
   if (!annotations && images[0].image === currentImage) return sendJson(res, 200, d.obj);
-  await ctx.apply({ kind: 'rollout', namespace, name, image: images[0]?.image ?? currentImage, ...(annotations ? { templateAnnotations: annotations } : {}) });
-  return sendJson(res, 200, ctx.store.get('deployments', key)!.obj);
+  await ctx.apply({ kind: 'rollout', namespace: t.namespace, name: t.name, image: images[0]?.image ?? currentImage, ...(annotations ? { templateAnnotations: annotations } : {}) });
+  return sendJson(res, 200, ctx.store.get('deployments', t.key)!.obj);
 }
 
 function scaleOf(d: K8sObject): Record<string, unknown> {
