@@ -49,6 +49,12 @@ export function validateChange(input: unknown): SimChange {
   return check<SimChange>('change', input, CHANGES);
 }
 
+/** Checks a fault from outside (admin endpoint, `fault()`), values included, so that injecting it cannot fail. */
 export function validateFault(input: unknown): SimFault {
-  return check<SimFault>('fault', input, FAULTS);
+  const fault = check<SimFault>('fault', input, FAULTS);
+  if (fault.kind === 'errors') {
+    if (![429, 500, 503].includes(fault.status)) throw new SimulationError(`errors fault status must be 429, 500 or 503, got ${fault.status}`);
+    if (!(fault.forMs >= 0)) throw new SimulationError(`errors fault forMs must be a non-negative number, got ${fault.forMs}`);
+  }
+  return fault;
 }

@@ -8,7 +8,7 @@ import { buildHelmSecret, encodeRelease, HELM_SECRET_TYPE, helmSecretName } from
 import type { ProviderProfile } from './provider-profiles.js';
 import { cpuMillis, formatBytes, formatMillis, parseQuantity } from './quantity.js';
 import type { Random } from './random.js';
-import type { SimChange } from './sim-change.js';
+import { type SimChange, unhandled } from './sim-change.js';
 import { complete, crashContainer, imagePullBackOff, nodeReady, oomKill, recover, setNodeReady } from './status-transitions.js';
 import { gunzipSync } from 'node:zlib';
 
@@ -385,8 +385,7 @@ export class ClusterController {
         return this.removeDeployment(key);
       }
       case 'deleteNamespace': return this.deleteNamespace(change.name, now);
-      default:
-        throw new SimulationError(`unknown change kind "${(change as { kind: string }).kind}"`);
+      default: return unhandled(change);
     }
   }
 

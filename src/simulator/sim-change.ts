@@ -64,3 +64,11 @@ export type SimFault =
   /** Close the listener and every connection; `up` listens again on the same port. */
   | { kind: 'down' }
   | { kind: 'up' };
+
+/**
+ * The default branch of a switch over every kind of a SimChange or SimFault: it compiles only when every kind has a
+ * case, and input from outside is validated before it reaches such a switch.
+ */
+export function unhandled(value: never): never {
+  throw new Error(`unhandled kind ${JSON.stringify((value as { kind: unknown }).kind)}`);
+}

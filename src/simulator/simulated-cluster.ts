@@ -11,7 +11,7 @@ import { ObjectStore } from './object-store.js';
 import { PROVIDER_PROFILES, PROVIDERS, type Provider, type ProviderProfile } from './provider-profiles.js';
 import { Random } from './random.js';
 import { generateScenario } from './scenario.js';
-import type { AppliedChange, ObjectWrite, SimChange, SimFault } from './sim-change.js';
+import { type AppliedChange, type ObjectWrite, type SimChange, type SimFault, unhandled } from './sim-change.js';
 import { RESOURCE_TYPES } from './resource-types.js';
 import { servingCertificate } from './tls.js';
 import { validateChange, validateFault } from './change-validation.js';
@@ -256,13 +256,15 @@ export class SimulatedCluster {
    * (resolves once the listener is closed / listening again). Invalid faults throw SimulationError.
    */
   fault(fault: SimFault): Promise<void> {
-    const f = validateFault(fault);
+    return this.inject(validateFault(fault));
+  }
+
+  /** Injects a fault that validateFault accepted. */
+  private inject(f: SimFault): Promise<void> {
     switch (f.kind) {
       case 'dropWatches': this.watches.dropAll(Boolean(f.clean)); break;
       case 'stallWatches': this.watches.stallAll(); break;
       case 'errors':
-        if (![429, 500, 503].includes(f.status)) throw new SimulationError(`errors fault status must be 429, 500 or 503, got ${f.status}`);
-        if (!(f.forMs >= 0)) throw new SimulationError(`errors fault forMs must be a non-negative number, got ${f.forMs}`);
         this.errorStatus = f.status;
         this.errorUntil = this.clock() + f.forMs;
         break;
@@ -270,7 +272,7 @@ export class SimulatedCluster {
       case 'compactHistory': this.store.compact(); break;
       case 'down': return this.down();
       case 'up': return this.up();
-      default: throw new SimulationError(`unknown fault kind "${(f as { kind: string }).kind}"`);
+      default: return unhandled(f);
     }
     return Promise.resolve();
   }
@@ -302,7 +304,7 @@ export class SimulatedCluster {
         const fault = validateFault(body);
         // Let the reply leave before the listener goes away.
         if (fault.kind === 'down') { setTimeout(() => void this.down(), 20); return { ok: true }; }
-        await this.fault(fault);
+        await this.inject(fault);
         return { ok: true };
       }
       case 'tick': {
