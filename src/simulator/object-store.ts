@@ -63,6 +63,8 @@ class ResourceStore {
 export class ObjectStore {
   private rv: number;
   private bulk = false;
+  /** The events of the write collect() is running, of every resource. */
+  private collected?: StoreEvent[];
   private readonly stores = new Map<ResourceName, ResourceStore>();
 
   constructor(historyLimit: number, initialRv = 0) {
@@ -92,6 +94,17 @@ export class ObjectStore {
         s.floorRv = this.rv;
       }
     }
+  }
+
+  /** Runs `write` and returns every event it caused, of every resource, in order. */
+  collect(write: () => void): StoreEvent[] {
+    const events: StoreEvent[] = (this.collected = []);
+    try {
+      write();
+    } finally {
+      this.collected = undefined;
+    }
+    return events;
   }
 
   get(resource: ResourceName, key: string): StoredObject | undefined {
@@ -257,6 +270,7 @@ export class ObjectStore {
     if (this.bulk) return;
     const evicted = s.history.push(e);
     if (evicted) s.floorRv = evicted.rv;
+    this.collected?.push(e);
     for (const l of s.listeners) l(e);
   }
 }

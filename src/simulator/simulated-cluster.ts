@@ -7,12 +7,11 @@ import { WatchHub } from './http/watch-hub.js';
 import type { K8sObject } from './k8s-object.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { UsageModel } from './metrics/usage-model.js';
-import { ObjectStore } from './object-store.js';
+import { ObjectStore, type StoreEvent } from './object-store.js';
 import { PROVIDER_PROFILES, PROVIDERS, type Provider, type ProviderProfile } from './provider-profiles.js';
 import { Random } from './random.js';
 import { generateScenario } from './scenario.js';
 import { type AppliedChange, type ObjectWrite, type SimChange, type SimFault, unhandled } from './sim-change.js';
-import { RESOURCE_TYPES } from './resource-types.js';
 import { servingCertificate } from './tls.js';
 import { validateChange, validateFault } from './change-validation.js';
 
@@ -87,8 +86,6 @@ export class SimulatedCluster {
   private errorUntil = 0;
   private errorStatus: 429 | 500 | 503 = 500;
   private stopped = false;
-  /** Collects the object writes of the change tick() is applying. */
-  private recording: ObjectWrite[] | undefined;
 
   private constructor(opts: SimulatorOptions) {
     const pods = opts.pods ?? 60;
@@ -127,13 +124,6 @@ export class SimulatedCluster {
       startTime,
     }));
     this.watches = new WatchHub({ store: this.store, now: this.clock, bookmarkIntervalMs: this.options.bookmarkIntervalMs });
-    for (const t of RESOURCE_TYPES) {
-      this.store.subscribe(t.name, (e) => {
-        if (!this.recording) return;
-        const m = e.object.obj.metadata;
-        this.recording.push({ type: e.type, resource: e.resource, ...(m.namespace ? { namespace: m.namespace } : {}), name: m.name, uid: m.uid, resourceVersion: m.resourceVersion });
-      });
-    }
   }
 
   /** Generates the scenario and starts serving it. */
@@ -215,13 +205,8 @@ export class SimulatedCluster {
     for (let i = 0; i < n; i++) {
       const change = randomChange(this.changeRng, this.controller, this.options.pods);
       if (!change) continue;
-      const writes: ObjectWrite[] = (this.recording = []);
-      try {
-        this.controller.apply(this.changeRng, change);
-      } finally {
-        this.recording = undefined;
-      }
-      applied.push({ ...change, appliedAt: this.clock(), writes });
+      const events = this.store.collect(() => this.controller.apply(this.changeRng, change));
+      applied.push({ ...change, appliedAt: this.clock(), writes: events.map(objectWrite) });
     }
     this.notifyTick();
     return applied;
@@ -323,6 +308,12 @@ export class SimulatedCluster {
         throw new AdminError(`unknown admin action "${action}": expected fault, tick, apply or state`);
     }
   }
+}
+
+/** A store event as `tick` reports it. */
+function objectWrite(e: StoreEvent): ObjectWrite {
+  const m = e.object.obj.metadata;
+  return { type: e.type, resource: e.resource, ...(m.namespace ? { namespace: m.namespace } : {}), name: m.name, uid: m.uid, resourceVersion: m.resourceVersion };
 }
 
 /**
