@@ -10,6 +10,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import type { DataSource } from 'typeorm';
 import { ApiTokenService } from '../src/auth/api-token.service.js';
 import { loadConfig } from '../src/config.js';
@@ -17,49 +18,14 @@ import { InProcessEventBus } from '../src/events/in-process-event-bus.js';
 import { mountGraphQL } from '../src/server/graphql-endpoint.js';
 import { createHttpServer } from '../src/server/http-server.js';
 import { seedInventory } from '../test/support/seed.js';
+import type { LoadRequest, Result } from './api-load.worker.js';
+import { SCENARIOS } from './api-scenarios.js';
 import { scratchDatabase } from './scratch-database.js';
-import { percentile } from './stats.js';
 
 const SHAPE = { clusters: 20, namespacesPerCluster: 20, deploymentsPerNamespace: 10, podsPerDeployment: 5, nodesPerCluster: 10 };
 /** Concurrent clients per measurement: 1 shows latency, 4 shows throughput under contention (2 cores). */
 const CONCURRENCY_LEVELS = (process.env.BENCH_CONCURRENCY ?? '1,4').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-
-const CLUSTER_OVERVIEW = `query ClusterOverview {
-  clusters(first: 20) { totalCount nodes { id name provider status statusMessage lastSyncAt podCount
-    health { nodeCount readyNodeCount runningPodCount pendingPodCount failedPodCount deploymentCount healthyDeploymentCount cpuUtilization memoryUtilization hourlyCostEstimate }
-    namespaces(first: 5, orderBy: { field: POD_COUNT, direction: DESC }) { totalCount nodes { name team podCount } } } }
-}`;
-
-const DRILL_DOWN = `query FourLevels {
-  clusters(first: 20) { nodes { name status
-    namespaces(first: 5) { totalCount nodes { name team
-      deployments(first: 5) { totalCount nodes { name health desiredReplicas readyReplicas
-        pods(first: 5) { totalCount nodes { name phase ready restartCount node { name zone ready } } } } } } } } }
-}`;
-
-const POD_TABLE = `query PodTable($filter: PodFilter) {
-  pods(first: 100, filter: $filter, orderBy: { field: RESTART_COUNT, direction: DESC }) { totalCount pageInfo { hasNextPage endCursor }
-    edges { cursor node { id name namespaceName phase reason ready restartCount nodeName cpuRequestMillicores memoryRequestBytes createdAt
-      deployment { name } cluster { name } } } }
-}`;
-
-interface Scenario {
-  name: string;
-  query: string;
-  variables?: Record<string, unknown>;
-  check(data: any): void;
-}
-
-const SCENARIOS: Scenario[] = [
-  { name: 'cluster overview (20 clusters, health, top 5 namespaces)', query: CLUSTER_OVERVIEW, check: (d) => assertEqual(d.clusters.nodes.length, 20) },
-  {
-    name: 'four-level drill-down (20 × 5 × 5 × 5 = 2,500 pods with node)',
-    query: DRILL_DOWN,
-    check: (d) => assertEqual(d.clusters.nodes.flatMap((c: any) => c.namespaces.nodes.flatMap((n: any) => n.deployments.nodes.flatMap((x: any) => x.pods.nodes))).length, 2500),
-  },
-  { name: 'pod table page (100 of 20,000, filtered by phase)', query: POD_TABLE, variables: { filter: { phases: ['RUNNING'] } }, check: (d) => assertEqual(d.pods.edges.length, 100) },
-];
 
 /**
  * A snapshot still open elsewhere during the VACUUM (an autovacuum ANALYZE started while seeding) keeps it
@@ -78,41 +44,14 @@ async function settleVisibilityMap(dataSource: DataSource): Promise<void> {
   }
 }
 
-function assertEqual(actual: unknown, expected: unknown): void {
-  if (actual !== expected) throw new Error(`benchmark response check failed: expected ${expected}, got ${actual}`);
-}
-
-interface Result {
-  requests: number;
-  seconds: number;
-  perSecond: number;
-  p50: number;
-  p99: number;
-}
-
-async function run(url: string, token: string, scenario: Scenario, concurrency: number): Promise<Result> {
-  const body = JSON.stringify({ query: scenario.query, variables: scenario.variables });
-  const once = async (): Promise<number> => {
-    const started = performance.now();
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
-    const json = (await res.json()) as { data?: unknown; errors?: Array<{ message: string }> };
-    if (res.status !== 200 || json.errors) throw new Error(`benchmark request failed (${res.status}): ${JSON.stringify(json.errors ?? json).slice(0, 300)}`);
-    const elapsed = performance.now() - started;
-    scenario.check(json.data);
-    return elapsed;
-  };
-  for (let i = 0; i < 3; i++) await once();
-  const latencies: number[] = [];
-  const started = performance.now();
-  const deadline = started + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline || latencies.length < concurrency * 3) latencies.push(await once());
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { requests: latencies.length, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+/** One measurement, its requests sent from a worker thread (bench/api-load.worker.ts). */
+function run(request: LoadRequest): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./api-load.worker.js', import.meta.url), { workerData: request });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
+  });
 }
 
 function fmt(n: number, digits = 1): string {
@@ -153,11 +92,11 @@ export default async function apiBenchmark(): Promise<void> {
 
     console.log(`${SECONDS} s per measurement; same process, same database, same schema; load average ${os.loadavg()[0].toFixed(1)}`);
     console.log(`${'scenario'.padEnd(62)} ${'clients'.padStart(7)} ${'mode'.padEnd(10)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'requests'.padStart(8)}`);
-    for (const scenario of SCENARIOS) {
+    for (const [index, scenario] of SCENARIOS.entries()) {
       for (const concurrency of CONCURRENCY_LEVELS) {
         const results: Record<string, Result> = {};
         for (const mode of ['batched', 'unbatched'] as const) {
-          const r = await run(urls[mode], secret, scenario, concurrency);
+          const r = await run({ url: urls[mode], token: secret, scenario: index, concurrency, seconds: SECONDS });
           results[mode] = r;
           console.log(`${scenario.name.padEnd(62)} ${String(concurrency).padStart(7)} ${mode.padEnd(10)} ${fmt(r.perSecond)} ${fmt(r.p50)} ${fmt(r.p99)} ${String(r.requests).padStart(8)}`);
         }
