@@ -52,8 +52,8 @@ export class PodResolver {
   }
 
   @FieldResolver(() => ClusterNode, { nullable: true, description: 'The node the pod is scheduled on; null while unscheduled.' })
-  node(@Root() pod: Pod, @Ctx() context: GraphQLContext): ClusterNode | null | Promise<ClusterNode | null> {
-    if (pod.scheduledNode !== undefined) return pod.scheduledNode;
+  node(@Root() pod: Pod, @Ctx() context: GraphQLContext): Promise<ClusterNode | null> | null {
+    // A node loaded with the pod's page is answered before this (bindScheduledNodeField).
     return pod.nodeName ? context.loaders.nodeByName.load(nodeKey(pod)) : null;
   }
 }

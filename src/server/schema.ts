@@ -14,6 +14,7 @@ import { DeploymentResolver } from '../inventory/deployment.resolver.js';
 import { HelmReleaseResolver } from '../inventory/helm-release.resolver.js';
 import { NamespaceResolver } from '../inventory/namespace.resolver.js';
 import { PodResolver } from '../inventory/pod.resolver.js';
+import { bindScheduledNodeField } from '../inventory/scheduled-nodes.js';
 import { MetricsResolver } from '../metrics/metrics.resolver.js';
 import { bindConnectionCounts } from './relay/connection.js';
 import { bindNodeTypeResolver } from './relay/node.js';
@@ -59,8 +60,10 @@ export async function buildKubegraphSchema(): Promise<GraphQLSchema> {
     emitSchemaFile: false,
     pubSub: noTopicPubSub,
   });
-  // Resolvers graphql-js and the compiled executor (graphql-jit) run alike: a synchronous Node type, counts called.
+  // Resolvers graphql-js and the compiled executor (graphql-jit) run alike: a synchronous Node type, counts called,
+  // nodes loaded with their pods' page answered at once.
   bindNodeTypeResolver(schema);
   bindConnectionCounts(schema);
+  bindScheduledNodeField(schema);
   return schema;
 }
