@@ -18,10 +18,7 @@ export interface CliDatabase {
   openEventBus(): Promise<EventBus | undefined>;
 }
 
-/**
- * Opens the database for one CLI command and closes it afterwards. The embedded database is brought up to
- * date like `serve` would; an external one must have been migrated with `kubegraph migrate` first.
- */
+/** Opens the database for one CLI command, migrated as withMigratedDatabase does, and closes it afterwards. */
 export async function withCliDatabase<T>(fn: (db: CliDatabase) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const crypto = await resolveKubeconfigCrypto(config);
@@ -44,7 +41,7 @@ export async function withCliDatabase<T>(fn: (db: CliDatabase) => Promise<T>): P
       }
     },
     // A running `serve` can register clusters through GraphQL.
-    { migrateEmbedded: true, whileServed: 'use the registerCluster mutation of its GraphQL API' },
+    { whileServed: 'use the registerCluster mutation of its GraphQL API' },
   );
 }
 

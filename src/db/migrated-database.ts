@@ -4,15 +4,15 @@ import { EmbeddedPostgresError } from './embedded-postgres.js';
 import { applyMigrations, pendingMigrations } from './migration-runner.js';
 
 export interface MigratedDatabaseOptions {
-  /** Bring the embedded database up to date, as `serve` would, instead of refusing it. */
-  migrateEmbedded?: boolean;
   /** What else to suggest when a running `serve` holds the embedded database, after "stop that kubegraph serve first". */
   whileServed?: string;
 }
 
 /**
- * Opens the database for one CLI command, refuses to go on while migrations are pending (an external database
- * is migrated with `kubegraph migrate`), runs `fn` and closes the database whatever happens.
+ * Opens the database for one CLI command, runs `fn` and closes the database whatever happens. The embedded
+ * database belongs to this process while the command runs, so pending migrations are applied to it as `serve`
+ * would (and said on stderr); an external one may be shared with running servers and must be migrated with
+ * `kubegraph migrate`, so pending migrations there stop the command before it changes anything.
  */
 export async function withMigratedDatabase<T>(config: Config, fn: (db: OpenDatabase) => Promise<T>, opts: MigratedDatabaseOptions = {}): Promise<T> {
   const db = await openDatabase(config, { poolSize: 2, applicationName: 'kubegraph-cli' }).catch((err: unknown) => {
@@ -25,10 +25,12 @@ export async function withMigratedDatabase<T>(config: Config, fn: (db: OpenDatab
   try {
     const pending = await pendingMigrations(db.dataSource);
     if (pending.length > 0) {
-      if (!opts.migrateEmbedded || !db.embedded) {
+      if (!db.embedded) {
         throw new Error(`the schema on ${db.description} is not up to date (${pending.length} migration(s) pending): run "kubegraph migrate" first`);
       }
-      await applyMigrations(db.dataSource);
+      const applied = await applyMigrations(db.dataSource);
+      // stderr: stdout carries the command's own output (a token secret, a table) for scripts.
+      process.stderr.write(`applied ${applied.length} pending migration(s) to the ${db.description}\n`);
     }
     return await fn(db);
   } finally {

@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { createDataSource } from '../../src/db/data-source.js';
+import { EmbeddedPostgres } from '../../src/db/embedded-postgres.js';
+import { revertLastMigration } from '../../src/db/migration-runner.js';
+import { migrations } from '../../src/db/migrations.js';
+import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { createTestDatabase, type TestDatabase, testServerUrl } from '../support/database.js';
 import { catalogObjects } from './support/catalog.js';
 import { freePort, runCli } from './support/processes.js';
@@ -164,19 +170,140 @@ describe('migrate and partitions against a database', () => {
     expect(await catalogObjects(db.dataSource)).toEqual([]);
   });
 
-  test('every command that needs the schema refuses a database that is not migrated, with the same line', async () => {
+  test('on DATABASE_URL, every command that needs the schema refuses a database that is not migrated, with the same line', async () => {
     const empty = await createTestDatabase({ migrate: false });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kubegraph-cli-refused-'));
     try {
+      // Never reached: the schema check comes before the kubeconfig is looked at.
+      const kubeconfig = path.join(dir, 'kubeconfig.yaml');
+      await writeFile(kubeconfig, 'apiVersion: v1\nkind: Config\n');
       const env = { DATABASE_URL: empty.url, BYOK_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
-      const commands = [['partitions'], ['cost', 'rollup'], ['token', 'create', '--org', 'acme', '--role', 'viewer'], ['cluster', 'list'], ['keys', 'rotate']];
+      const commands = [
+        ['partitions'],
+        ['partitions', '--maintain'],
+        ['cost', 'rollup'],
+        ['token', 'create', '--org', 'acme', '--role', 'viewer'],
+        ['cluster', 'add', '--kubeconfig', kubeconfig],
+        ['cluster', 'list'],
+        ['cluster', 'remove', 'prod'],
+        ['keys', 'rotate'],
+      ];
       const results = await Promise.all(commands.map((args) => runCli(args, env)));
       for (const [i, args] of commands.entries()) {
         expect(results[i].code, args.join(' ')).toBe(1);
         expect(oneLine(results[i].stderr)).toMatch(/^kubegraph: the schema on .* is not up to date \(\d+ migration\(s\) pending\): run "kubegraph migrate" first$/);
+        expect(results[i].stdout, args.join(' ')).toBe('');
       }
       expect(await catalogObjects(empty.dataSource)).toEqual([]);
     } finally {
       await empty.drop();
+      await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// The embedded database belongs to the command while it runs, so every command brings it up to date as serve does.
+describe('commands on the embedded database (no DATABASE_URL)', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  let sim: SimulatedCluster;
+  let kubeconfig: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'kubegraph-cli-embedded-'));
+    // As root the server runs as postgres, which must reach the files.
+    await chmod(dataDir, 0o755);
+    env = { KUBEGRAPH_DATA_DIR: dataDir, KUBEGRAPH_EMBEDDED_PG_PORT: String(await freePort()) };
+    sim = await SimulatedCluster.start({ nodes: 1, pods: 2, seed: 'cli-embedded', name: 'embedded-sim' });
+    kubeconfig = path.join(dataDir, 'sim.yaml');
+    await writeFile(kubeconfig, sim.kubeconfig(), { mode: 0o600 });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** Opens the command's embedded database in this process, between two commands. */
+  async function onEmbedded<T>(fn: (ds: DataSource) => Promise<T>): Promise<T> {
+    const server = await EmbeddedPostgres.start({ dataDir, port: Number(env.KUBEGRAPH_EMBEDDED_PG_PORT), ephemeral: true });
+    try {
+      const ds = createDataSource(server.url, { poolSize: 1 });
+      await ds.initialize();
+      try {
+        return await fn(ds);
+      } finally {
+        await ds.destroy();
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+
+  /** Reverts the newest `count` migrations, or every applied one: a data directory as before its first migration. */
+  function unmigrate(count = Infinity): Promise<void> {
+    return onEmbedded(async (ds) => {
+      let reverted = 0;
+      while (reverted < count && (await revertLastMigration(ds))) reverted++;
+      if (count === Infinity) expect(await catalogObjects(ds)).toEqual([]);
+    });
+  }
+
+  /** Runs a command that must succeed after saying, first on stderr, that it applied `applied` migrations. */
+  async function run(args: string[], applied = migrations.length) {
+    const r = await runCli(args, env);
+    const lines = r.stderr.split('\n').filter((l) => l.length > 0);
+    expect(lines[0], `${args.join(' ')}: ${r.stderr}`).toMatch(
+      new RegExp(`^applied ${applied} pending migration\\(s\\) to the embedded PostgreSQL on 127\\.0\\.0\\.1:${env.KUBEGRAPH_EMBEDDED_PG_PORT} \\(files in .+\\)$`),
+    );
+    expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    return { ...r, notes: lines.slice(1) };
+  }
+
+  // In order: the first runs on a data directory that does not exist yet, each later one on one taken back to it.
+  test('token create', async () => {
+    const token = await run(['token', 'create', '--org', 'acme', '--role', 'admin']);
+    expect(token.notes).toEqual(['created organisation "acme"; created admin token "cli". The secret is shown only this once:']);
+    expect(token.stdout).toMatch(/^\S{20,}\n$/);
+  });
+
+  test('cluster add', async () => {
+    await unmigrate();
+    const added = await run(['cluster', 'add', '--kubeconfig', kubeconfig, '--name', 'sim']);
+    // Its first use of a key also logs (on stdout) that it generated one into the data directory.
+    expect(added.stdout).toMatch(/^created organisation "default"\nregistered cluster "sim" \(id [0-9a-f-]{36}\) in organisation "default"/m);
+  });
+
+  test('cluster remove, after an upgrade left the newest migration pending', async () => {
+    await unmigrate(1);
+    const removed = await run(['cluster', 'remove', 'sim'], 1);
+    expect(removed.stdout).toMatch(/^removed cluster "sim" \(id [0-9a-f-]{36}\) and all its data\n$/);
+    expect(await onEmbedded((ds) => ds.query(`SELECT name FROM k8s_clusters`))).toEqual([]);
+  });
+
+  test('cluster list', async () => {
+    await unmigrate();
+    expect((await run(['cluster', 'list'])).stdout).toBe('no clusters registered\n');
+  });
+
+  test('keys rotate', async () => {
+    await unmigrate();
+    expect((await run(['keys', 'rotate'])).stdout).toMatch(/^rotated 0 kubeconfig\(s\) to key [0-9a-f]{16}; 0 already used it\n$/);
+  });
+
+  test('partitions', async () => {
+    await unmigrate();
+    const lines = (await run(['partitions'])).stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^table\s+partition\s+from\s+to\s+rows$/);
+    expect(lines.filter((l) => /^k8s_pods\s+k8s_pods_default\s+DEFAULT\s+0$/.test(l))).toHaveLength(1);
+  });
+
+  test('cost rollup, and then, with nothing left to apply, a command says nothing about migrations', async () => {
+    await unmigrate();
+    const cost = await run(['cost', 'rollup']);
+    expect(cost.stdout).toMatch(/^cost: rolled up \d+ hour\(s\) into 0 hourly row\(s\) and \d+ day\(s\), /);
+    expect(cost.notes).toEqual([]);
+    const again = await runCli(['cost', 'rollup'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe('');
   });
 });
