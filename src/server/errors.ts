@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import type { ValidationError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
@@ -48,6 +48,19 @@ const CLIENT_CODES = new Set<string>([
   'SUBSCRIBER_TOO_SLOW',
 ]);
 
+/**
+ * graphql-js's refusal of a request (its syntax, validation, operation or variables) with the code Apollo gives it
+ * over HTTP. graphql-ws passes these errors on without a code, which would make them unexpected errors.
+ */
+export function refusedRequest(error: GraphQLError, code: ApolloServerErrorCode): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
+}
+
 function withoutInternals(formatted: GraphQLFormattedError): GraphQLFormattedError {
   if (!formatted.extensions) return formatted;
   const { stacktrace: _stacktrace, exception: _exception, http: _http, ...extensions } = formatted.extensions as Record<string, unknown>;
@@ -64,18 +77,17 @@ function validationMessage(err: ArgumentValidationError): string {
 }
 
 /**
- * Counts errors of an answer on /metrics, by operation type and code; `fallbackCode` stands for errors without
- * one. HTTP answers and graphql-ws results and refusals all count here.
+ * Counts errors of an answer on /metrics, by operation type and code; errors without a code count as
+ * INTERNAL_SERVER_ERROR. HTTP answers and graphql-ws results and refusals all count here.
  */
 export function countErrors(
   metrics: GraphQLMetrics,
   operationType: string,
   errors: ReadonlyArray<{ readonly extensions?: { readonly [key: string]: unknown } }>,
-  fallbackCode: string = ErrorCode.INTERNAL_SERVER_ERROR,
 ): void {
   for (const err of errors) {
     const code = err.extensions?.code;
-    metrics.errors.inc({ operation_type: operationType, code: typeof code === 'string' ? code : fallbackCode });
+    metrics.errors.inc({ operation_type: operationType, code: typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR });
   }
 }
 

@@ -1,12 +1,13 @@
 import type { Server as HttpServer } from 'node:http';
-import { GraphQLError, getOperationAST, parse, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
+import { GraphQLError, getOperationAST, getVariableValues, parse, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AuthContext } from '../auth/access.js';
 import type { ApiTokenService } from '../auth/api-token.service.js';
 import type { Config } from '../config.js';
 import { logger } from '../logger.js';
-import { countErrors, formatError, unauthenticated } from './errors.js';
+import { countErrors, formatError, refusedRequest, unauthenticated } from './errors.js';
 import type { ContextFactory } from './graphql-endpoint.js';
 import type { GraphQLMetrics } from './metrics-registry.js';
 import { enforceQueryLimits } from './query-limits.js';
@@ -45,7 +46,8 @@ const REVOKED = 'Unauthorized: the API token was revoked or has expired';
 
 /**
  * graphql-ws on the HTTP server's `path`. The token comes in `connection_init`; without a valid one the
- * socket closes with 4401 before any operation. Operations pass the same depth/complexity limits as HTTP.
+ * socket closes with 4401 before any operation. Operations pass the same depth/complexity limits as HTTP, and
+ * a client's mistakes in them are refused with the codes Apollo answers over HTTP.
  * Tokens are checked again before each operation and, for connections left open, every
  * `subscriptionAuthRecheckSeconds`: revoking a token (on any replica) ends the subscriptions it opened.
  */
@@ -107,18 +109,24 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         try {
           document = parse(payload.query);
         } catch (err) {
-          return asGraphQLErrors(err);
+          return asGraphQLErrors(err).map((e) => refusedRequest(e, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED));
         }
         const validationErrors = validate(schema, document);
-        if (validationErrors.length > 0) return validationErrors;
+        if (validationErrors.length > 0) return validationErrors.map((e) => refusedRequest(e, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED));
         const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [new GraphQLError('Unable to identify the operation to run')];
+        if (!operation) {
+          const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+          return [new GraphQLError(message, { extensions: { code: ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE } })];
+        }
         const variables = payload.variables ?? {};
         try {
           enforceQueryLimits(schema, document, operation, variables, config.graphql);
         } catch (err) {
           return asGraphQLErrors(err);
         }
+        // Checked here, like over HTTP, so that a bad value is the client's refused request rather than a result.
+        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+        if (coerced.errors) return coerced.errors.map((e) => refusedRequest(e, ApolloServerErrorCode.BAD_USER_INPUT));
         metrics.requests.inc({ operation_type: operation.operation });
         if (operation.operation === 'subscription') {
           (extra.open ??= new Set()).add(id);
@@ -139,8 +147,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         return { ...result, errors };
       },
       onError(_ctx, _id, _payload, errors) {
-        countErrors(metrics, 'subscription', errors, 'GRAPHQL_VALIDATION_FAILED');
-        return errors.map((e) => formatError(e.toJSON(), e));
+        // Counted as answered: a failure of the stream has no code until formatError makes it INTERNAL_SERVER_ERROR.
+        const formatted = errors.map((e) => formatError(e.toJSON(), e));
+        countErrors(metrics, 'subscription', formatted);
+        return formatted;
       },
       onComplete(ctx, id) {
         if ((ctx.extra as ConnectionExtra).open?.delete(id)) metrics.activeSubscriptions.dec();

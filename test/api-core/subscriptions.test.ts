@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { createClient, type Client } from 'graphql-ws';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ChangeEvent, ChangeType } from '../../src/events/change-event.js';
+import { logger } from '../../src/logger.js';
 import { toGlobalId } from '../../src/server/relay/global-id.js';
-import { createCaller, startApiServer, waitFor, type ApiServer, type Caller } from './support/api-server.js';
+import { createCaller, gql, startApiServer, waitFor, type ApiServer, type Caller } from './support/api-server.js';
 
 let server: ApiServer;
 let acme: Caller;
@@ -122,6 +124,39 @@ function subscriptionErrors(code: string): number {
   const line = server.endpoint.metrics.registry.render().split('\n').find((l) => l.startsWith(series));
   return line ? Number(line.slice(series.length)) : 0;
 }
+
+type WireError = { message: string; locations?: unknown; path?: unknown; extensions?: Record<string, unknown> };
+
+/** The errors graphql-ws answers an operation with: those of its `error` message, or of its `next` ones. */
+function wsErrors(client: Client, payload: { query: string; variables?: Record<string, unknown>; operationName?: string }): Promise<WireError[]> {
+  const errors: WireError[] = [];
+  return new Promise((resolve) => {
+    client.subscribe(payload, {
+      next: (result) => errors.push(...((result.errors ?? []) as WireError[])),
+      error: (err) => resolve(err as WireError[]),
+      complete: () => resolve(errors),
+    });
+  });
+}
+
+/** The service's log lines written while `run` runs (the tests' log level keeps errors). */
+async function logLinesDuring(run: () => Promise<void>): Promise<Array<Record<string, unknown>>> {
+  const stream = (logger as unknown as Record<symbol, { write(line: string): unknown }>)[pino.symbols.streamSym];
+  const write = stream.write;
+  const lines: string[] = [];
+  stream.write = function (this: unknown, line: string) {
+    lines.push(line);
+    return write.call(this, line);
+  };
+  try {
+    await run();
+  } finally {
+    stream.write = write;
+  }
+  return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const UNEXPECTED = 'unexpected error while answering a GraphQL request';
 
 beforeAll(async () => {
   // Open connections' tokens are checked again every second here (30 s by default).
@@ -385,5 +420,72 @@ describe('clusterStatusChanged', () => {
     all.dispose();
     one.dispose();
     await waitFor(() => server.eventBus.listenerCount === 0, 'subscriptions to end');
+  });
+});
+
+describe('errors over graphql-ws', () => {
+  const PODS = `subscription($filter: PodChangedFilter) { podChanged(filter: $filter) { type pod { name } } }`;
+  // Client mistakes: the same code, message and locations as Apollo answers over HTTP.
+  const mistakes = [
+    { what: 'an unknown field', query: `subscription { podChanged { type pod { nodeNmae } } }`, variables: {}, code: 'GRAPHQL_VALIDATION_FAILED', names: /"nodeNmae"/ },
+    { what: 'a variable declared with the wrong type', query: `subscription($ns: Int) { podChanged(filter: { namespace: $ns }) { type } }`, variables: { ns: 1 }, code: 'GRAPHQL_VALIDATION_FAILED', names: /"\$ns" of type "Int"/ },
+    { what: 'a variable value of the wrong type', query: PODS, variables: { filter: { namespace: 42 } }, code: 'BAD_USER_INPUT', names: /"\$filter" got invalid value 42 at "filter.namespace"/ },
+    { what: 'a missing required variable', query: `subscription($ns: String!) { podChanged(filter: { namespace: $ns }) { type } }`, variables: {}, code: 'BAD_USER_INPUT', names: /"\$ns" of required type "String!" was not provided/ },
+    { what: 'a syntax error', query: `subscription { podChanged { type `, variables: {}, code: 'GRAPHQL_PARSE_FAILED', names: /^Syntax Error/ },
+    { what: 'several operations and no operation name', query: `subscription A { podChanged { type } } subscription B { podChanged { type } }`, variables: {}, code: 'OPERATION_RESOLUTION_FAILURE', names: /operation name/ },
+  ];
+
+  it.each(mistakes)('answers $what like HTTP does, counts it under that code, and logs no unexpected error', async ({ query, variables, code, names }) => {
+    const http = await gql(server, query, { variables, token: acme.secret });
+    const before = subscriptionErrors(code);
+    let errors: WireError[] = [];
+    const lines = await logLinesDuring(async () => {
+      errors = await wsErrors(connect(acme.secret), { query, variables });
+    });
+    expect(http.body.errors?.map((e) => e.extensions?.code)).toEqual([code]);
+    expect(errors).toEqual(http.body.errors);
+    expect(errors[0].message).toMatch(names);
+    expect(errors[0].extensions).not.toHaveProperty('errorId');
+    expect(subscriptionErrors(code) - before).toBe(1);
+    expect(lines.filter((l) => l.msg === UNEXPECTED || (l.level as number) >= 50)).toEqual([]);
+    expect(server.eventBus.listenerCount).toBe(0);
+  });
+
+  it('answers an unknown operation name with OPERATION_RESOLUTION_FAILURE naming it', async () => {
+    const errors = await wsErrors(connect(acme.secret), { query: `subscription Pods { podChanged { type } }`, operationName: 'Nodes' });
+    expect(errors).toEqual([{ message: 'Unknown operation named "Nodes".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
+  });
+
+  it('answers a failure of the server as INTERNAL_SERVER_ERROR with a logged error id and no internals, and counts it so', async () => {
+    const before = { internal: subscriptionErrors('INTERNAL_SERVER_ERROR'), validation: subscriptionErrors('GRAPHQL_VALIDATION_FAILED') };
+    const q = `subscription { clusterStatusChanged { type cluster { name status } } }`;
+    let errors: WireError[] = [];
+    const lines = await logLinesDuring(async () => {
+      const listening = server.eventBus.listenerCount;
+      const feed = collect(connect(acme.secret), q, {}, () => false);
+      await waitFor(() => server.eventBus.listenerCount === listening + 1, 'a live subscription');
+      // The row is read when the event comes: a missing table fails inside the stream.
+      await server.db.dataSource.query(`ALTER TABLE k8s_clusters RENAME TO k8s_clusters_moved`);
+      try {
+        await server.eventBus.publish([
+          { organizationId: acme.organizationId, clusterId: acmeCluster, kind: 'Cluster', type: 'MODIFIED', namespace: null, name: 'prod-eu', uid: acmeCluster, changedFields: ['status'], state: { id: acmeCluster }, committedAt: new Date() },
+        ]);
+        errors = await feed.done.then(
+          () => [],
+          (err: unknown) => err as WireError[],
+        );
+      } finally {
+        await server.db.dataSource.query(`ALTER TABLE k8s_clusters_moved RENAME TO k8s_clusters`);
+      }
+    });
+    expect(errors).toHaveLength(1);
+    const errorId = errors[0].extensions?.errorId as string;
+    expect(errors[0]).toEqual({ message: `Internal server error (error id ${errorId})`, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } });
+    expect(errorId).toMatch(/^[0-9a-f-]{36}$/);
+    const unexpected = lines.filter((l) => l.msg === UNEXPECTED);
+    expect(unexpected).toHaveLength(1);
+    expect(unexpected[0]).toMatchObject({ errorId, error: { message: expect.stringContaining('k8s_clusters') } });
+    expect(subscriptionErrors('INTERNAL_SERVER_ERROR') - before.internal).toBe(1);
+    expect(subscriptionErrors('GRAPHQL_VALIDATION_FAILED') - before.validation).toBe(0);
   });
 });
