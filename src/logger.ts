@@ -68,14 +68,28 @@ function errWithoutInput(err: unknown): unknown {
   return record;
 }
 
+const destinations = { stdout: pino.destination({ fd: 1 }), stderr: pino.destination({ fd: 2 }) };
+let destination = destinations.stdout;
+
+/**
+ * Log lines go to standard error from now on: for CLI commands whose standard output is their result (a token's
+ * secret in `TOKEN=$(kubegraph token create …)`, a cluster table). The service itself logs to standard output.
+ */
+export function logToStderr(): void {
+  destination = destinations.stderr;
+}
+
 // One root logger; domains take children (`logger.child({ component: 'sync' })`) so every line says where it came from.
 // Secrets are taken out of every finished line, whichever key or message carried them.
-export const logger: Logger = pino({
-  level: process.env.LOG_LEVEL ?? 'info',
-  base: { service: 'kubegraph' },
-  timestamp: pino.stdTimeFunctions.isoTime,
-  serializers: { err: errWithoutInput },
-  hooks: { streamWrite: redactSecrets },
-});
+export const logger: Logger = pino(
+  {
+    level: process.env.LOG_LEVEL ?? 'info',
+    base: { service: 'kubegraph' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: { err: errWithoutInput },
+    hooks: { streamWrite: redactSecrets },
+  },
+  { write: (line: string) => destination.write(line) },
+);
 
 export type { Logger };

@@ -4,6 +4,7 @@ import { registerClusterCommands } from './cluster/cluster.commands.js';
 import { registerKeysCommands } from './cluster/keys.commands.js';
 import { registerTokenCommand } from './auth/token.command.js';
 import { ConfigError } from './config.js';
+import { logToStderr } from './logger.js';
 import { registerCostCommand } from './cost/cost.command.js';
 import { registerSimulateCommand } from './simulator/simulate.command.js';
 import { registerMigrateCommand } from './db/migrate.command.js';
@@ -20,6 +21,13 @@ const program = new Command('kubegraph')
 const registrations: Array<(p: Command) => void> = [registerServeCommand, registerMigrateCommand, registerPartitionsCommand, registerClusterCommands, registerKeysCommands, registerSimulateCommand, registerTokenCommand, registerSchemaCommand, registerCostCommand];
 
 for (const register of registrations) register(program);
+
+// Only `serve` is a service logging to standard output; every other command's standard output is its result.
+program.hook('preAction', (_program, action) => {
+  let command = action;
+  while (command.parent && command.parent !== program) command = command.parent;
+  if (command.name() !== 'serve') logToStderr();
+});
 
 try {
   await program.parseAsync(process.argv);

@@ -249,28 +249,33 @@ describe('commands on the embedded database (no DATABASE_URL)', () => {
   }
 
   /** Runs a command that must succeed after saying, first on stderr, that it applied `applied` migrations. */
-  async function run(args: string[], applied = migrations.length) {
-    const r = await runCli(args, env);
-    const lines = r.stderr.split('\n').filter((l) => l.length > 0);
+  async function run(args: string[], applied = migrations.length, logLevel = 'warn') {
+    const r = await runCli(args, { ...env, LOG_LEVEL: logLevel });
+    // Log lines (JSON) go to stderr too, between what the command says.
+    const logs = r.stderr.split('\n').filter((l) => l.startsWith('{'));
+    const lines = r.stderr.split('\n').filter((l) => l.length > 0 && !l.startsWith('{'));
     expect(lines[0], `${args.join(' ')}: ${r.stderr}`).toMatch(
       new RegExp(`^applied ${applied} pending migration\\(s\\) to the embedded PostgreSQL on 127\\.0\\.0\\.1:${env.KUBEGRAPH_EMBEDDED_PG_PORT} \\(files in .+\\)$`),
     );
     expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
-    return { ...r, notes: lines.slice(1) };
+    return { ...r, notes: lines.slice(1), logs };
   }
 
   // In order: the first runs on a data directory that does not exist yet, each later one on one taken back to it.
   test('token create', async () => {
-    const token = await run(['token', 'create', '--org', 'acme', '--role', 'admin']);
+    const token = await run(['token', 'create', '--org', 'acme', '--role', 'admin'], migrations.length, 'info');
     expect(token.notes).toEqual(['created organisation "acme"; created admin token "cli". The secret is shown only this once:']);
-    expect(token.stdout).toMatch(/^\S{20,}\n$/);
+    // Whatever it logs (here the embedded PostgreSQL starting and stopping), `TOKEN=$(kubegraph token create …)` gets the secret alone.
+    expect(token.logs.map((l) => JSON.parse(l).msg)).toContain('embedded PostgreSQL started');
+    expect(token.stdout).toMatch(/^kg_\S{20,}\n$/);
   });
 
   test('cluster add', async () => {
     await unmigrate();
     const added = await run(['cluster', 'add', '--kubeconfig', kubeconfig, '--name', 'sim']);
-    // Its first use of a key also logs (on stdout) that it generated one into the data directory.
-    expect(added.stdout).toMatch(/^created organisation "default"\nregistered cluster "sim" \(id [0-9a-f-]{36}\) in organisation "default"/m);
+    expect(added.stdout).toMatch(/^created organisation "default"\nregistered cluster "sim" \(id [0-9a-f-]{36}\) in organisation "default"/);
+    // Its first use of a key logs, on stderr with every log line, that it generated one into the data directory.
+    expect(added.logs.map((l) => JSON.parse(l).msg)).toContain('generated a kubeconfig encryption key for the embedded database; back this file up, or set BYOK_ENCRYPTION_KEY');
   });
 
   test('cluster remove, after an upgrade left the newest migration pending', async () => {
