@@ -86,7 +86,8 @@ export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T 
 /**
  * Maps a stream item by item with an async function (null skips the item). Unlike an async generator,
  * `return()` reaches the source at once even while a `next()` is waiting, so an idle subscription that
- * the client ends leaves no listener behind on the bus.
+ * the client ends leaves no listener behind on the bus. A `map` that throws ends the source before the
+ * error goes on: a consumer whose `next()` rejected does not call `return()`.
  */
 export function mapStream<T, U>(source: AsyncIterableIterator<T>, map: (item: T) => Promise<U | null>): AsyncIterableIterator<U> {
   const iterator: AsyncIterableIterator<U> = {
@@ -94,7 +95,13 @@ export function mapStream<T, U>(source: AsyncIterableIterator<T>, map: (item: T)
       for (;;) {
         const result = await source.next();
         if (result.done) return { value: undefined, done: true };
-        const mapped = await map(result.value);
+        let mapped: U | null;
+        try {
+          mapped = await map(result.value);
+        } catch (err) {
+          await source.return?.();
+          throw err;
+        }
         if (mapped !== null) return { value: mapped, done: false };
       }
     },

@@ -148,7 +148,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
       },
       onError(_ctx, _id, _payload, errors) {
         // Counted as answered: a failure of the stream has no code until formatError makes it INTERNAL_SERVER_ERROR.
-        const formatted = errors.map((e) => formatError(e.toJSON(), e));
+        // graphql-ws wraps what the stream threw in a GraphQLError without a path; formatError is given the thrown
+        // error itself, so the log keeps its type, SQL text and SQLSTATE as it does over HTTP.
+        const formatted = errors.map((e) => formatError(e.toJSON(), e.path === undefined && e.originalError ? e.originalError : e));
         countErrors(metrics, 'subscription', formatted);
         return formatted;
       },

@@ -53,4 +53,16 @@ describe('event streams', () => {
     expect(await waiting).toEqual({ value: undefined, done: true });
     expect(bus.listenerCount).toBe(0);
   });
+
+  it('mapStream ends its source when the mapping fails, so the failed stream leaves no listener on the bus', async () => {
+    const bus = new ObservedEventBus();
+    const failure = new Error('relation "k8s_clusters" does not exist');
+    const mapped = mapStream(eventStream(bus, (e) => e), async () => {
+      throw failure;
+    });
+    await bus.publish([podEvent(1)]);
+    await expect(mapped.next()).rejects.toBe(failure);
+    expect(bus.listenerCount).toBe(0);
+    expect(await mapped.next()).toEqual({ value: undefined, done: true });
+  });
 });

@@ -460,8 +460,9 @@ describe('errors over graphql-ws', () => {
     const before = { internal: subscriptionErrors('INTERNAL_SERVER_ERROR'), validation: subscriptionErrors('GRAPHQL_VALIDATION_FAILED') };
     const q = `subscription { clusterStatusChanged { type cluster { name status } } }`;
     let errors: WireError[] = [];
+    const listening = server.eventBus.listenerCount;
+    let listeningAfterFailure = -1;
     const lines = await logLinesDuring(async () => {
-      const listening = server.eventBus.listenerCount;
       const feed = collect(connect(acme.secret), q, {}, () => false);
       await waitFor(() => server.eventBus.listenerCount === listening + 1, 'a live subscription');
       // The row is read when the event comes: a missing table fails inside the stream.
@@ -474,6 +475,8 @@ describe('errors over graphql-ws', () => {
           () => [],
           (err: unknown) => err as WireError[],
         );
+        // The stream has ended: its bus listener must be gone by the time the client hears of the failure.
+        listeningAfterFailure = server.eventBus.listenerCount;
       } finally {
         await server.db.dataSource.query(`ALTER TABLE k8s_clusters_moved RENAME TO k8s_clusters`);
       }
@@ -484,7 +487,12 @@ describe('errors over graphql-ws', () => {
     expect(errorId).toMatch(/^[0-9a-f-]{36}$/);
     const unexpected = lines.filter((l) => l.msg === UNEXPECTED);
     expect(unexpected).toHaveLength(1);
-    expect(unexpected[0]).toMatchObject({ errorId, error: { message: expect.stringContaining('k8s_clusters') } });
+    // The database's error itself, as over HTTP, not graphql-ws's wrapper of it.
+    expect(unexpected[0]).toMatchObject({
+      errorId,
+      error: { type: 'QueryFailedError', code: '42P01', message: expect.stringContaining('k8s_clusters'), query: expect.stringContaining('FROM k8s_clusters') },
+    });
+    expect(listeningAfterFailure).toBe(listening);
     expect(subscriptionErrors('INTERNAL_SERVER_ERROR') - before.internal).toBe(1);
     expect(subscriptionErrors('GRAPHQL_VALIDATION_FAILED') - before.validation).toBe(0);
   });
