@@ -2,11 +2,13 @@ import type { ApolloServerOptionsWithGateway } from '@apollo/server';
 import {
   GraphQLError,
   Source,
+  execute as executeWithGraphQLJs,
   getOperationAST,
   getVariableValues,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   type VariableDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
@@ -94,6 +96,15 @@ function asGraphQLErrors(errors: readonly GraphQLError[], text: string): GraphQL
   });
 }
 
+/** A subscription sent as a plain HTTP request: it has no stream to answer on, so it is refused, saying where to go. */
+function subscriptionOverHttp(definition: OperationDefinitionNode, text: string): GraphQLError {
+  return new GraphQLError('Subscriptions are served over WebSocket (the graphql-transport-ws protocol of graphql-ws) on this same path, not over HTTP', {
+    source: new Source(text),
+    positions: definition.loc ? [definition.loc.start] : undefined,
+    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+  });
+}
+
 /**
  * Executes queries and mutations with graphql-jit: each operation is compiled once to JavaScript (kept per
  * document text and operation name, least recently used forgotten first) instead of being interpreted
@@ -113,9 +124,17 @@ export function compiledExecutor(schema: GraphQLSchema, maxOperations = COMPILED
     const key = `${operationName ?? ''}\n${source}`;
     let operation = compiled.get(key);
     if (!operation) {
+      const definition = getOperationAST(document, operationName);
+      // graphql-js names what is missing (Apollo answers it as OPERATION_RESOLUTION_FAILURE), without running anything.
+      if (!definition) return executeWithGraphQLJs({ schema, document, operationName });
+      if (definition.operation === 'subscription') {
+        // Its variables are checked first, so that its errors are those it would get over WebSocket.
+        const coerced = getVariableValues(schema, definition.variableDefinitions ?? [], variables);
+        return { errors: coerced.errors ?? [subscriptionOverHttp(definition, source)] };
+      }
       const result = compileQuery(schema, document, operationName ?? undefined);
       if (!isCompiledQuery(result)) return { errors: asGraphQLErrors(result.errors ?? [], source) };
-      operation = { query: result, variableDefinitions: getOperationAST(document, operationName)?.variableDefinitions ?? [] };
+      operation = { query: result, variableDefinitions: definition.variableDefinitions ?? [] };
       compiled.set(key, operation);
       stats.compilations++;
     }
@@ -145,7 +164,8 @@ export function executorGateway(schema: GraphQLSchema, executor: CompiledExecuto
           executor.execute({
             document: ctx.document,
             source: ctx.source ?? ctx.request.query ?? '',
-            operationName: ctx.operationName,
+            // The request's: Apollo's own is null when it found no operation of that name.
+            operationName: ctx.request.operationName,
             variables: ctx.request.variables,
             contextValue: ctx.context,
           }),

@@ -114,6 +114,33 @@ describe('errors under the compiled executor', () => {
     expect('data' in res.body).toBe(false);
   });
 
+  it('answers an operation it cannot find as graphql-js names it, HTTP 400, without running anything', async () => {
+    const twoQueries = `query A { viewer { role } } query B { viewer { role } }`;
+    for (const [body, message] of [
+      [{ query: `query A { viewer { role } }`, operationName: 'Nodes' }, 'Unknown operation named "Nodes".'],
+      [{ query: twoQueries, operationName: 'Nodes' }, 'Unknown operation named "Nodes".'],
+      [{ query: twoQueries }, 'Must provide operation name if query contains multiple operations.'],
+    ] as const) {
+      const res = await post(body);
+      expect(res.status, message).toBe(400);
+      expect(res.body.errors).toEqual([{ message, extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
+    }
+    // The operation that is named still runs.
+    expect((await post({ query: twoQueries, operationName: 'B' })).body).toEqual({ data: { viewer: { role: 'ADMIN' } } });
+  });
+
+  it('refuses a subscription sent over HTTP with HTTP 400, saying it is served over WebSocket', async () => {
+    const res = await post({ query: `query Q { viewer { role } }\nsubscription Feed { podChanged { type } }`, operationName: 'Feed' });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      {
+        message: 'Subscriptions are served over WebSocket (the graphql-transport-ws protocol of graphql-ws) on this same path, not over HTTP',
+        locations: [{ line: 2, column: 1 }],
+        extensions: { code: 'BAD_REQUEST' },
+      },
+    ]);
+  });
+
   it('answers like graphql-js for the same operations: data, nulls, abstract types and errors', async () => {
     const ids = [toGlobalId('ApiToken', admin.tokenId), toGlobalId('ApiToken', other.tokenId), toGlobalId('Organization', admin.organizationId), 'not-an-id'];
     const operations = [
