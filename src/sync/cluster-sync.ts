@@ -48,6 +48,8 @@ export interface ClusterSyncOptions {
   cluster: { id: string; organizationId: string; name: string };
   client: ListWatchClient;
   tuning?: Partial<SyncTuning>;
+  /** The replica holding the cluster's lease: its writer writes only while it still does (WriterOptions.leaseHolder). */
+  leaseHolder?: string;
 }
 
 const DEFAULT_TUNING: Omit<SyncTuning, 'metricsIntervalMs'> = {
@@ -119,6 +121,7 @@ export class ClusterSync {
       maxBatch: this.tuning.maxBatch,
       steadyMaxBatch: this.tuning.steadyMaxBatch,
       lingerMs: this.tuning.lingerMs,
+      leaseHolder: o.leaseHolder,
       extras: (spec: TableSpec, row: Row): Row => {
         if (spec === NAMESPACES) return policies.current!.columnsFor(String(row.name));
         if (spec === PERSISTENT_VOLUME_CLAIMS) return { mountedByPods: mounts.current!.podsFor(String(row.namespace), String(row.name)) };

@@ -55,7 +55,7 @@ class OwnedCluster {
   constructor(
     private readonly row: ClusterRow,
     private readonly kubeconfig: string,
-    private readonly deps: { dataSource: DataSource; eventBus: EventBus; config: Config; backoff: Backoff; log: Logger },
+    private readonly deps: { dataSource: DataSource; eventBus: EventBus; config: Config; backoff: Backoff; log: Logger; replicaId: string },
   ) {
     this.fingerprint = fingerprintOf(kubeconfig);
     this.loop = this.run();
@@ -90,7 +90,7 @@ class OwnedCluster {
 
   /** Runs one sync until it fails (returning why) or the cluster is released. */
   private async runOnce(): Promise<string> {
-    const { dataSource, eventBus, config, backoff, log } = this.deps;
+    const { dataSource, eventBus, config, backoff, log, replicaId } = this.deps;
     try {
       this.client = KubeClient.fromKubeconfig(this.kubeconfig);
       const sync = new ClusterSync({
@@ -99,6 +99,7 @@ class OwnedCluster {
         config,
         cluster: { id: this.row.id, organizationId: this.row.organization_id, name: this.row.name },
         client: this.client,
+        leaseHolder: replicaId,
       });
       this.sync = sync;
       const signal = this.stopping.signal;
@@ -352,6 +353,7 @@ export class SyncCoordinator {
         config: this.opts.config,
         backoff: new Backoff(this.restartBackoff.initialMs, this.restartBackoff.maxMs),
         log: this.log,
+        replicaId: this.replicaId,
       }),
     );
   }

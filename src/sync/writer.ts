@@ -65,12 +65,22 @@ export interface WriterOptions {
   lingerMs?: number;
   /** Transactions in flight at once (default 2: one commits while the next is written). */
   concurrency?: number;
+  /**
+   * The replica whose lease on the cluster (k8s_cluster_leases) allows it to write. Each batch checks, in its own
+   * transaction, that the lease is still this replica's and unexpired, and holds the lease row until it commits, so
+   * that a takeover waits for it; once the lease is gone the writer writes nothing more. Without it, no check.
+   */
+  leaseHolder?: string;
 }
+
+/** The lease on the cluster belongs to another replica, or expired: this writer must not write. */
+class LeaseLost extends Error {}
 
 export interface WriterStats {
   batches: number;
   changes: number;
   retries: number;
+  /** Changes not written: one the database refused on its own, or everything once the lease was lost. */
   dropped: number;
   pending: number;
   lastCommitAt: Date | undefined;
@@ -172,6 +182,8 @@ export class Writer {
   /** Whether the last attempt to write failed (the database is unavailable), for health reporting. */
   private failingSinceMs: number | undefined;
   private lastFailure: string | undefined;
+  /** The lease was found lost: everything queued and enqueued from then on is dropped. */
+  private leaseLost = false;
 
   constructor(private readonly o: WriterOptions) {
     this.maxBatch = o.maxBatch ?? 1000;
@@ -198,6 +210,7 @@ export class Writer {
   }
 
   enqueue(change: Change): void {
+    if (this.leaseLost) return;
     const seg = this.segments[this.segments.length - 1]!;
     const id = `${change.op === 'extras' ? 'x:' : ''}${change.spec.kind}:${change.key}`;
     const prev = seg.changes.get(id);
@@ -207,6 +220,7 @@ export class Writer {
 
   /** Queued after every change enqueued so far, and before any enqueued later. */
   enqueueSweep(sweep: Sweep): void {
+    if (this.leaseLost) return;
     const seg = this.segments[this.segments.length - 1]!;
     seg.sweeps.push(sweep);
     this.segments.push({ changes: new Map(), sweeps: [], waiters: [] });
@@ -413,6 +427,10 @@ export class Writer {
         return;
       } catch (err) {
         if (this.stopController.signal.aborted) return;
+        if (err instanceof LeaseLost) {
+          this.loseLease(batch.length + sweeps.length);
+          return;
+        }
         if (isRetryable(err)) {
           this.failingSinceMs ??= Date.now();
           this.lastFailure = (err as Error).message;
@@ -442,6 +460,13 @@ export class Writer {
     try {
       await qr.connect();
       await qr.startTransaction();
+      if (this.o.leaseHolder !== undefined) {
+        const held = await qr.query(
+          `SELECT 1 FROM k8s_cluster_leases WHERE cluster_id = $1 AND holder = $2 AND expires_at > clock_timestamp() FOR SHARE`,
+          [this.o.clusterId, this.o.leaseHolder],
+        );
+        if (held.length === 0) throw new LeaseLost(`the lease on cluster ${this.o.clusterId} is no longer held by ${this.o.leaseHolder}`);
+      }
       for (const spec of TABLE_ORDER) {
         const mine = batch.filter((c) => c.spec === spec);
         if (mine.length > 0) await this.writeTable(qr, spec, mine, events);
@@ -456,6 +481,23 @@ export class Writer {
     }
     const committedAt = new Date();
     return events.map((e) => ({ ...e, committedAt }));
+  }
+
+  /**
+   * Another replica took the cluster over (or this one held on past its lease): nothing queued may be written, and the
+   * new holder lists everything again. Waiters are released so that flush() and stop() return.
+   */
+  private loseLease(changes: number): void {
+    if (!this.leaseLost) this.o.log.error({ clusterId: this.o.clusterId, holder: this.o.leaseHolder }, 'lease on the cluster lost; writing nothing more');
+    this.leaseLost = true;
+    let dropped = changes;
+    for (const seg of this.segments) {
+      dropped += seg.changes.size + seg.sweeps.length;
+      seg.changes.clear();
+      seg.sweeps.length = 0;
+    }
+    this.s.dropped += dropped;
+    for (const w of this.roomWaiters.splice(0)) w();
   }
 
   /** Rows of a statement, whatever its kind (TypeORM shapes UPDATE results as [rows, count] otherwise). */
