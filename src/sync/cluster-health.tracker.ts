@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
+import { holdsLease } from './ownership.js';
 import type { ListWatchClient, ReflectorStatus } from './reflector.js';
 import type { Writer } from './writer.js';
 
@@ -19,6 +20,8 @@ export interface ClusterHealthOptions {
   /** The API may be down this long before the cluster is called unreachable (a restart of the API server is normal). */
   unreachableAfterMs?: number;
   probeTimeoutMs?: number;
+  /** As WriterOptions.leaseHolder: the cluster row is updated only while this replica holds the cluster's lease. */
+  leaseHolder?: string;
 }
 
 export interface HealthAssessment {
@@ -133,38 +136,44 @@ export class ClusterHealthTracker {
     const writerCommit = this.o.writer.stats().lastCommitAt;
     const lastSync = [this.lastSyncAt, writerCommit].filter((d): d is Date => d !== undefined).sort((x, y) => y.getTime() - x.getTime())[0];
     const cid = this.o.cluster.id;
-    const [row] = await this.o.dataSource.query(
-      `WITH n AS (
-         SELECT count(*) AS nodes, count(*) FILTER (WHERE ready) AS ready,
-                coalesce(sum(cpu_capacity_millicores), 0) AS cpu_cap, coalesce(sum(memory_capacity_bytes), 0) AS mem_cap,
-                coalesce(sum(cpu_allocatable_millicores), 0) AS cpu_alloc, coalesce(sum(memory_allocatable_bytes), 0) AS mem_alloc
-         FROM k8s_nodes WHERE cluster_id = $1 AND deleted_at IS NULL),
-       p AS (SELECT count(*) AS pods, count(*) FILTER (WHERE phase = 'Running') AS running FROM k8s_pods WHERE cluster_id = $1 AND deleted_at IS NULL),
-       ns AS (SELECT count(*) AS namespaces FROM k8s_namespaces WHERE cluster_id = $1 AND deleted_at IS NULL),
-       d AS (SELECT count(*) AS deployments FROM k8s_deployments WHERE cluster_id = $1 AND deleted_at IS NULL)
-       UPDATE k8s_clusters c SET
-         status = $2, status_message = $3,
-         last_seen_at = coalesce($4, c.last_seen_at), last_sync_at = coalesce($5, c.last_sync_at),
-         api_latency_ms = coalesce($6, c.api_latency_ms),
-         node_count = n.nodes, ready_node_count = n.ready, pod_count = p.pods, running_pod_count = p.running,
-         namespace_count = ns.namespaces, deployment_count = d.deployments,
-         cpu_capacity_millicores = n.cpu_cap, memory_capacity_bytes = n.mem_cap,
-         cpu_allocatable_millicores = n.cpu_alloc, memory_allocatable_bytes = n.mem_alloc,
-         updated_at = now()
-       FROM n, p, ns, d
-       WHERE c.id = $1
-       RETURNING c.*`,
-      [cid, a.status, a.message, this.lastSeenAt ?? null, lastSync ?? null, this.latencyMs ?? null],
-    );
-    await this.o.dataSource.query(
-      `UPDATE k8s_namespaces ns SET pod_count = c.pods
-       FROM (
-         SELECT n.id, (SELECT count(*) FROM k8s_pods p WHERE p.cluster_id = $1 AND p.namespace = n.name AND p.deleted_at IS NULL)::int AS pods
-         FROM k8s_namespaces n WHERE n.cluster_id = $1 AND n.deleted_at IS NULL
-       ) c
-       WHERE ns.id = c.id AND ns.pod_count <> c.pods`,
-      [cid],
-    );
+    const holder = this.o.leaseHolder;
+    const row = await this.o.dataSource.transaction(async (m) => {
+      if (holder !== undefined && !(await holdsLease((sql, params) => m.query(sql, params), cid, holder))) return undefined;
+      const [updated] = await m.query(
+        `WITH n AS (
+           SELECT count(*) AS nodes, count(*) FILTER (WHERE ready) AS ready,
+                  coalesce(sum(cpu_capacity_millicores), 0) AS cpu_cap, coalesce(sum(memory_capacity_bytes), 0) AS mem_cap,
+                  coalesce(sum(cpu_allocatable_millicores), 0) AS cpu_alloc, coalesce(sum(memory_allocatable_bytes), 0) AS mem_alloc
+           FROM k8s_nodes WHERE cluster_id = $1 AND deleted_at IS NULL),
+         p AS (SELECT count(*) AS pods, count(*) FILTER (WHERE phase = 'Running') AS running FROM k8s_pods WHERE cluster_id = $1 AND deleted_at IS NULL),
+         ns AS (SELECT count(*) AS namespaces FROM k8s_namespaces WHERE cluster_id = $1 AND deleted_at IS NULL),
+         d AS (SELECT count(*) AS deployments FROM k8s_deployments WHERE cluster_id = $1 AND deleted_at IS NULL)
+         UPDATE k8s_clusters c SET
+           status = $2, status_message = $3,
+           last_seen_at = coalesce($4, c.last_seen_at), last_sync_at = coalesce($5, c.last_sync_at),
+           api_latency_ms = coalesce($6, c.api_latency_ms),
+           node_count = n.nodes, ready_node_count = n.ready, pod_count = p.pods, running_pod_count = p.running,
+           namespace_count = ns.namespaces, deployment_count = d.deployments,
+           cpu_capacity_millicores = n.cpu_cap, memory_capacity_bytes = n.mem_cap,
+           cpu_allocatable_millicores = n.cpu_alloc, memory_allocatable_bytes = n.mem_alloc,
+           updated_at = now()
+         FROM n, p, ns, d
+         WHERE c.id = $1
+         RETURNING c.*`,
+        [cid, a.status, a.message, this.lastSeenAt ?? null, lastSync ?? null, this.latencyMs ?? null],
+      );
+      await m.query(
+        `UPDATE k8s_namespaces ns SET pod_count = c.pods
+         FROM (
+           SELECT n.id, (SELECT count(*) FROM k8s_pods p WHERE p.cluster_id = $1 AND p.namespace = n.name AND p.deleted_at IS NULL)::int AS pods
+           FROM k8s_namespaces n WHERE n.cluster_id = $1 AND n.deleted_at IS NULL
+         ) c
+         WHERE ns.id = c.id AND ns.pod_count <> c.pods`,
+        [cid],
+      );
+      return updated as Record<string, unknown> | undefined;
+    });
+    // Another replica took the cluster over (row undefined): its own tracker reports from now on.
     const changed = !this.previous || this.previous.status !== a.status || this.previous.message !== a.message;
     if (changed && row) {
       if (this.previous?.status !== a.status) {

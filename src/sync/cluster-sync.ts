@@ -48,7 +48,7 @@ export interface ClusterSyncOptions {
   cluster: { id: string; organizationId: string; name: string };
   client: ListWatchClient;
   tuning?: Partial<SyncTuning>;
-  /** The replica holding the cluster's lease: its writer writes only while it still does (WriterOptions.leaseHolder). */
+  /** The replica holding the cluster's lease: the sync writes only while it still does (WriterOptions.leaseHolder). */
   leaseHolder?: string;
 }
 
@@ -201,6 +201,7 @@ export class ClusterSync {
       log: this.log,
       intervalMs: this.tuning.healthIntervalMs,
       unreachableAfterMs: this.tuning.unreachableAfterMs,
+      leaseHolder: o.leaseHolder,
     });
     this.metrics = new MetricsCollector({
       dataSource: o.dataSource,
@@ -208,6 +209,7 @@ export class ClusterSync {
       cluster: o.cluster,
       intervalMs: this.tuning.metricsIntervalMs,
       log: this.log,
+      leaseHolder: o.leaseHolder,
     });
   }
 

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '../logger.js';
 import { sleep } from './backoff.js';
 import type { Obj } from './k8s-fields.js';
+import { holdsLease } from './ownership.js';
 import { bytes, cpuNanocores } from './quantity.js';
 import type { ListWatchClient } from './reflector.js';
 
@@ -11,6 +12,8 @@ export interface MetricsCollectorOptions {
   cluster: { id: string; name: string };
   intervalMs: number;
   log: Logger;
+  /** As WriterOptions.leaseHolder: a poll writes only while this replica holds the cluster's lease. */
+  leaseHolder?: string;
   /** Nodes whose kubelet Summary API is read at once. */
   summaryConcurrency?: number;
   requestTimeoutMs?: number;
@@ -190,6 +193,10 @@ export class MetricsCollector {
     const nodeJson = JSON.stringify([...nodes].map(([name, s]) => ({ name, ...s })));
     const cid = this.o.cluster.id;
     return this.o.dataSource.transaction(async (m) => {
+      if (this.o.leaseHolder !== undefined && !(await holdsLease((sql, params) => m.query(sql, params), cid, this.o.leaseHolder))) {
+        this.o.log.warn({ holder: this.o.leaseHolder }, 'lease on the cluster lost; usage not written');
+        return 0;
+      }
       const collectedAt = new Date();
       const inserted: Array<{ level: string }> = await m.query(
         `WITH ps AS (

@@ -15,6 +15,19 @@ export interface LeaseTimings {
  */
 export const DEFAULT_LEASE_TIMINGS: LeaseTimings = { ttlMs: 20_000, renewIntervalMs: 5_000 };
 
+/**
+ * Inside a transaction: whether `holder` still holds the unexpired lease on the cluster. The lease row then stays
+ * share-locked until the transaction ends, so a takeover (which updates that row) waits for it: what a stalled former
+ * holder writes can never land after the new holder has started.
+ */
+export async function holdsLease(query: (sql: string, params: unknown[]) => Promise<unknown[]>, clusterId: string, holder: string): Promise<boolean> {
+  const rows = await query(
+    `SELECT 1 FROM k8s_cluster_leases WHERE cluster_id = $1 AND holder = $2 AND expires_at > clock_timestamp() FOR SHARE`,
+    [clusterId, holder],
+  );
+  return rows.length > 0;
+}
+
 export function newReplicaId(): string {
   return `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
 }

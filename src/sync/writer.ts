@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { Backoff, sleep } from './backoff.js';
 import { copyRows, copyText, copyValue } from './bulk-copy.js';
 import { type ColumnDef, DEPLOYMENTS, NAMESPACES, PODS, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
+import { holdsLease } from './ownership.js';
 import { fieldJson, type Row } from './row-digest.js';
 
 /**
@@ -460,12 +461,8 @@ export class Writer {
     try {
       await qr.connect();
       await qr.startTransaction();
-      if (this.o.leaseHolder !== undefined) {
-        const held = await qr.query(
-          `SELECT 1 FROM k8s_cluster_leases WHERE cluster_id = $1 AND holder = $2 AND expires_at > clock_timestamp() FOR SHARE`,
-          [this.o.clusterId, this.o.leaseHolder],
-        );
-        if (held.length === 0) throw new LeaseLost(`the lease on cluster ${this.o.clusterId} is no longer held by ${this.o.leaseHolder}`);
+      if (this.o.leaseHolder !== undefined && !(await holdsLease((sql, params) => qr.query(sql, params), this.o.clusterId, this.o.leaseHolder))) {
+        throw new LeaseLost(`the lease on cluster ${this.o.clusterId} is no longer held by ${this.o.leaseHolder}`);
       }
       for (const spec of TABLE_ORDER) {
         const mine = batch.filter((c) => c.spec === spec);
