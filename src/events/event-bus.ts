@@ -9,7 +9,11 @@ export type ChangeListener = (events: readonly ChangeEvent[]) => void;
  */
 export interface EventBus {
   publish(events: readonly ChangeEvent[]): Promise<void>;
-  /** Returns an unsubscribe function. */
-  subscribe(listener: ChangeListener): () => void;
+  /**
+   * Returns an unsubscribe function. `onMissed`, if given, is called when events may have been lost on their way to
+   * this subscriber (a shared bus whose connection to the other replicas was down): what the listener receives is
+   * then no longer every change, and a consumer that needs them all must re-read the current state.
+   */
+  subscribe(listener: ChangeListener, onMissed?: () => void): () => void;
   close(): Promise<void>;
 }

@@ -12,10 +12,19 @@ export function subscriberTooSlow(): GraphQLError {
   });
 }
 
+/** Sent to a subscriber when the bus may have lost changes on their way to it; it ends the subscription. */
+export function changesMissed(): GraphQLError {
+  return new GraphQLError(
+    "Changes from other replicas may have been missed while this server's change feed was reconnecting to PostgreSQL; query the current state and subscribe again",
+    { extensions: { code: 'CHANGES_MISSED' } },
+  );
+}
+
 /**
  * Committed changes from the bus as an async iterator, one item per event that `select` keeps (it filters
  * and maps, synchronously, in bus order). Unsubscribes from the bus when the consumer stops. A `select`
- * that throws ends the stream with that error.
+ * that throws ends the stream with that error; so does a bus that may have lost changes (after the ones it
+ * delivered before), since a feed with holes would look complete.
  */
 export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T | null): AsyncIterableIterator<T> {
   const pending: T[] = [];
@@ -29,23 +38,34 @@ export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T 
     w?.();
   };
 
-  const unsubscribe = bus.subscribe((events) => {
-    if (done) return;
-    try {
-      for (const event of events) {
-        const item = select(event);
-        if (item === null) continue;
-        if (pending.length >= MAX_PENDING_EVENTS) {
-          throw subscriberTooSlow();
-        }
-        pending.push(item);
-      }
-    } catch (err) {
-      failure = err instanceof Error ? err : new Error(String(err));
-      unsubscribe();
-    }
+  const fail = (err: unknown) => {
+    failure ??= err instanceof Error ? err : new Error(String(err));
+    unsubscribe();
     wake();
-  });
+  };
+
+  const unsubscribe = bus.subscribe(
+    (events) => {
+      if (done) return;
+      try {
+        for (const event of events) {
+          const item = select(event);
+          if (item === null) continue;
+          if (pending.length >= MAX_PENDING_EVENTS) {
+            throw subscriberTooSlow();
+          }
+          pending.push(item);
+        }
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      wake();
+    },
+    () => {
+      if (!done) fail(changesMissed());
+    },
+  );
 
   const finish = () => {
     done = true;

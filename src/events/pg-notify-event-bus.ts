@@ -51,11 +51,12 @@ function camel(column: string): string {
  * replicas get them through NOTIFY, which PostgreSQL delivers only after the publishing transaction (here, an
  * autocommit statement issued after the writer's COMMIT) commits. Events are packed several to a notification, under
  * the 8000-byte limit; one that does not fit alone travels without its state, which the receiver reads from its row.
- * LISTEN/NOTIFY is not durable: a replica whose listening connection is down misses what is sent meanwhile, and
- * reconnects by itself.
+ * LISTEN/NOTIFY is not durable: a replica whose listening connection is down misses what is sent meanwhile; it
+ * reconnects by itself and then tells its subscribers (`onMissed`) that changes may be missing.
  */
 export class PgNotifyEventBus implements EventBus {
   private readonly listeners = new Set<ChangeListener>();
+  private readonly missedHandlers = new Map<ChangeListener, () => void>();
   private readonly origin = randomUUID();
   private readonly channel: string;
   private client: pg.Client | undefined;
@@ -79,9 +80,13 @@ export class PgNotifyEventBus implements EventBus {
     return this.client !== undefined;
   }
 
-  subscribe(listener: ChangeListener): () => void {
+  subscribe(listener: ChangeListener, onMissed?: () => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (onMissed) this.missedHandlers.set(listener, onMissed);
+    return () => {
+      this.listeners.delete(listener);
+      this.missedHandlers.delete(listener);
+    };
   }
 
   async publish(events: readonly ChangeEvent[]): Promise<void> {
@@ -99,6 +104,7 @@ export class PgNotifyEventBus implements EventBus {
     this.client = undefined;
     await client?.end().catch(() => undefined);
     this.listeners.clear();
+    this.missedHandlers.clear();
   }
 
   /** Notification payloads: as many events per payload as fit, in order. */
@@ -174,7 +180,18 @@ export class PgNotifyEventBus implements EventBus {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.connect().then(
-        () => log.info('event listener reconnected'),
+        () => {
+          // Whatever other replicas sent while it was down is gone: everyone subscribed meanwhile is told so.
+          const told = [...this.missedHandlers.values()];
+          log.info({ subscribers: told.length }, 'event listener reconnected; subscribers told that changes may have been missed');
+          for (const onMissed of told) {
+            try {
+              onMissed();
+            } catch (err) {
+              log.error({ err }, 'change listener failed');
+            }
+          }
+        },
         (err: Error) => {
           log.warn({ err: err.message }, 'event listener reconnect failed');
           this.scheduleReconnect();

@@ -33,7 +33,10 @@ export function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
 }
 
-/** Codes produced by graphql-js and Apollo itself for requests the client got wrong. */
+/**
+ * Codes of answers the client is meant to read as they are: requests it got wrong (graphql-js's and Apollo's codes),
+ * and a subscription ended because it fell behind or its feed may have holes (it subscribes again and re-queries).
+ */
 const CLIENT_CODES = new Set<string>([
   ErrorCode.BAD_USER_INPUT,
   ErrorCode.NOT_FOUND,
@@ -46,6 +49,7 @@ const CLIENT_CODES = new Set<string>([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'SUBSCRIBER_TOO_SLOW',
+  'CHANGES_MISSED',
 ]);
 
 /**

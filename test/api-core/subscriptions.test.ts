@@ -347,6 +347,30 @@ describe('podChanged', () => {
     await waitFor(() => server.eventBus.listenerCount === 0, 'the subscription to end');
   });
 
+  it('ends a feed whose changes may have been missed with CHANGES_MISSED, after the changes it already had', async () => {
+    const before = subscriptionErrors('CHANGES_MISSED');
+    const listening = server.eventBus.listenerCount;
+    const feed = collect<{ podChanged: PodFeedItem }>(connect(acme.secret), POD_FEED, {}, () => false);
+    await waitFor(() => server.eventBus.listenerCount === listening + 1, 'a live subscription');
+    const delivered = await podEvent(acme.organizationId, acmeCluster, 'MODIFIED', {}, ['phase']);
+    await server.eventBus.publish([delivered]);
+    await waitFor(() => feed.items.length === 1, 'the change published before the interruption');
+    server.eventBus.interruptFeed();
+    const errors = await feed.done.then(
+      () => feed.errors as WireError[],
+      (err: unknown) => err as WireError[],
+    );
+    expect(feed.items.map((i) => i.podChanged.pod.name)).toEqual([delivered.name]);
+    expect(errors).toEqual([
+      {
+        message: "Changes from other replicas may have been missed while this server's change feed was reconnecting to PostgreSQL; query the current state and subscribe again",
+        extensions: { code: 'CHANGES_MISSED' },
+      },
+    ]);
+    await waitFor(() => server.eventBus.listenerCount === listening, 'the subscription to end');
+    expect(subscriptionErrors('CHANGES_MISSED') - before).toBe(1);
+  });
+
   it('refuses bad filters with BAD_USER_INPUT before subscribing, and counts each refusal', async () => {
     const before = subscriptionErrors('BAD_USER_INPUT');
     const client = connect(acme.secret);

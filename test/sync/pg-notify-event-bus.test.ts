@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../src/events/change-event.js';
+import { eventStream } from '../../src/events/event-stream.js';
 import { PgNotifyEventBus } from '../../src/events/pg-notify-event-bus.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createCluster } from './sync-harness.js';
@@ -84,17 +85,45 @@ describe('PgNotifyEventBus (several replicas over one database)', () => {
     expect(remote.events[0]!.state).toMatchObject({ id: pod.id, uid: 'big-uid', name: 'big', phase: 'Running' });
   });
 
-  it('reconnects its listening connection after it is killed', async () => {
+  async function listeners(): Promise<number> {
+    const [r] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph-events'`);
+    return r.n;
+  }
+
+  /** Kills both buses' listening connections and waits until both listen again. */
+  async function dropListeners(): Promise<void> {
     await db.dataSource.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph-events'`);
+    await new Promise((r) => setTimeout(r, 50));
     for (let i = 0; i < 100 && !(a.listening && b.listening && (await listeners()) === 2); i++) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  it('reconnects its listening connection after it is killed, and tells its subscribers changes may have been missed', async () => {
+    const told = { a: 0, b: 0, unsubscribed: 0 };
+    const offA = a.subscribe(() => undefined, () => told.a++);
+    const offB = b.subscribe(() => undefined, () => told.b++);
+    b.subscribe(() => undefined, () => told.unsubscribed++)();
+    await dropListeners();
+    expect(told).toEqual({ a: 1, b: 1, unsubscribed: 0 });
+
     const remote = collect(b, 3);
     await a.publish([event(1, clusterId), event(2, clusterId), event(3, clusterId)]);
     await remote.done;
     expect(remote.events.map((e) => e.name)).toEqual(['pod-1', 'pod-2', 'pod-3']);
+    // Told once per interruption, not per event.
+    expect(told).toEqual({ a: 1, b: 1, unsubscribed: 0 });
+    offA();
+    offB();
+  });
 
-    async function listeners(): Promise<number> {
-      const [r] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph-events'`);
-      return r.n;
-    }
+  it('ends a subscription stream after the changes it got before the interruption, with CHANGES_MISSED', async () => {
+    const stream = eventStream(b, (e) => e.name);
+    const remote = collect(b, 2);
+    await a.publish([event(7, clusterId), event(8, clusterId)]);
+    await remote.done;
+    await dropListeners();
+    expect(await stream.next()).toEqual({ value: 'pod-7', done: false });
+    expect(await stream.next()).toEqual({ value: 'pod-8', done: false });
+    await expect(stream.next()).rejects.toMatchObject({ extensions: { code: 'CHANGES_MISSED' } });
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
   });
 });

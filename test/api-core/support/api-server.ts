@@ -13,17 +13,25 @@ import { createTestDatabase, type TestDatabase } from '../../support/database.js
 /** The in-process bus, counting its listeners so a test knows when a subscription is live. */
 export class ObservedEventBus extends InProcessEventBus {
   listenerCount = 0;
+  private readonly missedHandlers = new Set<() => void>();
 
-  override subscribe(listener: ChangeListener): () => void {
+  override subscribe(listener: ChangeListener, onMissed?: () => void): () => void {
     this.listenerCount++;
     const unsubscribe = super.subscribe(listener);
+    if (onMissed) this.missedHandlers.add(onMissed);
     let done = false;
     return () => {
       if (done) return;
       done = true;
       this.listenerCount--;
+      if (onMissed) this.missedHandlers.delete(onMissed);
       unsubscribe();
     };
+  }
+
+  /** What a bus shared over PostgreSQL does once its connection to the other replicas is back: changes may be missing. */
+  interruptFeed(): void {
+    for (const onMissed of [...this.missedHandlers]) onMissed();
   }
 }
 
