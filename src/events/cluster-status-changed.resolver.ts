@@ -43,7 +43,8 @@ function clusterStatusChanges({ args, context }: SubscribeResolverData<unknown, 
 export class ClusterStatusChangedResolver {
   @Subscription(() => ClusterStatusEvent, {
     subscribe: clusterStatusChanges,
-    description: 'Live status changes of the caller\'s clusters: registration, removal, and status/statusMessage changes.',
+    description:
+      'Live status changes of the caller\'s clusters: registration, removal, and status/statusMessage changes. A feed that falls too far behind (code SUBSCRIBER_TOO_SLOW) or may have missed changes (CHANGES_MISSED) ends with that error: query the current state and subscribe again.',
   })
   clusterStatusChanged(
     @Root() event: ClusterStatusEvent,

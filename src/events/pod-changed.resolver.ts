@@ -32,7 +32,7 @@ export class PodChangedResolver {
   @Subscription(() => PodChangeEvent, {
     subscribe: podChanges,
     description:
-      'Live pod changes of the caller\'s organisation (added, modified, deleted), filtered on the server. Use it for CrashLoopBackOff/OOMKilled alerts and rollout feeds.',
+      'Live pod changes of the caller\'s organisation (added, modified, deleted), filtered on the server. Use it for CrashLoopBackOff/OOMKilled alerts and rollout feeds. A feed that falls too far behind (code SUBSCRIBER_TOO_SLOW) or may have missed changes (CHANGES_MISSED) ends with that error: query the current state and subscribe again.',
   })
   podChanged(
     @Root() event: PodChangeEvent,
