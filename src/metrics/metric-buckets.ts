@@ -42,19 +42,33 @@ function stepMilliseconds(step: string): number {
   }
 }
 
+/** Years 1 to 9999: what an ISO date-time names and PostgreSQL reads back (it has no year 0). */
+const EARLIEST_MS = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+function checkDateTime(value: Date, argName: 'from' | 'to'): void {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw badInput(`Argument "${argName}" must be a date-time`, { argumentName: argName });
+  if (value.getTime() < EARLIEST_MS || value.getTime() > LATEST_MS) {
+    throw badInput(`Argument "${argName}" must be between 0001-01-01 and 9999-12-31 (got "${value.toISOString()}")`, { argumentName: argName });
+  }
+}
+
 /** SQL text and parameters of the bucket query (also used by the partition-pruning test's EXPLAIN). */
 export function metricBucketsSql(q: MetricBucketQuery): { text: string; params: unknown[] } {
-  if (!(q.from instanceof Date) || Number.isNaN(q.from.getTime())) throw badInput('Argument "from" must be a date-time', { argumentName: 'from' });
-  if (!(q.to instanceof Date) || Number.isNaN(q.to.getTime())) throw badInput('Argument "to" must be a date-time', { argumentName: 'to' });
-  if (q.to.getTime() <= q.from.getTime()) throw badInput('Argument "to" must be later than "from"', { argumentName: 'to' });
+  checkDateTime(q.from, 'from');
+  checkDateTime(q.to, 'to');
+  const rangeMs = q.to.getTime() - q.from.getTime();
+  if (rangeMs <= 0) throw badInput('Argument "to" must be later than "from"', { argumentName: 'to' });
   const stepMs = stepMilliseconds(q.step);
   if (stepMs < 1000) throw badInput('Argument "step" must be at least 1s', { argumentName: 'step' });
-  const buckets = Math.ceil((q.to.getTime() - q.from.getTime()) / stepMs);
+  const buckets = Math.ceil(rangeMs / stepMs);
   if (buckets > MAX_BUCKETS) {
     throw badInput(`The range from "from" to "to" holds ${buckets} steps of ${q.step}; at most ${MAX_BUCKETS} are allowed: use a larger step`, { argumentName: 'step' });
   }
   const p = new SqlParams();
-  const step = `${p.add(`${stepMs / 1000} seconds`)}::interval`;
+  // A step longer than the range makes one bucket of the whole range, as a step of the range's length does;
+  // bounded so, it stays an interval PostgreSQL can hold however large the step asked for.
+  const step = `${p.add(`${Math.min(stepMs, rangeMs) / 1000} seconds`)}::interval`;
   const from = `${p.add(q.from.toISOString())}::timestamptz`;
   const to = `${p.add(q.to.toISOString())}::timestamptz`;
   const text = `WITH agg AS (

@@ -91,6 +91,15 @@ describe('metrics(level, targetId, from, to, step)', () => {
     ]);
   });
 
+  test('a step longer than the range, however long, makes one bucket of the whole range', async () => {
+    for (const step of ['2h', '99999999999h']) {
+      const result = await data(db.dataSource, authFor(org), METRICS, {
+        variables: { id: toGlobalId('Pod', pod), level: 'POD', from: '2026-02-10T00:00:00Z', to: '2026-02-10T00:15:00Z', step },
+      });
+      expect(result.metrics.map((m: any) => [m.bucketStart.toISOString(), m.sampleCount, m.cpuMaxMillicores]), step).toEqual([['2026-02-10T00:00:00.000Z', 4, 300]]);
+    }
+  });
+
   test('bad ranges, steps and ids are refused with BAD_USER_INPUT', async () => {
     const base = { id: toGlobalId('Pod', pod), level: 'POD', from: '2026-02-10T00:00:00Z', to: '2026-02-10T01:00:00Z', step: '5m' };
     const cases: Array<[Record<string, unknown>, string]> = [
@@ -99,6 +108,7 @@ describe('metrics(level, targetId, from, to, step)', () => {
       [{ to: '2026-02-10T00:00:00Z' }, 'Argument "to" must be later than "from"'],
       [{ from: '2020-01-01T00:00:00Z', step: '1s' }, 'at most 10000 are allowed'],
       [{ level: 'CLUSTER' }, 'is a Pod id; expected a Cluster id'],
+      [{ from: '0000-12-31T23:00:00Z', to: '0001-01-01T00:00:00Z' }, 'Argument "from" must be between 0001-01-01 and 9999-12-31'],
     ];
     for (const [override, message] of cases) {
       const result = await execute(db.dataSource, authFor(org), METRICS, { variables: { ...base, ...override } });
