@@ -111,6 +111,11 @@ function loggable(err: unknown): Record<string, unknown> {
   };
 }
 
+function isClientStatus(http: unknown): boolean {
+  const status = (http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
 /**
  * The one place thrown errors become what a client sees. Errors a client caused keep their message and
  * code; anything else is logged with an id and answered as INTERNAL_SERVER_ERROR carrying only that id,
@@ -129,6 +134,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && CLIENT_CODES.has(code) && original instanceof GraphQLError) {
     return withoutInternals(formatted);
+  }
+  // Apollo refuses some requests (a persisted-query hash that does not match its query) with a 4xx status and no code.
+  if (original instanceof GraphQLError && original.extensions.code === undefined && isClientStatus(original.extensions.http)) {
+    return withoutInternals({ ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } });
   }
   const errorId = randomUUID();
   log.error({ error: loggable(original), errorId, path: formatted.path }, 'unexpected error while answering a GraphQL request');

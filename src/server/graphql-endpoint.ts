@@ -91,15 +91,20 @@ function metricsPlugin(metrics: GraphQLMetrics): ApolloServerPlugin<GraphQLConte
   };
 }
 
-/** JSON answers for bodies express refuses (too large, not JSON) instead of its HTML error page. */
-const bodyErrors: ErrorRequestHandler = (err: { type?: string; status?: number }, _req, res, next) => {
-  if (err.type === 'entity.too.large') {
-    res.status(413).json({ errors: [{ message: `Request body exceeds ${MAX_BODY_BYTES} bytes`, extensions: { code: 'BAD_REQUEST' } }] });
-  } else if (err.type === 'entity.parse.failed') {
-    res.status(400).json({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
-  } else {
-    next(err);
-  }
+/**
+ * JSON answers for bodies express refuses (too large, not JSON, an unsupported charset or content encoding, a
+ * body that does not decompress) instead of its HTML error page, which carries a stack trace.
+ */
+const bodyErrors: ErrorRequestHandler = (err: { type?: string; status?: number; message?: string }, req, res, next) => {
+  const refuse = (status: number, message: string) => res.status(status).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+  const encoding = JSON.stringify(req.headers['content-encoding'] ?? 'identity');
+  if (err.type === 'entity.too.large') refuse(413, `Request body exceeds ${MAX_BODY_BYTES} bytes`);
+  else if (err.type === 'entity.parse.failed') refuse(400, 'Request body is not valid JSON');
+  else if (err.type === 'charset.unsupported') refuse(415, `Request body charset ${JSON.stringify(req.get('content-type'))} is not supported; send JSON in UTF-8`);
+  else if (err.type === 'encoding.unsupported') refuse(415, `Request body content encoding ${encoding} is not supported; send it as is or with gzip, deflate or br`);
+  // Anything else the body reader refuses as the client's (a body that does not decompress as its encoding says).
+  else if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) refuse(err.status, `Request body could not be read (content encoding ${encoding}): ${err.message}`);
+  else next(err);
 };
 
 function corsOptions(origins: string[]): cors.CorsOptions {

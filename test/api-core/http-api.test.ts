@@ -251,6 +251,34 @@ describe('request limits and errors', () => {
     expect(await malformed.json()).toEqual({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
   });
 
+  it('refuses bodies in an unsupported charset or content encoding, or that do not decompress, with JSON errors', async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const cases: Array<[Record<string, string>, number, string]> = [
+      [{ 'content-type': 'application/json; charset=latin1' }, 415, 'Request body charset "application/json; charset=latin1" is not supported'],
+      [{ 'content-encoding': 'xyz' }, 415, 'Request body content encoding "xyz" is not supported'],
+      [{ 'content-encoding': 'gzip' }, 400, 'Request body could not be read (content encoding "gzip")'],
+    ];
+    for (const [headers, status, message] of cases) {
+      const res = await post(headers);
+      expect(res.status, message).toBe(status);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      const body = await res.json();
+      expect(body.errors[0].message).toContain(message);
+      expect(body.errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
+    }
+  });
+
+  it('refuses a persisted-query hash that does not match its query as BAD_REQUEST', async () => {
+    const res = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }),
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).errors).toEqual([{ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } }]);
+  });
+
   it('masks unexpected failures as INTERNAL_SERVER_ERROR without internals', async () => {
     await server.db.dataSource.query(`ALTER TABLE organizations RENAME TO organizations_moved`);
     try {
