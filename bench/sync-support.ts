@@ -11,6 +11,8 @@ import { ClusterSync, type SyncTuning } from '../src/sync/cluster-sync.js';
 
 /** Shared by the sync benchmarks: simulated clusters in their own processes, a sync per cluster. */
 
+const BENCH_REPLICA = 'bench-replica';
+
 // Benchmarks run from the project root (npm run bench); the simulators are started with its bin/kubegraph.js.
 const root = process.cwd();
 
@@ -93,6 +95,7 @@ export async function createClusterRow(ds: DataSource, name: string): Promise<{ 
   return { id: cluster.id, organizationId: org.id };
 }
 
+/** A sync as `serve` runs it: under a lease this process holds on the cluster, which every write transaction checks. */
 export async function startSync(
   ds: DataSource,
   eventBus: EventBus,
@@ -101,6 +104,10 @@ export async function startSync(
   tuning: Partial<SyncTuning> = {},
 ): Promise<{ sync: ClusterSync; client: KubeClient; clusterId: string }> {
   const cluster = await createClusterRow(ds, name);
+  await ds.query(
+    `INSERT INTO k8s_cluster_leases (cluster_id, holder, acquired_at, renewed_at, expires_at) VALUES ($1, $2, now(), now(), now() + interval '1 day')`,
+    [cluster.id, BENCH_REPLICA],
+  );
   const client = KubeClient.fromKubeconfig(sim.kubeconfig);
   const sync = new ClusterSync({
     dataSource: ds,
@@ -109,6 +116,7 @@ export async function startSync(
     cluster: { id: cluster.id, organizationId: cluster.organizationId, name },
     client,
     tuning: { metricsIntervalMs: 0, healthIntervalMs: 60_000, ...tuning },
+    leaseHolder: BENCH_REPLICA,
   });
   sync.start();
   return { sync, client, clusterId: cluster.id };
