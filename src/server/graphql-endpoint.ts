@@ -16,6 +16,7 @@ import { graphiqlPage } from './graphiql-page.js';
 import { compiledExecutor, executorGateway, type ExecutorStats } from './jit-executor.js';
 import { createLoaders, type LoaderOptions } from './loaders.js';
 import { GraphQLMetrics, MetricsRegistry } from './metrics-registry.js';
+import { refuseNulCharacters } from './nul-characters.js';
 import { enforceQueryLimits, rootFieldNames } from './query-limits.js';
 import { authenticateBearer, type RequestAuth } from './request-auth.js';
 import { buildKubegraphSchema } from './schema.js';
@@ -67,6 +68,7 @@ function accessAndLimitsPlugin(schema: GraphQLSchema, config: Config): ApolloSer
             throw unauthenticated(contextValue.authError ?? 'An API token is required: send "Authorization: Bearer <token>"');
           }
           enforceQueryLimits(schema, document, operation, request.variables ?? {}, config.graphql);
+          refuseNulCharacters(document, request.variables ?? {});
         },
       };
     },

@@ -279,6 +279,23 @@ describe('request limits and errors', () => {
     expect((await res.json()).errors).toEqual([{ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } }]);
   });
 
+  it('refuses a NUL character in any variable or string literal with BAD_USER_INPUT, storing nothing', async () => {
+    const tokens = async () => (await server.db.dataSource.query(`SELECT count(*)::int AS n FROM api_tokens`))[0].n;
+    const before = await tokens();
+    const created = await gql(server, CREATE, { token: admin.secret, variables: { name: 'ci\u0000bot', role: 'VIEWER' } });
+    expect(errorCodes(created)).toEqual(['BAD_USER_INPUT']);
+    expect(created.body.errors![0].message).toBe('Variable "$name" holds a NUL character (\\u0000), which no text value may contain');
+    const labelled = await gql(server, `mutation($labels: JSONObject) { registerCluster(input: { kubeconfig: "x", labels: $labels }) { id } }`, {
+      token: admin.secret,
+      variables: { labels: { 'te\u0000am': 'a' } },
+    });
+    expect(errorCodes(labelled)).toEqual(['BAD_USER_INPUT']);
+    const searched = await gql(server, `{ pods(filter: { search: "a\\u0000b" }) { totalCount } }`, { token: viewer.secret });
+    expect(errorCodes(searched)).toEqual(['BAD_USER_INPUT']);
+    expect(searched.body.errors![0].message).toBe('A string in the query holds a NUL character (\\u0000), which no text value may contain');
+    expect(await tokens()).toBe(before);
+  });
+
   it('masks unexpected failures as INTERNAL_SERVER_ERROR without internals', async () => {
     await server.db.dataSource.query(`ALTER TABLE organizations RENAME TO organizations_moved`);
     try {
