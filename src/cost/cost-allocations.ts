@@ -1,4 +1,5 @@
 /** Cost allocation: k8s_cost_attribution rows summed in SQL by the dimensions an analyst groups by. */
+import { checkDateTimeArgument } from '../server/date-time-argument.js';
 import { badInput } from '../server/errors.js';
 import { toGlobalId, type Connection, type PageRequest } from '../server/relay/index.js';
 import { rowsToConnection } from '../inventory/connection-loader.js';
@@ -43,7 +44,9 @@ export function costAllocationQuery(
   filter: CostAllocationFilter,
   groupBy: readonly CostDimension[],
 ): { from: string; params: SqlParams } {
-  if (!(filter.from instanceof Date) || !(filter.to instanceof Date) || filter.to.getTime() <= filter.from.getTime()) {
+  checkDateTimeArgument(filter.from, 'filter.from');
+  checkDateTimeArgument(filter.to, 'filter.to');
+  if (filter.to.getTime() <= filter.from.getTime()) {
     throw badInput('Argument "filter.to" must be later than "filter.from"', { argumentName: 'filter.to' });
   }
   const days = (filter.to.getTime() - filter.from.getTime()) / 86_400_000;

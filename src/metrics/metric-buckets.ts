@@ -7,6 +7,7 @@ import { parseDuration } from '../config.js';
 import { numOrNull, num } from '../inventory/inventory.rows.js';
 import type { SqlRunner } from '../inventory/row-source.js';
 import { SqlParams } from '../inventory/sql-params.js';
+import { checkDateTimeArgument } from '../server/date-time-argument.js';
 import { badInput } from '../server/errors.js';
 import { MetricLevel } from './metric-level.enum.js';
 import { MetricPoint } from './metric-point.type.js';
@@ -42,21 +43,10 @@ function stepMilliseconds(step: string): number {
   }
 }
 
-/** Years 1 to 9999: what an ISO date-time names and PostgreSQL reads back (it has no year 0). */
-const EARLIEST_MS = Date.parse('0001-01-01T00:00:00.000Z');
-const LATEST_MS = Date.parse('9999-12-31T23:59:59.999Z');
-
-function checkDateTime(value: Date, argName: 'from' | 'to'): void {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw badInput(`Argument "${argName}" must be a date-time`, { argumentName: argName });
-  if (value.getTime() < EARLIEST_MS || value.getTime() > LATEST_MS) {
-    throw badInput(`Argument "${argName}" must be between 0001-01-01 and 9999-12-31 (got "${value.toISOString()}")`, { argumentName: argName });
-  }
-}
-
 /** SQL text and parameters of the bucket query (also used by the partition-pruning test's EXPLAIN). */
 export function metricBucketsSql(q: MetricBucketQuery): { text: string; params: unknown[] } {
-  checkDateTime(q.from, 'from');
-  checkDateTime(q.to, 'to');
+  checkDateTimeArgument(q.from, 'from');
+  checkDateTimeArgument(q.to, 'to');
   const rangeMs = q.to.getTime() - q.from.getTime();
   if (rangeMs <= 0) throw badInput('Argument "to" must be later than "from"', { argumentName: 'to' });
   const stepMs = stepMilliseconds(q.step);

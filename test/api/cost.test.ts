@@ -146,6 +146,7 @@ describe('costAllocations', () => {
       ['filter: { from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }', 'Argument "filter.to" must be later than "filter.from"'],
       ['filter: { from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z", granularity: HOUR }', 'A HOUR cost range may span at most 93 days'],
       [`filter: { ${JAN} }, groupBy: [TEAM, TEAM]`, 'Argument "groupBy" names a dimension twice'],
+      ['filter: { from: "0000-12-31T00:00:00Z", to: "0001-01-02T00:00:00Z" }', 'Argument "filter.from" must be between 0001-01-01 and 9999-12-31'],
     ]) {
       const result = await execute(db.dataSource, authFor(f.acme), `{ costAllocations(${args}) { totalCount } }`);
       expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
