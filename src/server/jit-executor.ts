@@ -145,6 +145,9 @@ export function compiledExecutor(schema: GraphQLSchema, maxOperations = COMPILED
       if (coerced.errors) return { errors: coerced.errors };
     }
     const result = await operation.query.query(undefined, contextValue, variables);
+    // Without data, the compiled query refused variables graphql-js accepted: graphql-jit does not fill in the
+    // default values of fields inside input objects. graphql-js runs such a request instead.
+    if (!('data' in result)) return executeWithGraphQLJs({ schema, document, operationName, variableValues: variables, contextValue });
     return result.errors ? { ...result, errors: asGraphQLErrors(result.errors, source) } : result;
   };
   return { execute, stats };

@@ -129,6 +129,17 @@ describe('errors under the compiled executor', () => {
     expect((await post({ query: twoQueries, operationName: 'B' })).body).toEqual({ data: { viewer: { role: 'ADMIN' } } });
   });
 
+  it('runs a request whose variables leave out a field of an input object that has a default, with that default', async () => {
+    const [{ id }] = await server.db.dataSource.query(`INSERT INTO k8s_clusters (organization_id, name) VALUES ($1, 'priced') RETURNING id`, [admin.organizationId]);
+    const pricing = { cpuCoreHour: 0.05, ramGiBHour: 0.006, storageGiBMonth: 0.1, egressZoneGiB: 0.02, egressRegionGiB: 0.03, egressInternetGiB: 0.09 };
+    const res = await post({
+      query: `mutation($id: ID!, $pricing: ClusterPricingInput) { setClusterPricing(clusterId: $id, pricing: $pricing) { pricing { cpuCoreHour currency } } }`,
+      variables: { id: toGlobalId('Cluster', id), pricing },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ data: { setClusterPricing: { pricing: { cpuCoreHour: 0.05, currency: 'USD' } } } });
+  });
+
   it('refuses a subscription sent over HTTP with HTTP 400, saying it is served over WebSocket', async () => {
     const res = await post({ query: `query Q { viewer { role } }\nsubscription Feed { podChanged { type } }`, operationName: 'Feed' });
     expect(res.status).toBe(400);
