@@ -7,7 +7,7 @@ import type { Connection } from '../server/relay/connection.js';
 import { uuidFromGlobalId } from '../server/relay/global-id.js';
 import { registerNodeType } from '../server/relay/node.js';
 import { hasRole, requireRole } from './access.js';
-import { TOKEN_ORDER_TAG } from './api-token.service.js';
+import { TOKEN_ORDER_TAG, TOKEN_ORDER_TYPES } from './api-token.service.js';
 import { ApiToken, ApiTokenConnection, CreateApiTokenPayload } from './api-token.type.js';
 import { Organization } from './organization.type.js';
 import { RoleEnum } from './role.type.js';
@@ -61,7 +61,7 @@ export class AuthResolver {
   @Query(() => ApiTokenConnection, { description: 'The organisation\'s API tokens, oldest first, including revoked and expired ones. Admin only.' })
   async apiTokens(@Args() args: ConnectionArgs, @Ctx() context: GraphQLContext): Promise<Connection<ApiToken>> {
     const auth = requireRole(context, 'admin');
-    const page = pageRequest(args, { maxPageSize: context.config.graphql.maxPageSize, tag: TOKEN_ORDER_TAG, arity: 2 });
+    const page = pageRequest(args, { maxPageSize: context.config.graphql.maxPageSize, tag: TOKEN_ORDER_TAG, types: TOKEN_ORDER_TYPES });
     const records = await context.services.apiTokens.list(auth.organizationId, page);
     const now = new Date();
     return {

@@ -46,7 +46,7 @@ export class CostResolver {
     const auth = requireRole(context, 'viewer');
     if (new Set(groupBy).size !== groupBy.length) throw badInput('Argument "groupBy" names a dimension twice', { argumentName: 'groupBy' });
     const ordering = costAllocationOrdering(orderBy);
-    const page = pageRequest(connection, { maxPageSize: context.config.graphql.maxPageSize, tag: ordering.tag, arity: ordering.keys.length });
+    const page = pageRequest(connection, { maxPageSize: context.config.graphql.maxPageSize, tag: ordering.tag, types: ordering.keys.map((k) => k.type) });
     return costAllocations(context.loaders.sql, auth.organizationId, filter, groupBy, ordering, page);
   }
 }

@@ -24,7 +24,7 @@ export function listQuery<F, O>(
   ordering: (order: O | null | undefined) => Ordering,
 ): ListQuery {
   const order = ordering(args.orderBy);
-  const page = pageRequest(args.connection, { maxPageSize: context.config.graphql.maxPageSize, tag: order.tag, arity: order.keys.length });
+  const page = pageRequest(args.connection, { maxPageSize: context.config.graphql.maxPageSize, tag: order.tag, types: order.keys.map((k) => k.type) });
   const params = new SqlParams();
   return { where: conditions(args.filter, params), params, ordering: order, page, columns: args.columns ?? null, cursors: args.cursors ?? true };
 }

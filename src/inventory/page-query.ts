@@ -3,13 +3,13 @@
  * single statement (a LATERAL page and count per parent), with the totals in the same statement.
  * Keyset conditions come from API-CORE's cursors.
  */
-import type { CursorValue, PageRequest } from '../server/relay/index.js';
+import type { CursorValue, CursorValueType, PageRequest } from '../server/relay/index.js';
 import type { SqlParams } from './sql-params.js';
 
 /** A sort expression that is never NULL (row comparison needs that) and the SQL type its cursor value is cast to. */
 export interface SortKey {
   expr: string;
-  type: 'text' | 'uuid' | 'timestamptz' | 'bigint' | 'integer' | 'double precision' | 'numeric';
+  type: CursorValueType;
 }
 
 export interface Ordering {

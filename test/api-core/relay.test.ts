@@ -47,6 +47,44 @@ describe('cursors', () => {
   });
 });
 
+describe('typed cursors', () => {
+  const types = ['text', 'uuid', 'timestamptz', 'bigint', 'integer', 'double precision', 'numeric'] as const;
+  const good = ['web-1', uuid, '2026-11-27 13:04:05.123456+00', '-9223372036854775808', '2147483647', '1.5e-3', '12.50'];
+
+  it('keep values of their sort key types, PostgreSQL infinities included', () => {
+    expect(decodeCursor(encodeCursor(good, 't'), { tag: 't', types })).toEqual(good);
+    const infinite = ['', uuid, '-infinity', '0', '-1', '-0.0', '0'];
+    expect(decodeCursor(encodeCursor(infinite, 't'), { tag: 't', types })).toEqual(infinite);
+  });
+
+  it('refuse, as BAD_USER_INPUT, a value PostgreSQL would not take as its type', () => {
+    const bad: Array<[number, unknown]> = [
+      [0, 'a\u0000b'],
+      [1, 'not-a-uuid'],
+      [1, 42],
+      [2, '2026-02-30 00:00:00+00'],
+      [2, '2026-11-27 24:00:00+00'],
+      [2, 'yesterday'],
+      [3, '9223372036854775808'],
+      [3, '1.5'],
+      [4, '2147483648'],
+      [5, '1e999'],
+      [5, 'one'],
+      [6, '12,5'],
+      [0, null],
+      [3, true],
+    ];
+    for (const [i, value] of bad) {
+      const key = good.map((g, j) => (j === i ? value : g));
+      const cursor = Buffer.from(JSON.stringify(['t', ...key])).toString('base64url');
+      expect(() => decodeCursor(cursor, { tag: 't', types, argName: 'before' }), `${types[i]} ${JSON.stringify(value)}`).toThrow(
+        'Argument "before" is not a valid cursor (its values do not fit this ordering)',
+      );
+      expect(codeOf(() => decodeCursor(cursor, { tag: 't', types }))).toBe('BAD_USER_INPUT');
+    }
+  });
+});
+
 /** What a keyset page query returns: rows after/before the cursor keys, in page order, at most limit + 1. */
 function keysetRows(items: Array<{ n: number }>, page: PageRequest): Array<{ n: number }> {
   const inRange = items.filter((x) => (page.after === null || x.n > (page.after[0] as number)) && (page.before === null || x.n < (page.before[0] as number)));

@@ -50,6 +50,24 @@ describe('over HTTP', () => {
     expect(shapes[0].map((s) => (s.includes('api_tokens') ? 'auth' : 'inventory'))).toEqual(['auth', 'inventory', 'inventory', 'inventory', 'inventory', 'inventory']);
   });
 
+  test('a cursor whose values were changed is refused as BAD_USER_INPUT on every kind of connection, not run', async () => {
+    const forge = (cursor: string) => {
+      const [tag, ...key] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, ...unknown[]];
+      return Buffer.from(JSON.stringify([tag, ...key.map(() => 'x')])).toString('base64url');
+    };
+    const connections = ['clusters', 'namespaces', 'deployments', 'pods', 'clusterNodes', 'apiTokens'];
+    for (const field of connections) {
+      const first = await gql<Record<string, { edges: Array<{ cursor: string }> }>>(server, `{ ${field}(first: 1) { edges { cursor } } }`, { token: admin.secret });
+      expect(first.body.errors, field).toBeUndefined();
+      const cursor = first.body.data![field]!.edges[0]!.cursor;
+      for (const arg of ['after', 'before']) {
+        const res = await gql(server, `query($c: String) { ${field}(first: 1, ${arg}: $c) { totalCount } }`, { token: admin.secret, variables: { c: forge(cursor) } });
+        expect(errorCodes(res), `${field} ${arg}`).toEqual(['BAD_USER_INPUT']);
+        expect(res.body.errors![0]!.message).toBe(`Argument "${arg}" is not a valid cursor (its values do not fit this ordering); use a cursor returned by this connection`);
+      }
+    }
+  });
+
   test('an unreachable cluster answers from the database with its reason', async () => {
     const res = await gql(server, `query($id: ID!) { cluster(id: $id) { name status statusMessage lastSeenAt health { status podCount } namespaces { totalCount } } }`, {
       token: small.secret,

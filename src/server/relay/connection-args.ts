@@ -1,6 +1,6 @@
 import { ArgsType, Field, Int } from 'type-graphql';
 import { badInput } from '../errors.js';
-import { decodeCursor, type CursorValue } from './cursor.js';
+import { decodeCursor, type CursorValue, type CursorValueType } from './cursor.js';
 
 /** Page size when a client gives neither `first` nor `last` (also what the complexity limit assumes). */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -40,6 +40,8 @@ export interface PageRequestOptions {
   tag?: string;
   /** Number of values in this ordering's sort key. */
   arity?: number;
+  /** SQL type of each value of this ordering's sort key (implies `arity`); see DecodeCursorOptions. */
+  types?: readonly CursorValueType[];
 }
 
 function checkCount(name: 'first' | 'last', value: number, maxPageSize: number): number {
@@ -57,7 +59,7 @@ export function pageRequest(args: ConnectionArgs, options: PageRequestOptions): 
   }
   const tag = options.tag ?? '';
   const decode = (cursor: string | null | undefined, argName: 'after' | 'before') =>
-    cursor == null ? null : decodeCursor(cursor, { tag, arity: options.arity, argName });
+    cursor == null ? null : decodeCursor(cursor, { tag, arity: options.arity, types: options.types, argName });
   const after = decode(args.after, 'after');
   const before = decode(args.before, 'before');
   if (last != null) {

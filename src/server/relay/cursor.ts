@@ -19,6 +19,44 @@ export function encodeCursor(key: CursorKey, tag = ''): string {
   return Buffer.from(JSON.stringify([tag, ...key]), 'utf8').toString('base64url');
 }
 
+/** The SQL type a sort key value is cast to when a cursor is used (cursors carry the values as text). */
+export type CursorValueType = 'text' | 'uuid' | 'timestamptz' | 'bigint' | 'integer' | 'double precision' | 'numeric';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const INTEGER = /^[+-]?\d{1,20}$/;
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** PostgreSQL's ISO text of a timestamptz, as `::text` gives it. */
+const TIMESTAMPTZ = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?(?:[+-](\d{2})(?::\d{2}){0,2}|Z)?$/;
+
+function withinBits(text: string, bits: bigint): boolean {
+  const value = BigInt(text);
+  return value >= -(1n << (bits - 1n)) && value < 1n << (bits - 1n);
+}
+
+function isTimestamp(text: string): boolean {
+  if (text === 'infinity' || text === '-infinity') return true;
+  const m = TIMESTAMPTZ.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second, offset] = m.slice(1).map((g) => (g === undefined ? 0 : Number(g)));
+  const date = new Date(Date.UTC(year!, month! - 1, day!));
+  return date.getUTCMonth() === month! - 1 && date.getUTCDate() === day! && hour! < 24 && minute! < 60 && second! < 60 && offset! <= 15;
+}
+
+/** Whether a cursor value is text PostgreSQL takes as `type`: one that is not would fail the statement, not the request. */
+const FITS: Record<CursorValueType, (text: string) => boolean> = {
+  text: (t) => !t.includes('\u0000'),
+  uuid: (t) => UUID.test(t),
+  timestamptz: isTimestamp,
+  bigint: (t) => INTEGER.test(t) && withinBits(t, 64n),
+  integer: (t) => INTEGER.test(t) && withinBits(t, 32n),
+  'double precision': (t) => DECIMAL.test(t) && Number.isFinite(Number(t)),
+  numeric: (t) => DECIMAL.test(t) && Number.isFinite(Number(t)),
+};
+
+function fits(value: CursorValue, type: CursorValueType): boolean {
+  return (typeof value === 'string' || typeof value === 'number') && FITS[type](String(value));
+}
+
 function isCursorValue(v: unknown): v is CursorValue {
   return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
@@ -28,6 +66,8 @@ export interface DecodeCursorOptions {
   tag?: string;
   /** Number of key values expected. */
   arity?: number;
+  /** The SQL type of each key value (implies `arity`): values that are not of their type are refused. */
+  types?: readonly CursorValueType[];
   /** Argument name for the error message (`after` / `before`). */
   argName?: string;
 }
@@ -50,6 +90,8 @@ export function decodeCursor(cursor: string, options: DecodeCursorOptions = {}):
   }
   const [tag, ...key] = parsed as [string, ...CursorValue[]];
   if (options.tag !== undefined && tag !== options.tag) throw invalid('issued for a different ordering');
-  if (options.arity !== undefined && key.length !== options.arity) throw invalid('issued for a different ordering');
+  const arity = options.types?.length ?? options.arity;
+  if (arity !== undefined && key.length !== arity) throw invalid('issued for a different ordering');
+  if (options.types && !key.every((value, i) => fits(value, options.types![i]!))) throw invalid('its values do not fit this ordering');
   return key;
 }
