@@ -81,16 +81,11 @@ function validationMessage(err: ArgumentValidationError): string {
 }
 
 /**
- * Counts errors of an answer on /metrics, by operation type and code; errors without a code count as
- * INTERNAL_SERVER_ERROR. HTTP answers and graphql-ws results and refusals all count here.
+ * Counts the errors of an answer on /metrics, by operation type and the code the client gets (an error without
+ * one counts as INTERNAL_SERVER_ERROR). HTTP answers and graphql-ws results and refusals all count here.
  */
-export function countErrors(
-  metrics: GraphQLMetrics,
-  operationType: string,
-  errors: ReadonlyArray<{ readonly extensions?: { readonly [key: string]: unknown } }>,
-): void {
-  for (const err of errors) {
-    const code = err.extensions?.code;
+export function countErrors(metrics: GraphQLMetrics, operationType: string, codes: readonly unknown[]): void {
+  for (const code of codes) {
     metrics.errors.inc({ operation_type: operationType, code: typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR });
   }
 }
@@ -116,6 +111,16 @@ function isClientStatus(http: unknown): boolean {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
+/** The code `formatError` answers an error with (whose code so far is `code`): the same decision, without logging. */
+export function answeredCode(code: unknown, error: unknown): string {
+  const original = unwrapResolverError(error);
+  if (original instanceof ArgumentValidationError) return ErrorCode.BAD_USER_INPUT;
+  if (typeof code === 'string' && CLIENT_CODES.has(code) && original instanceof GraphQLError) return code;
+  // Apollo refuses some requests (a persisted-query hash that does not match its query) with a 4xx status and no code.
+  if (original instanceof GraphQLError && original.extensions.code === undefined && isClientStatus(original.extensions.http)) return 'BAD_REQUEST';
+  return ErrorCode.INTERNAL_SERVER_ERROR;
+}
+
 /**
  * The one place thrown errors become what a client sees. Errors a client caused keep their message and
  * code; anything else is logged with an id and answered as INTERNAL_SERVER_ERROR carrying only that id,
@@ -123,22 +128,11 @@ function isClientStatus(http: unknown): boolean {
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
+  const code = answeredCode(formatted.extensions?.code, error);
   if (original instanceof ArgumentValidationError) {
-    return {
-      message: validationMessage(original),
-      locations: formatted.locations,
-      path: formatted.path,
-      extensions: { code: ErrorCode.BAD_USER_INPUT },
-    };
+    return { message: validationMessage(original), locations: formatted.locations, path: formatted.path, extensions: { code } };
   }
-  const code = formatted.extensions?.code;
-  if (typeof code === 'string' && CLIENT_CODES.has(code) && original instanceof GraphQLError) {
-    return withoutInternals(formatted);
-  }
-  // Apollo refuses some requests (a persisted-query hash that does not match its query) with a 4xx status and no code.
-  if (original instanceof GraphQLError && original.extensions.code === undefined && isClientStatus(original.extensions.http)) {
-    return withoutInternals({ ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } });
-  }
+  if (code !== ErrorCode.INTERNAL_SERVER_ERROR) return withoutInternals({ ...formatted, extensions: { ...formatted.extensions, code } });
   const errorId = randomUUID();
   log.error({ error: loggable(original), errorId, path: formatted.path }, 'unexpected error while answering a GraphQL request');
   return {

@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 import type { EventBus } from '../events/event-bus.js';
 import { logger } from '../logger.js';
 import type { GraphQLContext, Services } from './context.js';
-import { countErrors, formatError, unauthenticated } from './errors.js';
+import { answeredCode, countErrors, formatError, unauthenticated } from './errors.js';
 import { graphiqlPage } from './graphiql-page.js';
 import { compiledExecutor, executorGateway, type ExecutorStats } from './jit-executor.js';
 import { createLoaders, type LoaderOptions } from './loaders.js';
@@ -81,7 +81,7 @@ function metricsPlugin(metrics: GraphQLMetrics): ApolloServerPlugin<GraphQLConte
       const started = process.hrtime.bigint();
       return {
         async didEncounterErrors({ errors, operation }) {
-          countErrors(metrics, operation?.operation ?? 'unknown', errors);
+          countErrors(metrics, operation?.operation ?? 'unknown', errors.map((e) => answeredCode(e.extensions.code, e)));
         },
         async willSendResponse({ operation }) {
           const operationType = operation?.operation ?? 'unknown';

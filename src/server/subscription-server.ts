@@ -143,7 +143,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
       onNext(_ctx, _id, _payload, args, result) {
         if (!result.errors) return;
         const errors = result.errors.map((e) => formatError(e.toJSON(), e));
-        countErrors(metrics, getOperationAST(args.document, args.operationName)?.operation ?? 'unknown', errors);
+        countErrors(metrics, getOperationAST(args.document, args.operationName)?.operation ?? 'unknown', errors.map((e) => e.extensions?.code));
         return { ...result, errors };
       },
       onError(_ctx, _id, _payload, errors) {
@@ -151,7 +151,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         // graphql-ws wraps what the stream threw in a GraphQLError without a path; formatError is given the thrown
         // error itself, so the log keeps its type, SQL text and SQLSTATE as it does over HTTP.
         const formatted = errors.map((e) => formatError(e.toJSON(), e.path === undefined && e.originalError ? e.originalError : e));
-        countErrors(metrics, 'subscription', formatted);
+        countErrors(metrics, 'subscription', formatted.map((e) => e.extensions?.code));
         return formatted;
       },
       onComplete(ctx, id) {

@@ -269,7 +269,12 @@ describe('request limits and errors', () => {
     }
   });
 
-  it('refuses a persisted-query hash that does not match its query as BAD_REQUEST', async () => {
+  it('refuses a persisted-query hash that does not match its query as BAD_REQUEST, and counts it so', async () => {
+    const metric = async (code: string) => {
+      const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
+      return Number(new RegExp(`^kubegraph_graphql_errors_total\\{code="${code}",operation_type="unknown"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+    const before = { badRequest: await metric('BAD_REQUEST'), internal: await metric('INTERNAL_SERVER_ERROR') };
     const res = await fetch(server.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -277,6 +282,8 @@ describe('request limits and errors', () => {
     });
     expect(res.status).toBe(400);
     expect((await res.json()).errors).toEqual([{ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } }]);
+    expect(await metric('BAD_REQUEST')).toBe(before.badRequest + 1);
+    expect(await metric('INTERNAL_SERVER_ERROR')).toBe(before.internal);
   });
 
   it('refuses a NUL character in any variable or string literal with BAD_USER_INPUT, storing nothing', async () => {
