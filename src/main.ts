@@ -15,12 +15,20 @@ import { registerServeCommand } from './server/serve.command.js';
 // Each domain registers its own commands; this file only assembles them and turns failures into one line.
 const program = new Command('kubegraph')
   .description('Live, historical inventory of Kubernetes clusters in PostgreSQL, served over GraphQL')
-  .showHelpAfterError()
   .exitOverride();
 
 const registrations: Array<(p: Command) => void> = [registerServeCommand, registerMigrateCommand, registerPartitionsCommand, registerClusterCommands, registerKeysCommands, registerSimulateCommand, registerTokenCommand, registerSchemaCommand, registerCostCommand];
 
 for (const register of registrations) register(program);
+
+/** A usage mistake reads as one line, like every other failure, pointing at the help of the command it was made on. */
+function oneLineUsageErrors(command: Command, name: string): void {
+  command.configureOutput({
+    outputError: (message, write) => write(`kubegraph: ${message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see ${name} --help)\n`),
+  });
+  for (const sub of command.commands) oneLineUsageErrors(sub, `${name} ${sub.name()}`);
+}
+oneLineUsageErrors(program, 'kubegraph');
 
 // Only `serve` is a service logging to standard output; every other command's standard output is its result.
 program.hook('preAction', (_program, action) => {

@@ -74,7 +74,7 @@ describe.concurrent('CLI errors: one line on stderr, exit 1', () => {
     for (const [i, args] of cases.entries()) {
       const r = results[i];
       expect(r.code, args.join(' ')).toBe(1);
-      expect(r.stderr).toContain(`error: unknown option '${args[1]}'`);
+      expect(oneLine(r.stderr)).toBe(`kubegraph: unknown option '${args[1]}' (see kubegraph ${args[0]} --help)`);
       expect(r.stdout).toBe('');
     }
   });
@@ -82,7 +82,22 @@ describe.concurrent('CLI errors: one line on stderr, exit 1', () => {
   test('a bad --port', async () => {
     const r = await runCli(['serve', '--port', 'eighty']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("error: option '--port <port>' argument 'eighty' is invalid. must be a port number (0-65535)");
+    expect(oneLine(r.stderr)).toBe("kubegraph: option '--port <port>' argument 'eighty' is invalid. must be a port number (0-65535) (see kubegraph serve --help)");
+  });
+
+  test('an unknown command, a missing option or argument, a misspelt option', async () => {
+    const cases: Array<[string[], string]> = [
+      [['frobnicate'], "kubegraph: unknown command 'frobnicate' (see kubegraph --help)"],
+      [['cluster', 'add'], "kubegraph: required option '--kubeconfig <file>' not specified (see kubegraph cluster add --help)"],
+      [['cluster', 'remove'], "kubegraph: missing required argument 'name-or-id' (see kubegraph cluster remove --help)"],
+      [['token', 'create', '--org', 'acme', '--role', 'viewer', '--expires'], "kubegraph: unknown option '--expires' (Did you mean --expires-in?) (see kubegraph token create --help)"],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(args, { DATABASE_URL: 'postgresql://root@127.0.0.1:1/x' })));
+    for (const [i, [args, line]] of cases.entries()) {
+      expect(results[i].code, args.join(' ')).toBe(1);
+      expect(oneLine(results[i].stderr), args.join(' ')).toBe(line);
+      expect(results[i].stdout).toBe('');
+    }
   });
 });
 
