@@ -39,6 +39,15 @@ async function findClusterId(dataSource: DataSource, organizationId: string, nam
   return rows[0].id;
 }
 
+async function dropUnusedOrganization(dataSource: DataSource, id: string): Promise<void> {
+  await dataSource.query(
+    `DELETE FROM organizations o WHERE o.id = $1
+        AND NOT EXISTS (SELECT 1 FROM k8s_clusters c WHERE c.organization_id = o.id)
+        AND NOT EXISTS (SELECT 1 FROM api_tokens t WHERE t.organization_id = o.id)`,
+    [id],
+  );
+}
+
 const write = (line: string) => process.stdout.write(`${line}\n`);
 
 export interface AddClusterOptions {
@@ -59,7 +68,6 @@ export async function addCluster(opts: AddClusterOptions): Promise<void> {
   }
   await withCliDatabase(async ({ dataSource, crypto, openEventBus }) => {
     const org = await resolveCliOrganization(dataSource, opts.org, { create: true });
-    if (org.created) write(`created organisation "${org.name}"`);
     const service = new ClusterRegistrationService({ dataSource, crypto, eventBus: await openEventBus() });
     const registered = await service
       .register({
@@ -71,7 +79,12 @@ export async function addCluster(opts: AddClusterOptions): Promise<void> {
         localCredentials: true,
         kubeconfigDir: path.dirname(file),
       })
-      .catch((err: unknown) => explain(err, 'register the cluster'));
+      .catch(async (err: unknown) => {
+        // A failed registration changes nothing: the organisation created for it goes too, unless something uses it by now.
+        if (org.created) await dropUnusedOrganization(dataSource, org.id);
+        return explain(err, 'register the cluster');
+      });
+    if (org.created) write(`created organisation "${org.name}"`);
     write(
       `registered cluster "${registered.name}" (id ${registered.id}) in organisation "${org.name}": ` +
         `${registered.provider}, Kubernetes ${registered.kubernetesVersion ?? 'unknown'}, ${registered.apiServerUrl}, context "${registered.contextName}"`,

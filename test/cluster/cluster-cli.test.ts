@@ -67,9 +67,16 @@ describe('kubegraph cluster', () => {
   it('fails with one clear line, exit code 1 and nothing stored', async () => {
     const wrong = await kubeconfigFile('wrong.yaml', sim.kubeconfig().replace(TOKEN, 'not-the-token'));
     const before = await db.dataSource.query(`SELECT count(*)::int AS n FROM k8s_clusters`);
+    const orgs = await db.dataSource.query(`SELECT name FROM organizations ORDER BY name`);
     const result = await runCli(['cluster', 'add', '--kubeconfig', wrong, '--name', 'nope'], env);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^kubegraph: cannot register the cluster: the API server at https:\/\/127\.0\.0\.1:\d+ rejected the credentials \(HTTP 401 Unauthorized\).* \[UNAUTHORIZED\]$/m);
+    // An organisation named for a registration that fails is not left behind, nor announced.
+    const newOrg = await runCli(['cluster', 'add', '--kubeconfig', wrong, '--name', 'nope', '--org', 'newcorp'], env);
+    expect(newOrg.code).toBe(1);
+    expect(newOrg.stderr).toMatch(/^kubegraph: cannot register the cluster: .* \[UNAUTHORIZED\]\n$/);
+    expect(newOrg.stdout).toBe('');
+    expect(await db.dataSource.query(`SELECT name FROM organizations ORDER BY name`)).toEqual(orgs);
     const missing = await runCli(['cluster', 'add', '--kubeconfig', path.join(dir, 'absent.yaml')], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/kubegraph: cannot read .*absent\.yaml: ENOENT/);
