@@ -2,10 +2,16 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { isRole, ROLES } from './roles.js';
 
+/** Longer is as good as never expiring, and far enough beyond it the date cannot be stored at all. */
+const MAX_EXPIRY_DAYS = 36_500;
+
 function parseExpiry(value: string | undefined): Date | null {
   if (value === undefined) return null;
   const m = /^(\d+)d$/.exec(value.trim());
   if (!m || Number(m[1]) < 1) throw new Error(`--expires-in must be a number of days such as 30d (got "${value}")`);
+  if (Number(m[1]) > MAX_EXPIRY_DAYS) {
+    throw new Error(`--expires-in must be at most ${MAX_EXPIRY_DAYS}d (100 years); leave it out for a token that never expires (got "${value}")`);
+  }
   return new Date(Date.now() + Number(m[1]) * 86_400_000);
 }
 
@@ -29,9 +35,12 @@ export function registerTokenCommand(program: Command): void {
       await withMigratedDatabase(
         config,
         async ({ dataSource }) => {
-          const tokens = new ApiTokenService(dataSource);
-          const org = await tokens.ensureOrganization(opts.org);
-          const created = await tokens.create({ organizationId: org.id, name: opts.name, role, expiresAt });
+          // One transaction: an organisation is not created for a token that is refused.
+          const { org, created } = await dataSource.transaction(async (tx) => {
+            const tokens = new ApiTokenService(dataSource, tx);
+            const ensured = await tokens.ensureOrganization(opts.org);
+            return { org: ensured, created: await tokens.create({ organizationId: ensured.id, name: opts.name, role, expiresAt }) };
+          });
           process.stderr.write(
             `${org.created ? 'created organisation' : 'organisation'} "${org.name}"; created ${created.token.role} token "${created.token.name}"` +
               `${expiresAt ? ` expiring ${expiresAt.toISOString()}` : ''}. The secret is shown only this once:\n`,

@@ -68,6 +68,18 @@ describe('kubegraph token create', () => {
     const [{ n: after }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM api_tokens`);
     expect(after).toBe(before);
     expect(badRole.stdout).toBe('');
+
+    // Refused after the organisation was looked up: it is not created for a token that is not.
+    const orgs = await db.dataSource.query(`SELECT name FROM organizations ORDER BY name`);
+    const tooLong = await kubegraph(['token', 'create', '--org', 'fresh', '--role', 'viewer', '--expires-in', '99999999d']);
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toBe('kubegraph: --expires-in must be at most 36500d (100 years); leave it out for a token that never expires (got "99999999d")\n');
+    const badName = await kubegraph(['token', 'create', '--org', 'fresh', '--role', 'viewer', '--name', ' ']);
+    expect(badName.code).toBe(1);
+    expect(badName.stderr).toBe('kubegraph: Token name must be 1 to 100 characters\n');
+    expect(badName.stdout).toBe('');
+    expect(await db.dataSource.query(`SELECT name FROM organizations ORDER BY name`)).toEqual(orgs);
+    expect((await db.dataSource.query(`SELECT count(*)::int AS n FROM api_tokens`))[0].n).toBe(before);
   }, 120_000);
 });
 
