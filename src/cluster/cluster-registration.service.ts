@@ -168,6 +168,12 @@ export class ClusterRegistrationService {
    */
   async remove(id: string, organizationId: string, opts: { keepData: boolean }): Promise<ClusterEntity> {
     const existing = await this.find(id, organizationId);
+    if (opts.keepData && !existing.encryptionKeyId) {
+      throw new ClusterRegistrationError(
+        `cluster "${existing.name}" is already removed from sync with its data kept; remove it without keeping the data to delete it`,
+        'INVALID_INPUT',
+      );
+    }
     await this.dataSource.transaction(async (tx) => {
       if (opts.keepData) {
         await tx.getRepository(ClusterEntity).update(

@@ -251,6 +251,10 @@ describe('update and remove', () => {
     expect(n).toBe(1);
     await expectFailure(() => service.register({ organizationId: orgId, kubeconfig: sim.kubeconfig(), name: 'kept' }), 'NAME_TAKEN', /removed from sync with its data kept/);
     await expectFailure(() => service.requestResync(kept.id, orgId), 'INVALID_INPUT', /has no kubeconfig/);
+    // Removing it from sync again would restamp when its data was kept as of.
+    await expectFailure(() => service.remove(kept.id, orgId, { keepData: true }), 'INVALID_INPUT', /^cluster "kept" is already removed from sync with its data kept; remove it without keeping the data to delete it$/);
+    const [{ status_message: message }] = await db.dataSource.query(`SELECT status_message FROM k8s_clusters WHERE id = $1`, [kept.id]);
+    expect(message).toBe(removed.statusMessage);
     expect((await service.update(kept.id, orgId, { connection: { kubeconfig: sim.kubeconfig() } })).status).toBe('pending');
   });
 });
