@@ -143,7 +143,8 @@ describe('rollUpCosts', () => {
 describe('kubegraph cost rollup', () => {
   test('rolls up the given range and says what it did; a bad date changes nothing', async () => {
     const run = promisify(execFile);
-    const env = { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' };
+    // The fixture's hours stay within retention whenever the test runs.
+    const env = { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn', KUBEGRAPH_RETENTION_METRICS_MONTHS: '1200' };
     await db.dataSource.query(`DELETE FROM k8s_cost_attribution`);
     const { stdout } = await run('node', ['bin/kubegraph.js', 'cost', 'rollup', '--from', '2026-03-10T10:00:00Z', '--to', '2026-03-10T11:00:00Z'], { env });
     expect(stdout).toBe('cost: rolled up 1 hour(s) into 7 hourly row(s) and 1 day(s), 2026-03-10T10:00:00.000Z to 2026-03-10T11:00:00.000Z\n');
@@ -151,6 +152,20 @@ describe('kubegraph cost rollup', () => {
     expect(count).toBe(7);
     const failed = await run('node', ['bin/kubegraph.js', 'cost', 'rollup', '--from', 'yesterday'], { env }).catch((err: { code: number; stderr: string }) => err);
     expect(failed).toMatchObject({ code: 1, stderr: 'kubegraph: --from must be an ISO date or date-time such as 2026-03-01 or 2026-03-01T10:00:00Z (got "yesterday")\n' });
+    const noSuchDay = await run('node', ['bin/kubegraph.js', 'cost', 'rollup', '--from', '2026-02-30'], { env }).catch((err: { code: number; stderr: string }) => err);
+    expect(noSuchDay).toMatchObject({ code: 1, stderr: 'kubegraph: --from is not a day of the calendar (got "2026-02-30")\n' });
+    // Hours whose metrics are past retention would be rolled up to nothing, erasing the cost rows kept for them.
+    const pastRetention = await run('node', ['bin/kubegraph.js', 'cost', 'rollup', '--from', '2026-03-10T10:00:00Z'], { env: { ...env, KUBEGRAPH_RETENTION_METRICS_MONTHS: '1' } })
+      .catch((err: { code: number; stderr: string }) => err);
+    expect(pastRetention).toMatchObject({ code: 1 });
+    expect((pastRetention as { stderr: string }).stderr).toMatch(
+      /^kubegraph: --from must be \d{4}-\d{2}-01 or later: metrics of earlier months are dropped \(KUBEGRAPH_RETENTION_METRICS_MONTHS=1\), and rolling up their hours again would erase their cost rows \(got "2026-03-10T10:00:00Z"\)\n$/,
+    );
+    const [{ count: kept }] = await db.dataSource.query(`SELECT count(*)::int AS count FROM k8s_cost_attribution WHERE granularity = 'hour'`);
+    expect(kept).toBe(7);
+    // A date-time without an offset is UTC, as --help says, whatever the host's time zone.
+    const local = await run('node', ['bin/kubegraph.js', 'cost', 'rollup', '--from', '2026-03-10T10:00:00', '--to', '2026-03-10T11:00'], { env: { ...env, TZ: 'America/New_York' } });
+    expect(local.stdout).toBe('cost: rolled up 1 hour(s) into 7 hourly row(s) and 1 day(s), 2026-03-10T10:00:00.000Z to 2026-03-10T11:00:00.000Z\n');
   });
 });
 
