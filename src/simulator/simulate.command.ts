@@ -19,6 +19,12 @@ function nonNegativeNumber(name: string) {
   };
 }
 
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be a port number (0-65535), got "${v}"`);
+  return n;
+}
+
 interface SimulateFlags {
   nodes?: number;
   pods: number;
@@ -44,7 +50,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--namespaces <n>', 'application namespaces', nonNegativeInt('--namespaces'), 5)
     .option('--seed <seed>', 'scenario seed (same seed, same cluster)', 'kubegraph')
     .option('--churn <rate>', 'random changes per second', nonNegativeNumber('--churn'), 1)
-    .option('--port <port>', 'port (0 = random)', nonNegativeInt('--port'), 0)
+    .option('--port <port>', 'port (0 = random)', port, 0)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .addOption(new Option('--provider <provider>', 'provider flavour').choices(PROVIDERS as string[]).default('eks'))
     .option('--helm-releases <n>', 'Helm releases (default: one per namespace)', nonNegativeInt('--helm-releases'))
@@ -58,6 +64,9 @@ export function registerSimulateCommand(program: Command): void {
       const cluster = await SimulatedCluster.start({
         nodes: flags.nodes, pods: flags.pods, namespaces: flags.namespaces, seed: flags.seed, churn: flags.churn, port: flags.port,
         host: flags.host, provider: flags.provider, helmReleases: flags.helmReleases, name: flags.name, tls: flags.tls,
+      }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EADDRINUSE') throw err;
+        throw new Error(`port ${flags.port} on ${flags.host} is already in use; choose another --port (0 picks a free one)`);
       });
       const file = resolve(flags.kubeconfigOut ?? join(tmpdir(), `${cluster.name}.kubeconfig`));
       await cluster.writeKubeconfig(file);

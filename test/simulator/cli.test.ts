@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,10 +48,29 @@ describe('kubegraph simulate', () => {
     expect(out.trim().endsWith('Stopped.')).toBe(true);
   });
 
+  it('says in one line that its port is taken', { timeout: 60_000 }, async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, ['bin/kubegraph.js', 'simulate', '--pods', '1', '--port', String(port)], { cwd: process.cwd() }, (err, stdout, stderr) =>
+          resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stdout, stderr }),
+        );
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`kubegraph: port ${port} on 127.0.0.1 is already in use; choose another --port (0 picks a free one)\n`);
+      expect(r.stdout).toBe('');
+    } finally {
+      taken.close();
+    }
+  });
+
   it('rejects bad flags with a clear message before starting anything', async () => {
     for (const [args, message] of [
       [['--pods', '-3'], '--pods must be a non-negative integer, got "-3"'],
       [['--churn', 'fast'], '--churn must be a non-negative number, got "fast"'],
+      [['--port', '99999'], '--port must be a port number (0-65535), got "99999"'],
       [['--provider', 'mesos'], "Allowed choices are eks, gke, aks, k3s, kind, openshift, vanilla"],
     ] as const) {
       let err = '';
