@@ -3,7 +3,9 @@ import { type Command, InvalidArgumentError } from 'commander';
 function collectLabel(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const eq = value.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+  const key = value.slice(0, eq);
+  if (previous && Object.hasOwn(previous, key)) throw new InvalidArgumentError(`label "${key}" is given twice`);
+  return { ...previous, [key]: value.slice(eq + 1) };
 }
 
 // Implementations are loaded on use, so that `kubegraph --help` and other commands start fast.

@@ -82,6 +82,10 @@ describe('kubegraph cluster', () => {
     expect(missing.stderr).toMatch(/kubegraph: cannot read .*absent\.yaml: ENOENT/);
     const context = await runCli(['cluster', 'add', '--kubeconfig', await kubeconfigFile('ctx.yaml', sim.kubeconfig()), '--context', 'staging'], env);
     expect(context.stderr).toMatch(/kubegraph: cannot register the cluster: context "staging" is not in the kubeconfig \(available: cli-sim\) \[UNKNOWN_CONTEXT\]/);
+    // Which of two values for one label was meant is not for us to guess.
+    const twice = await runCli(['cluster', 'add', '--kubeconfig', await kubeconfigFile('twice.yaml', sim.kubeconfig()), '--label', 'env=prod', '--label', 'env=dev'], env);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toBe(`kubegraph: option '--label <key=value>' argument 'env=dev' is invalid. label "env" is given twice (see kubegraph cluster add --help)\n`);
     expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM k8s_clusters`)).toEqual(before);
   });
 
