@@ -67,8 +67,16 @@ export interface ClusterState {
 }
 
 /** A Kubernetes-API-compatible simulated cluster served over HTTP(S) on loopback. */
+export interface KubeconfigOptions {
+  contextName?: string;
+  userName?: string;
+  unprivileged?: boolean;
+}
+
 export class SimulatedCluster {
   readonly token: string;
+  /** A ServiceAccount's token bound to no role: it authenticates, and every request but discovery gets 403. */
+  readonly unprivilegedToken: string;
   readonly name: string;
   readonly options: Readonly<Required<Pick<SimulatorOptions, 'nodes' | 'pods' | 'namespaces' | 'churn' | 'tls' | 'host' | 'provider' | 'helmReleases' | 'historyLimit' | 'continueTokenTtlMs' | 'bookmarkIntervalMs' | 'tickIntervalMs'>> & { seed: string }>;
 
@@ -111,6 +119,7 @@ export class SimulatedCluster {
     };
     this.name = (opts.name ?? 'kubegraph-sim').toLowerCase().replace(/[^a-z0-9-]/g, '-');
     this.token = opts.token ?? randomBytes(24).toString('base64url');
+    this.unprivilegedToken = randomBytes(24).toString('base64url');
     this.clock = opts.clock ?? Date.now;
     const startTime = opts.startTime ?? this.clock();
     // resourceVersions start at the start time in ms, so a restarted simulator never reissues an earlier run's
@@ -142,7 +151,8 @@ export class SimulatedCluster {
     }
     this.server = new ApiServer({
       store: this.store, controller: this.controller, usage: new UsageModel(this.options.seed), profile: PROVIDER_PROFILES[this.options.provider],
-      watches: this.watches, token: this.token, now: this.clock, continueTokenTtlMs: this.options.continueTokenTtlMs,
+      watches: this.watches, token: this.token, now: this.clock,
+      unprivilegedToken: this.unprivilegedToken, unprivilegedUser: `system:serviceaccount:default:${this.name}-unprivileged`, continueTokenTtlMs: this.options.continueTokenTtlMs,
       injectedError: () => (this.clock() < this.errorUntil ? this.errorStatus : undefined),
       admin: (action, body) => this.admin(action, body),
       apply: (change) => this.apply(change),
@@ -170,14 +180,15 @@ export class SimulatedCluster {
     return this.watches.openWatches;
   }
 
-  kubeconfig(opts: { contextName?: string; userName?: string } = {}): string {
+  /** With `unprivileged`, the user is the token bound to no role ({@link unprivilegedToken}). */
+  kubeconfig(opts: KubeconfigOptions = {}): string {
     return renderKubeconfig({
-      server: this.url, token: this.token, caCert: this.caCert, clusterName: this.name,
-      contextName: opts.contextName ?? this.name, userName: opts.userName ?? `${this.name}-admin`,
+      server: this.url, token: opts.unprivileged ? this.unprivilegedToken : this.token, caCert: this.caCert, clusterName: this.name,
+      contextName: opts.contextName ?? this.name, userName: opts.userName ?? `${this.name}-${opts.unprivileged ? 'unprivileged' : 'admin'}`,
     });
   }
 
-  async writeKubeconfig(file: string, opts?: { contextName?: string; userName?: string }): Promise<void> {
+  async writeKubeconfig(file: string, opts?: KubeconfigOptions): Promise<void> {
     await writeFile(file, this.kubeconfig(opts), { mode: 0o600 });
   }
 

@@ -163,6 +163,9 @@ describe('register', () => {
       silent.close();
     }
 
+    // A token that authenticates but is bound to no role, as the simulator's RBAC answers it.
+    await expectFailure(register(sim.kubeconfig({ unprivileged: true })), 'FORBIDDEN', /accepted the credentials but refused to let them list nodes and pods cluster-wide \(HTTP 403 Forbidden\)/);
+
     const forbidding = await forbiddingServer();
     try {
       await expectFailure(register(edit(sim.kubeconfig(), (d) => (d.clusters[0]!.cluster.server = forbidding.url))), 'FORBIDDEN', /accepted the credentials but refused to let them list nodes and pods cluster-wide \(HTTP 403 Forbidden\)/);

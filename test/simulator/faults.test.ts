@@ -19,6 +19,30 @@ describe('auth and discovery', () => {
     expect(version.json).toMatchObject({ major: '1', minor: '30+', gitVersion: 'v1.30.5-gke.1014001', platform: 'linux/amd64' });
   });
 
+  it('answers 403 to a token bound to no role, except for discovery, as RBAC does', async () => {
+    const token = sim.unprivilegedToken;
+    expect(token).not.toBe(sim.token);
+    expect((await get(sim, '/api/v1', { token })).status).toBe(200);
+    expect((await get(sim, '/apis/apps/v1', { token })).status).toBe(200);
+    const user = 'system:serviceaccount:default:kubegraph-sim-unprivileged';
+    const nodes = await get(sim, '/api/v1/nodes?limit=1', { token });
+    expect(nodes.status).toBe(403);
+    expect(nodes.json).toEqual({
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Forbidden', code: 403,
+      message: `nodes is forbidden: User "${user}" cannot list resource "nodes" in API group "" at the cluster scope`,
+      details: { kind: 'nodes' },
+    });
+    const pod = sim.state().pods[0];
+    expect((await get(sim, `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, { token })).json.message).toBe(
+      `pods "${pod.metadata.name}" is forbidden: User "${user}" cannot get resource "pods" in API group "" in the namespace "${pod.metadata.namespace}"`,
+    );
+    expect((await get(sim, '/apis/apps/v1/deployments?watch=1', { token })).json.message).toBe(`deployments.apps is forbidden: User "${user}" cannot watch resource "deployments" in API group "apps" at the cluster scope`);
+    expect((await get(sim, '/apis/metrics.k8s.io/v1beta1/pods', { token })).status).toBe(403);
+    expect((await get(sim, '/_sim/state', { token })).status).toBe(403);
+    // Its kubeconfig differs from the admin's only in the user.
+    expect(sim.kubeconfig({ unprivileged: true })).toContain(`token: ${token}`);
+  });
+
   it('serves legacy discovery, also to clients that prefer aggregated discovery', async () => {
     const aggregated = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
     const api = await get(sim, '/api', { accept: aggregated });

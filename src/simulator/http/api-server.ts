@@ -26,6 +26,9 @@ export interface ApiServerDeps {
   profile: ProviderProfile;
   watches: WatchHub;
   token: string;
+  /** Authenticates as `unprivilegedUser`, bound to no role: discovery only, 403 for everything else (as RBAC answers). */
+  unprivilegedToken: string;
+  unprivilegedUser: string;
   now: () => number;
   continueTokenTtlMs: number;
   /** Current injected error status, if any. */
@@ -112,12 +115,14 @@ export class ApiServer {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
       return void res.end('ok');
     }
-    if (!this.authorized(req)) return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
+    const identity = this.identify(req);
+    if (!identity) return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
+    const privileged = identity === 'admin';
 
     const seg = path.split('/').filter(Boolean);
     if (seg[0] === 'api') {
       if (seg.length === 1) return sendJson(res, 200, apiVersions(`127.0.0.1:${this.port}`));
-      if (seg[1] === 'v1') return this.handleResources(req, res, '', 'v1', seg.slice(2), url.searchParams);
+      if (seg[1] === 'v1') return this.handleResources(req, res, '', 'v1', seg.slice(2), url.searchParams, privileged);
     } else if (seg[0] === 'apis') {
       if (seg.length === 1) return sendJson(res, 200, apiGroupList());
       if (seg.length === 2) {
@@ -126,9 +131,13 @@ export class ApiServer {
       }
       if (seg[1] === 'metrics.k8s.io' && seg[2] === 'v1beta1') {
         if (seg.length === 3) return sendJson(res, 200, apiResourceList('metrics.k8s.io', 'v1beta1'));
+        if (!privileged) {
+          const [resource = '', name] = seg[3] === 'namespaces' ? seg.slice(5) : seg.slice(3);
+          return this.forbidden(req, res, { group: 'metrics.k8s.io', name: resource }, seg[3] === 'namespaces' ? seg[4] : undefined, name, url.searchParams);
+        }
         return serveMetrics(this.metricsContext(), res, seg.slice(3), url.searchParams);
       }
-      return this.handleResources(req, res, seg[1], seg[2], seg.slice(3), url.searchParams);
+      return this.handleResources(req, res, seg[1], seg[2], seg.slice(3), url.searchParams, privileged);
     }
     return sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
   }
@@ -137,12 +146,28 @@ export class ApiServer {
     return { store: this.deps.store, controller: this.deps.controller, usage: this.deps.usage, now: this.deps.now };
   }
 
-  private authorized(req: IncomingMessage): boolean {
+  private identify(req: IncomingMessage): 'admin' | 'unprivileged' | undefined {
     const h = req.headers.authorization;
-    return typeof h === 'string' && h.startsWith('Bearer ') && h.slice(7).trim() === this.deps.token;
+    const token = typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
+    if (token === this.deps.token) return 'admin';
+    return token === this.deps.unprivilegedToken ? 'unprivileged' : undefined;
   }
 
-  private async handleResources(req: IncomingMessage, res: ServerResponse, group: string, version: string, rest: string[], query: URLSearchParams): Promise<void> {
+  /** kube-apiserver's RBAC refusal, naming the user, verb, resource and scope. */
+  private forbidden(req: IncomingMessage, res: ServerResponse, type: { group: string; name: string }, namespace: string | undefined, name: string | undefined, query: URLSearchParams): void {
+    const watch = query.get('watch') === '1' || query.get('watch') === 'true';
+    const verbs: Record<string, string> = { GET: name === undefined ? (watch ? 'watch' : 'list') : 'get', DELETE: 'delete', PATCH: 'patch', PUT: 'update', POST: 'create' };
+    const verb = verbs[req.method ?? 'GET'] ?? 'get';
+    const qualified = type.group ? `${type.name}.${type.group}` : type.name;
+    const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
+    sendStatus(
+      res, 403, 'Forbidden',
+      `${qualified}${name === undefined ? '' : ` "${name}"`} is forbidden: User "${this.deps.unprivilegedUser}" cannot ${verb} resource "${type.name}" in API group "${type.group}" ${scope}`,
+      { name, group: type.group || undefined, kind: type.name },
+    );
+  }
+
+  private async handleResources(req: IncomingMessage, res: ServerResponse, group: string, version: string, rest: string[], query: URLSearchParams, privileged: boolean): Promise<void> {
     if (rest.length === 0) {
       const list = apiResourceList(group, version);
       return list ? sendJson(res, 200, list) : sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
@@ -164,6 +189,7 @@ export class ApiServer {
       sub = rest.slice(2);
     }
     if (!type) return sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
+    if (!privileged) return this.forbidden(req, res, type, namespace, name, query);
 
     if ((req.method !== 'GET' && req.method !== 'HEAD') || (sub.length > 0 && servesSubresource(type, sub[0]))) {
       return serveWrite(this.deps, req, res, type, namespace, name, sub);
@@ -211,7 +237,9 @@ export class ApiServer {
   }
 
   private async handleAdmin(req: IncomingMessage, res: ServerResponse, action: string): Promise<void> {
-    if (!this.authorized(req)) return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
+    const identity = this.identify(req);
+    if (!identity) return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
+    if (identity !== 'admin') return sendStatus(res, 403, 'Forbidden', `User "${this.deps.unprivilegedUser}" may not use /_sim/${action}`);
     let body: unknown = undefined;
     if (req.method === 'POST') {
       const text = await readBody(req);
