@@ -51,7 +51,7 @@ export function createHttpServer(opts: { config: Config; readiness: Readiness; m
         const onError = (err: NodeJS.ErrnoException) => {
           reject(
             err.code === 'EADDRINUSE'
-              ? new Error(`port ${config.port} on ${config.host} is already in use; set PORT to a free port`)
+              ? new Error(`port ${config.port} on ${config.host} is already in use; choose a free one with --port or PORT`)
               : new Error(`cannot listen on ${config.host}:${config.port}: ${err.message}`),
           );
         };

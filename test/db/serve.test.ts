@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
@@ -120,6 +121,22 @@ describe('kubegraph serve', () => {
       expect(fs.existsSync(path.join(dataDir, 'postgres-owner.json'))).toBe(false);
     } finally {
       await fsp.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a port in use stops serve with one line naming it and exit 1', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const r = await runCli(['serve', '--port', String(port)], { DATABASE_URL: db.url, HOST: '127.0.0.1', BYOK_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`kubegraph: port ${port} on 127.0.0.1 is already in use; choose a free one with --port or PORT\n`);
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('kubegraph:'))).toHaveLength(1);
+    } finally {
+      taken.close();
+      await db.drop();
     }
   });
 
