@@ -3,13 +3,19 @@ import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { PROVIDERS, type Provider } from './provider-profiles.js';
 
-function nonNegativeInt(name: string) {
+function nonNegativeInt(name: string, max = Number.MAX_SAFE_INTEGER, why = '') {
   return (v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${v}"`);
+    if (n > max) throw new InvalidArgumentError(`${name} must be at most ${max}${why}, got "${v}"`);
     return n;
   };
 }
+
+/** A simulated pod takes about 7 KiB of the simulator's memory: 500,000 of them about 3.5 GiB. */
+const MAX_PODS = 500_000;
+/** Kubernetes supports 5,000 nodes per cluster; ten times that is still a cluster. */
+const MAX_NODES = 50_000;
 
 function nonNegativeNumber(name: string) {
   return (v: string) => {
@@ -45,8 +51,8 @@ export function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
     .description('Run a simulated Kubernetes cluster (real API over HTTPS) until interrupted; prints the kubeconfig path')
-    .option('--nodes <n>', 'nodes (default: enough for the pods, at least 3)', nonNegativeInt('--nodes'))
-    .option('--pods <n>', 'pods', nonNegativeInt('--pods'), 200)
+    .option('--nodes <n>', 'nodes (default: enough for the pods, at least 3)', nonNegativeInt('--nodes', MAX_NODES))
+    .option('--pods <n>', `pods (at most ${MAX_PODS})`, nonNegativeInt('--pods', MAX_PODS, ' (each takes about 7 KiB of memory)'), 200)
     .option('--namespaces <n>', 'application namespaces', nonNegativeInt('--namespaces'), 5)
     .option('--seed <seed>', 'scenario seed (same seed, same cluster)', 'kubegraph')
     .option('--churn <rate>', 'random changes per second', nonNegativeNumber('--churn'), 1)

@@ -69,6 +69,9 @@ describe('kubegraph simulate', () => {
   it('rejects bad flags with a clear message before starting anything', async () => {
     for (const [args, message] of [
       [['--pods', '-3'], '--pods must be a non-negative integer, got "-3"'],
+      // A cluster too big to build would hang the command for minutes and then run out of memory.
+      [['--pods', '1e9'], '--pods must be at most 500000 (each takes about 7 KiB of memory), got "1e9"'],
+      [['--nodes', '1000000'], '--nodes must be at most 50000, got "1000000"'],
       [['--churn', 'fast'], '--churn must be a non-negative number, got "fast"'],
       [['--port', '99999'], '--port must be a port number (0-65535), got "99999"'],
       [['--provider', 'mesos'], "Allowed choices are eks, gke, aks, k3s, kind, openshift, vanilla"],
