@@ -104,8 +104,9 @@ export async function startSync(
   tuning: Partial<SyncTuning> = {},
 ): Promise<{ sync: ClusterSync; client: KubeClient; clusterId: string }> {
   const cluster = await createClusterRow(ds, name);
-  await ds.query(
-    `INSERT INTO k8s_cluster_leases (cluster_id, holder, acquired_at, renewed_at, expires_at) VALUES ($1, $2, now(), now(), now() + interval '1 day')`,
+  const [{ acquired_at: acquiredAt }] = await ds.query(
+    `INSERT INTO k8s_cluster_leases (cluster_id, holder, acquired_at, renewed_at, expires_at) VALUES ($1, $2, now(), now(), now() + interval '1 day')
+     RETURNING acquired_at::text AS acquired_at`,
     [cluster.id, BENCH_REPLICA],
   );
   const client = KubeClient.fromKubeconfig(sim.kubeconfig);
@@ -116,7 +117,7 @@ export async function startSync(
     cluster: { id: cluster.id, organizationId: cluster.organizationId, name },
     client,
     tuning: { metricsIntervalMs: 0, healthIntervalMs: 60_000, ...tuning },
-    leaseHolder: BENCH_REPLICA,
+    lease: { holder: BENCH_REPLICA, acquiredAt },
   });
   sync.start();
   return { sync, client, clusterId: cluster.id };

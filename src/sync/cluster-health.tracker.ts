@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
-import { holdsLease } from './ownership.js';
+import { holdsLease, type LeaseGrant } from './ownership.js';
 import type { ListWatchClient, ReflectorStatus } from './reflector.js';
 import type { Writer } from './writer.js';
 
@@ -20,8 +20,8 @@ export interface ClusterHealthOptions {
   /** The API may be down this long before the cluster is called unreachable (a restart of the API server is normal). */
   unreachableAfterMs?: number;
   probeTimeoutMs?: number;
-  /** As WriterOptions.leaseHolder: the cluster row is updated only while this replica holds the cluster's lease. */
-  leaseHolder?: string;
+  /** As WriterOptions.lease: the cluster row is updated only under this lease. */
+  lease?: LeaseGrant;
 }
 
 export interface HealthAssessment {
@@ -136,9 +136,12 @@ export class ClusterHealthTracker {
     const writerCommit = this.o.writer.stats().lastCommitAt;
     const lastSync = [this.lastSyncAt, writerCommit].filter((d): d is Date => d !== undefined).sort((x, y) => y.getTime() - x.getTime())[0];
     const cid = this.o.cluster.id;
-    const holder = this.o.leaseHolder;
+    const lease = this.o.lease;
     const row = await this.o.dataSource.transaction(async (m) => {
-      if (holder !== undefined && !(await holdsLease((sql, params) => m.query(sql, params), cid, holder))) return undefined;
+      // The row is updated below: locked for that before the lease check's weaker lock, so that no lock is upgraded
+      // while a removal of the cluster waits for it.
+      if (lease) await m.query(`SELECT 1 FROM k8s_clusters WHERE id = $1 FOR NO KEY UPDATE`, [cid]);
+      if (lease && !(await holdsLease((sql, params) => m.query(sql, params), cid, lease))) return undefined;
       const [updated] = await m.query(
         `WITH n AS (
            SELECT count(*) AS nodes, count(*) FILTER (WHERE ready) AS ready,

@@ -11,6 +11,7 @@ import type { Obj } from './k8s-fields.js';
 import { MetricsCollector } from './metrics-collector.js';
 import { mapNamespace } from './namespace.mapper.js';
 import { NamespacePolicies } from './namespace-policies.js';
+import type { LeaseGrant } from './ownership.js';
 import { mapNode } from './node.mapper.js';
 import { mapPersistentVolumeClaim } from './persistent-volume-claim.mapper.js';
 import { mapPod } from './pod.mapper.js';
@@ -48,8 +49,8 @@ export interface ClusterSyncOptions {
   cluster: { id: string; organizationId: string; name: string };
   client: ListWatchClient;
   tuning?: Partial<SyncTuning>;
-  /** The replica holding the cluster's lease: the sync writes only while it still does (WriterOptions.leaseHolder). */
-  leaseHolder?: string;
+  /** The lease the sync runs under: it writes only while that is still the cluster's lease (WriterOptions.lease). */
+  lease?: LeaseGrant;
 }
 
 const DEFAULT_TUNING: Omit<SyncTuning, 'metricsIntervalMs'> = {
@@ -121,7 +122,7 @@ export class ClusterSync {
       maxBatch: this.tuning.maxBatch,
       steadyMaxBatch: this.tuning.steadyMaxBatch,
       lingerMs: this.tuning.lingerMs,
-      leaseHolder: o.leaseHolder,
+      lease: o.lease,
       extras: (spec: TableSpec, row: Row): Row => {
         if (spec === NAMESPACES) return policies.current!.columnsFor(String(row.name));
         if (spec === PERSISTENT_VOLUME_CLAIMS) return { mountedByPods: mounts.current!.podsFor(String(row.namespace), String(row.name)) };
@@ -201,7 +202,7 @@ export class ClusterSync {
       log: this.log,
       intervalMs: this.tuning.healthIntervalMs,
       unreachableAfterMs: this.tuning.unreachableAfterMs,
-      leaseHolder: o.leaseHolder,
+      lease: o.lease,
     });
     this.metrics = new MetricsCollector({
       dataSource: o.dataSource,
@@ -209,7 +210,7 @@ export class ClusterSync {
       cluster: o.cluster,
       intervalMs: this.tuning.metricsIntervalMs,
       log: this.log,
-      leaseHolder: o.leaseHolder,
+      lease: o.lease,
     });
   }
 

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '../logger.js';
 import { sleep } from './backoff.js';
 import type { Obj } from './k8s-fields.js';
-import { holdsLease } from './ownership.js';
+import { holdsLease, type LeaseGrant } from './ownership.js';
 import { bytes, cpuNanocores } from './quantity.js';
 import type { ListWatchClient } from './reflector.js';
 
@@ -12,8 +12,8 @@ export interface MetricsCollectorOptions {
   cluster: { id: string; name: string };
   intervalMs: number;
   log: Logger;
-  /** As WriterOptions.leaseHolder: a poll writes only while this replica holds the cluster's lease. */
-  leaseHolder?: string;
+  /** As WriterOptions.lease: a poll writes only under this lease. */
+  lease?: LeaseGrant;
   /** Nodes whose kubelet Summary API is read at once. */
   summaryConcurrency?: number;
   requestTimeoutMs?: number;
@@ -193,8 +193,8 @@ export class MetricsCollector {
     const nodeJson = JSON.stringify([...nodes].map(([name, s]) => ({ name, ...s })));
     const cid = this.o.cluster.id;
     return this.o.dataSource.transaction(async (m) => {
-      if (this.o.leaseHolder !== undefined && !(await holdsLease((sql, params) => m.query(sql, params), cid, this.o.leaseHolder))) {
-        this.o.log.warn({ holder: this.o.leaseHolder }, 'lease on the cluster lost; usage not written');
+      if (this.o.lease && !(await holdsLease((sql, params) => m.query(sql, params), cid, this.o.lease))) {
+        this.o.log.warn({ lease: this.o.lease }, 'lease on the cluster lost; usage not written');
         return 0;
       }
       const collectedAt = new Date();

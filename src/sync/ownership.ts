@@ -16,14 +16,29 @@ export interface LeaseTimings {
 export const DEFAULT_LEASE_TIMINGS: LeaseTimings = { ttlMs: 20_000, renewIntervalMs: 5_000 };
 
 /**
- * Inside a transaction: whether `holder` still holds the unexpired lease on the cluster. The lease row then stays
- * share-locked until the transaction ends, so a takeover (which updates that row) waits for it: what a stalled former
- * holder writes can never land after the new holder has started.
+ * One acquisition of a cluster's lease: who took it and when (the row's acquired_at, as PostgreSQL's text of it). A
+ * sync writes only under the acquisition it started with, so a sync of an earlier acquisition by the same replica,
+ * still draining after the replica lost and retook the lease, is fenced too.
  */
-export async function holdsLease(query: (sql: string, params: unknown[]) => Promise<unknown[]>, clusterId: string, holder: string): Promise<boolean> {
+export interface LeaseGrant {
+  holder: string;
+  acquiredAt: string;
+}
+
+/**
+ * Inside a transaction: whether `lease` is still the cluster's unexpired lease. The lease row then stays share-locked
+ * until the transaction ends, so a takeover (which updates that row) waits for it: what a stalled former holder
+ * writes can never land after the new holder has started.
+ *
+ * The cluster row is locked first (as the transaction's rows referencing it would lock it anyway): removing the
+ * cluster locks it, then deletes the lease by cascade, so taking them in the other order could deadlock.
+ */
+export async function holdsLease(query: (sql: string, params: unknown[]) => Promise<unknown[]>, clusterId: string, lease: LeaseGrant): Promise<boolean> {
+  if ((await query(`SELECT 1 FROM k8s_clusters WHERE id = $1 FOR KEY SHARE`, [clusterId])).length === 0) return false;
   const rows = await query(
-    `SELECT 1 FROM k8s_cluster_leases WHERE cluster_id = $1 AND holder = $2 AND expires_at > clock_timestamp() FOR SHARE`,
-    [clusterId, holder],
+    `SELECT 1 FROM k8s_cluster_leases
+      WHERE cluster_id = $1 AND holder = $2 AND acquired_at = $3::timestamptz AND expires_at > clock_timestamp() FOR SHARE`,
+    [clusterId, lease.holder, lease.acquiredAt],
   );
   return rows.length > 0;
 }
@@ -138,6 +153,15 @@ export class ClusterOwnership {
       [this.replicaId, this.timings.ttlMs, max, keyId],
     );
     return rows.map((r) => r.cluster_id);
+  }
+
+  /** The acquisition of the cluster's lease this replica holds now, if it holds it. */
+  async grant(clusterId: string): Promise<LeaseGrant | undefined> {
+    const [row]: Array<{ acquired_at: string }> = await this.dataSource.query(
+      `SELECT acquired_at::text AS acquired_at FROM k8s_cluster_leases WHERE cluster_id = $1 AND holder = $2 AND expires_at > clock_timestamp()`,
+      [clusterId, this.replicaId],
+    );
+    return row ? { holder: this.replicaId, acquiredAt: row.acquired_at } : undefined;
   }
 
   /** Gives leases back at once (after their syncs stopped), so another replica need not wait for expiry. */

@@ -9,7 +9,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { logger, type Logger } from '../logger.js';
 import { Backoff, sleep } from './backoff.js';
 import { ClusterSync } from './cluster-sync.js';
-import { ClusterOwnership, DEFAULT_LEASE_TIMINGS, newReplicaId, type LeaseTimings } from './ownership.js';
+import { ClusterOwnership, DEFAULT_LEASE_TIMINGS, newReplicaId, type LeaseGrant, type LeaseTimings } from './ownership.js';
 
 export interface SyncCoordinatorOptions {
   dataSource: DataSource;
@@ -55,7 +55,15 @@ class OwnedCluster {
   constructor(
     private readonly row: ClusterRow,
     private readonly kubeconfig: string,
-    private readonly deps: { dataSource: DataSource; eventBus: EventBus; config: Config; backoff: Backoff; log: Logger; replicaId: string },
+    private readonly deps: {
+      dataSource: DataSource;
+      eventBus: EventBus;
+      config: Config;
+      backoff: Backoff;
+      log: Logger;
+      /** The acquisition of the cluster's lease the syncs of this cluster write under (a new one is a new OwnedCluster). */
+      lease: LeaseGrant;
+    },
   ) {
     this.fingerprint = fingerprintOf(kubeconfig);
     this.loop = this.run();
@@ -90,7 +98,7 @@ class OwnedCluster {
 
   /** Runs one sync until it fails (returning why) or the cluster is released. */
   private async runOnce(): Promise<string> {
-    const { dataSource, eventBus, config, backoff, log, replicaId } = this.deps;
+    const { dataSource, eventBus, config, backoff, log, lease } = this.deps;
     try {
       this.client = KubeClient.fromKubeconfig(this.kubeconfig);
       const sync = new ClusterSync({
@@ -99,7 +107,7 @@ class OwnedCluster {
         config,
         cluster: { id: this.row.id, organizationId: this.row.organization_id, name: this.row.name },
         client: this.client,
-        leaseHolder: replicaId,
+        lease,
       });
       this.sync = sync;
       const signal = this.stopping.signal;
@@ -352,6 +360,9 @@ export class SyncCoordinator {
       this.owned.delete(row.id);
       await current.stop();
     }
+    // Lost since this round renewed or took it: the next round sorts it out.
+    const lease = await this.ownership.grant(row.id);
+    if (!lease) return;
     this.owned.set(
       row.id,
       new OwnedCluster(row, kubeconfig, {
@@ -360,7 +371,7 @@ export class SyncCoordinator {
         config: this.opts.config,
         backoff: new Backoff(this.restartBackoff.initialMs, this.restartBackoff.maxMs),
         log: this.log,
-        replicaId: this.replicaId,
+        lease,
       }),
     );
   }

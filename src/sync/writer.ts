@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { Backoff, sleep } from './backoff.js';
 import { copyRows, copyText, copyValue } from './bulk-copy.js';
 import { type ColumnDef, DEPLOYMENTS, NAMESPACES, PODS, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
-import { holdsLease } from './ownership.js';
+import { holdsLease, type LeaseGrant } from './ownership.js';
 import { fieldJson, type Row } from './row-digest.js';
 
 /**
@@ -67,11 +67,11 @@ export interface WriterOptions {
   /** Transactions in flight at once (default 2: one commits while the next is written). */
   concurrency?: number;
   /**
-   * The replica whose lease on the cluster (k8s_cluster_leases) allows it to write. Each batch checks, in its own
-   * transaction, that the lease is still this replica's and unexpired, and holds the lease row until it commits, so
+   * The lease on the cluster (k8s_cluster_leases) that allows this writer to write. Each batch checks, in its own
+   * transaction, that it is still the cluster's lease and unexpired, and holds the lease row until it commits, so
    * that a takeover waits for it; once the lease is gone the writer writes nothing more. Without it, no check.
    */
-  leaseHolder?: string;
+  lease?: LeaseGrant;
 }
 
 /** The lease on the cluster belongs to another replica, or expired: this writer must not write. */
@@ -461,8 +461,8 @@ export class Writer {
     try {
       await qr.connect();
       await qr.startTransaction();
-      if (this.o.leaseHolder !== undefined && !(await holdsLease((sql, params) => qr.query(sql, params), this.o.clusterId, this.o.leaseHolder))) {
-        throw new LeaseLost(`the lease on cluster ${this.o.clusterId} is no longer held by ${this.o.leaseHolder}`);
+      if (this.o.lease && !(await holdsLease((sql, params) => qr.query(sql, params), this.o.clusterId, this.o.lease))) {
+        throw new LeaseLost(`the lease on cluster ${this.o.clusterId} is no longer the one ${this.o.lease.holder} took at ${this.o.lease.acquiredAt}`);
       }
       for (const spec of TABLE_ORDER) {
         const mine = batch.filter((c) => c.spec === spec);
@@ -485,7 +485,7 @@ export class Writer {
    * new holder lists everything again. Waiters are released so that flush() and stop() return.
    */
   private loseLease(changes: number): void {
-    if (!this.leaseLost) this.o.log.error({ clusterId: this.o.clusterId, holder: this.o.leaseHolder }, 'lease on the cluster lost; writing nothing more');
+    if (!this.leaseLost) this.o.log.error({ clusterId: this.o.clusterId, lease: this.o.lease }, 'lease on the cluster lost; writing nothing more');
     this.leaseLost = true;
     let dropped = changes;
     for (const seg of this.segments) {

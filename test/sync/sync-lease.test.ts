@@ -26,7 +26,8 @@ describe('a sync fenced by its cluster lease', () => {
     const created = await createCluster(db.dataSource, 'sync-lease');
     clusterId = created.clusterId;
     await db.dataSource.query(`UPDATE k8s_clusters SET kubeconfig_encrypted = '\\x01'::bytea, encryption_key_id = 'k' WHERE id = $1`, [clusterId]);
-    expect(await new ClusterOwnership(db.dataSource, 'replica-e', TIMINGS, ['k']).acquire(1, 'k')).toEqual([clusterId]);
+    const owner = new ClusterOwnership(db.dataSource, 'replica-e', TIMINGS, ['k']);
+    expect(await owner.acquire(1, 'k')).toEqual([clusterId]);
     sync = new ClusterSync({
       dataSource: db.dataSource,
       eventBus: new InProcessEventBus(),
@@ -34,7 +35,7 @@ describe('a sync fenced by its cluster lease', () => {
       cluster: { id: clusterId, organizationId: created.organizationId, name: 'sync-lease' },
       client,
       tuning: TEST_TUNING,
-      leaseHolder: 'replica-e',
+      lease: await owner.grant(clusterId),
     });
     sync.start();
     await sync.whenSynced();

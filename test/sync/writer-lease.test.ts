@@ -37,8 +37,12 @@ describe('writer fenced by the cluster lease', () => {
     await db?.drop();
   });
 
-  const writerOf = (holder: string, dataSource: DataSource = db.dataSource) =>
-    new Writer({ dataSource, eventBus: new InProcessEventBus(), clusterId, organizationId, log: logger, leaseHolder: holder });
+  /** A writer under the lease `owner` holds now. */
+  const writerOf = async (owner: ClusterOwnership, dataSource: DataSource = db.dataSource) => {
+    const lease = await owner.grant(clusterId);
+    expect(lease).toBeDefined();
+    return new Writer({ dataSource, eventBus: new InProcessEventBus(), clusterId, organizationId, log: logger, lease });
+  };
 
   const upsertNamespace = (writer: Writer, name: string, team: string) =>
     writer.enqueue({
@@ -65,7 +69,7 @@ describe('writer fenced by the cluster lease', () => {
     const a = new ClusterOwnership(db.dataSource, 'replica-a', TIMINGS, ['k']);
     const b = new ClusterOwnership(other, 'replica-b', TIMINGS, ['k']);
     expect(await a.acquire(1, 'k')).toEqual([clusterId]);
-    const writer = writerOf('replica-a');
+    const writer = await writerOf(a);
     upsertNamespace(writer, 'ns-1', 'red');
     await writer.flush();
     expect(await teams()).toEqual({ 'ns-1': 'red' });
@@ -84,7 +88,7 @@ describe('writer fenced by the cluster lease', () => {
     expect(await teams()).toEqual({ 'ns-1': 'red' });
 
     // The new holder writes.
-    const taker = writerOf('replica-b', other);
+    const taker = await writerOf(b, other);
     upsertNamespace(taker, 'ns-2', 'green');
     await taker.flush();
     expect(await teams()).toEqual({ 'ns-1': 'red', 'ns-2': 'green' });
@@ -92,11 +96,34 @@ describe('writer fenced by the cluster lease', () => {
     await taker.stop();
   });
 
+  it('fences a writer of an earlier lease of the same replica, once that replica lost the lease and took it again', async () => {
+    await db.dataSource.query(`DELETE FROM k8s_cluster_leases; DELETE FROM k8s_namespaces`);
+    const e = new ClusterOwnership(db.dataSource, 'replica-e', TIMINGS, ['k']);
+    expect(await e.acquire(1, 'k')).toEqual([clusterId]);
+    const before = await writerOf(e);
+    upsertNamespace(before, 'ns-5', 'red');
+    await before.flush();
+
+    // The replica's database connection was down past the lease; once it is back, the replica takes the lease again
+    // and starts a new sync, while the writer of the old one still holds changes from before the outage.
+    await expire();
+    expect(await e.acquire(1, 'k')).toEqual([clusterId]);
+    const after = await writerOf(e);
+    upsertNamespace(after, 'ns-5', 'blue');
+    await after.flush();
+    upsertNamespace(before, 'ns-5', 'stale');
+    await before.flush();
+    expect(await teams()).toEqual({ 'ns-5': 'blue' });
+    expect(before.stats().dropped).toBe(1);
+    await before.stop();
+    await after.stop();
+  });
+
   it('makes a takeover wait for the batch it has in flight, which commits; its next batch is not written', async () => {
     await db.dataSource.query(`DELETE FROM k8s_cluster_leases; DELETE FROM k8s_namespaces`);
     const c = new ClusterOwnership(db.dataSource, 'replica-c', { ttlMs: 1500, renewIntervalMs: 300 }, ['k']);
     expect(await c.acquire(1, 'k')).toEqual([clusterId]);
-    const writer = writerOf('replica-c');
+    const writer = await writerOf(c);
     upsertNamespace(writer, 'ns-9', 'red');
     await writer.flush();
 
@@ -127,6 +154,48 @@ describe('writer fenced by the cluster lease', () => {
       await writer.flush();
       expect(await teams()).toEqual({ 'ns-9': 'blue' });
       expect(writer.stats().dropped).toBe(1);
+    } finally {
+      await blocker.end();
+      await writer.stop();
+    }
+  });
+  it('lets a removal of the cluster wait for the batch it has in flight, without a deadlock', async () => {
+    const [{ id: doomed }] = await db.dataSource.query(
+      `INSERT INTO k8s_clusters (organization_id, name, kubeconfig_encrypted, encryption_key_id) VALUES ($1, 'doomed', '\\x01'::bytea, 'k2') RETURNING id`,
+      [organizationId],
+    );
+    const owner = new ClusterOwnership(db.dataSource, 'replica-g', TIMINGS, ['k2']);
+    expect(await owner.acquire(1, 'k2')).toEqual([doomed]);
+    const writer = new Writer({ dataSource: db.dataSource, eventBus: new InProcessEventBus(), clusterId: doomed, organizationId, log: logger, lease: await owner.grant(doomed) });
+    const namespace = (name: string, team: string) =>
+      writer.enqueue({
+        op: 'upsert',
+        spec: NAMESPACES,
+        key: `uid-${name}`,
+        row: { ...mapNamespace({ metadata: { uid: `uid-${name}`, name, resourceVersion: team, labels: { team } }, status: { phase: 'Active' } }, KEYS) },
+        changedFields: ['team'],
+        added: true,
+      });
+    namespace('ns-1', 'red');
+    await writer.flush();
+
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`SELECT 1 FROM k8s_namespaces WHERE cluster_id = $1 AND name = 'ns-1' FOR UPDATE`, [doomed]);
+      // A batch that changes ns-1 (held up by the lock) and adds ns-2, whose reference to the cluster is checked at the end.
+      namespace('ns-1', 'blue');
+      namespace('ns-2', 'blue');
+      const written = writer.flush();
+      await waitUntil(async () => (await lockWaits(db.dataSource, 'k8s_namespaces')) > 0);
+      const removal = other.query(`DELETE FROM k8s_clusters WHERE id = $1`, [doomed]);
+      await waitUntil(async () => (await lockWaits(db.dataSource, 'DELETE FROM k8s_clusters')) > 0);
+      await blocker.query('COMMIT');
+      await written;
+      await expect(removal).resolves.toBeDefined();
+      expect(await db.dataSource.query(`SELECT id FROM k8s_clusters WHERE id = $1`, [doomed])).toEqual([]);
+      expect(writer.stats()).toMatchObject({ batches: 2, retries: 0 });
     } finally {
       await blocker.end();
       await writer.stop();
