@@ -34,8 +34,8 @@ function redactField(match: string, key: string, keyQuote = '', separator: strin
   return `${key}${keyQuote}${separator}${valueQuote}${REDACTED}`;
 }
 
-/** A log line (or any text) without the secrets it may carry. */
-function redactSecrets(text: string): string {
+/** A log line (or any text: an error message quoting another program's output) without the secrets it may carry. */
+export function redactSecrets(text: string): string {
   let out = text.replace(SECRET_FIELD, redactField);
   for (const [pattern, replacement] of SECRET_TEXT) out = out.replace(pattern, replacement);
   return out;

@@ -4,6 +4,7 @@ import https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import { KubeConfig, type Cluster as KcCluster, type Context as KcContext, type User as KcUser } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
+import { redactSecrets } from '../logger.js';
 
 /**
  * A kubeconfig that cannot be used: the message names the problem and never quotes secret material.
@@ -362,8 +363,9 @@ export class KubeClient {
     try {
       await this.kc.applyToHTTPSOptions(opts);
     } catch (err) {
-      // Exec plugins report on stderr, which may echo credentials: keep only the first line, trimmed.
-      const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
+      // Exec plugins report on stderr, which may echo credentials: keep only the first line, trimmed, and without
+      // whatever in it looks like a credential.
+      const first = redactSecrets((err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200));
       throw new KubeconfigError(
         `credentials for context "${this.contextName}" could not be obtained: ${first || 'the credential plugin failed'}`,
         'credentials',

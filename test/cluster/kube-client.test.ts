@@ -141,6 +141,25 @@ describe('KubeClient over HTTPS against the simulator', () => {
     }
   });
 
+  it('quotes a failing exec plugin without the credentials its output carries', async () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjaS1ib3QiLCJleHAiOjE3OTk5OTk5OTl9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg';
+    const script = path.join(dir, 'leaky-plugin.cjs');
+    await writeFile(script, `process.stderr.write('refresh failed for token=s3cr3t-refresh-value, last credential Bearer ${jwt}\\nmore\\n'); process.exit(1);`);
+    const client = KubeClient.fromKubeconfig(
+      edit(sim.kubeconfig(), (d) => (d.users[0]!.user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [script], interactiveMode: 'Never' } })),
+    );
+    try {
+      const err = await client.getJson('/version').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(KubeconfigError);
+      const message = (err as Error).message;
+      expect(message).toMatch(/credentials for context .* could not be obtained: .*refresh failed for token=/);
+      expect(message).not.toContain('s3cr3t-refresh-value');
+      expect(message).not.toContain(jwt.split('.')[1]);
+    } finally {
+      client.close();
+    }
+  });
+
   it('keeps the credentials of two clusters apart when their kubeconfigs reuse user and context names', async () => {
     const other = await SimulatedCluster.start({ nodes: 1, pods: 3, seed: 'other', token: 'the-other-token' });
     try {
