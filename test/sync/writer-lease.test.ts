@@ -37,11 +37,11 @@ describe('writer fenced by the cluster lease', () => {
     await db?.drop();
   });
 
-  /** A writer under the lease `owner` holds now. */
-  const writerOf = async (owner: ClusterOwnership, dataSource: DataSource = db.dataSource) => {
-    const lease = await owner.grant(clusterId);
+  /** A writer of `cluster` under the lease `owner` holds on it now. */
+  const writerOf = async (owner: ClusterOwnership, dataSource: DataSource = db.dataSource, cluster = clusterId) => {
+    const lease = await owner.grant(cluster);
     expect(lease).toBeDefined();
-    return new Writer({ dataSource, eventBus: new InProcessEventBus(), clusterId, organizationId, log: logger, lease });
+    return new Writer({ dataSource, eventBus: new InProcessEventBus(), clusterId: cluster, organizationId, log: logger, lease });
   };
 
   const upsertNamespace = (writer: Writer, name: string, team: string) =>
@@ -166,17 +166,8 @@ describe('writer fenced by the cluster lease', () => {
     );
     const owner = new ClusterOwnership(db.dataSource, 'replica-g', TIMINGS, ['k2']);
     expect(await owner.acquire(1, 'k2')).toEqual([doomed]);
-    const writer = new Writer({ dataSource: db.dataSource, eventBus: new InProcessEventBus(), clusterId: doomed, organizationId, log: logger, lease: await owner.grant(doomed) });
-    const namespace = (name: string, team: string) =>
-      writer.enqueue({
-        op: 'upsert',
-        spec: NAMESPACES,
-        key: `uid-${name}`,
-        row: { ...mapNamespace({ metadata: { uid: `uid-${name}`, name, resourceVersion: team, labels: { team } }, status: { phase: 'Active' } }, KEYS) },
-        changedFields: ['team'],
-        added: true,
-      });
-    namespace('ns-1', 'red');
+    const writer = await writerOf(owner, db.dataSource, doomed);
+    upsertNamespace(writer, 'ns-1', 'red');
     await writer.flush();
 
     const blocker = new pg.Client({ connectionString: db.url });
@@ -185,8 +176,8 @@ describe('writer fenced by the cluster lease', () => {
       await blocker.query('BEGIN');
       await blocker.query(`SELECT 1 FROM k8s_namespaces WHERE cluster_id = $1 AND name = 'ns-1' FOR UPDATE`, [doomed]);
       // A batch that changes ns-1 (held up by the lock) and adds ns-2, whose reference to the cluster is checked at the end.
-      namespace('ns-1', 'blue');
-      namespace('ns-2', 'blue');
+      upsertNamespace(writer, 'ns-1', 'blue');
+      upsertNamespace(writer, 'ns-2', 'blue');
       const written = writer.flush();
       await waitUntil(async () => (await lockWaits(db.dataSource, 'k8s_namespaces')) > 0);
       const removal = other.query(`DELETE FROM k8s_clusters WHERE id = $1`, [doomed]);
