@@ -166,10 +166,9 @@ function fingerprintOf(kubeconfig: string): string {
  * released lease is announced) it renews its heartbeat and leases, gives back clusters above its fair share
  * (ceil(clusters / live replicas)), takes free or expired ones up to that share, and restarts a sync whose
  * kubeconfig changed. A sync is always stopped before its lease is released, and every sync stops when the
- * leases could not be renewed for longer than they are valid, so two replicas never sync one cluster. Nor do two
- * syncs of this replica: a lease is checked by holder, so the writer of a sync stopped that way (which keeps retrying
- * until its stop gives up) would pass the check again once this replica retakes the lease, and write what it held from
- * before the outage over the relist. No round runs until those syncs have stopped.
+ * leases could not be renewed for longer than they are valid, so two replicas never sync one cluster. A sync stopped
+ * that way may still be retrying what it held from before (until its stop gives up); it writes under the lease
+ * acquisition it started with, so once the lease is retaken, by any replica or by this one, it can write nothing.
  */
 export class SyncCoordinator {
   readonly replicaId: string;
@@ -185,8 +184,6 @@ export class SyncCoordinator {
   private listenerEverConnected = false;
   private lastRenewedAt = 0;
   private fenceTimer: NodeJS.Timeout | undefined;
-  /** Resolves once every sync stopped by fenceIfExpired() has finished stopping. */
-  private fenced: Promise<void> = Promise.resolve();
   private running = false;
 
   constructor(private readonly opts: SyncCoordinatorOptions) {
@@ -220,7 +217,6 @@ export class SyncCoordinator {
     const ids = [...this.owned.keys()];
     await Promise.all([...this.owned.values()].map((o) => o.stop()));
     this.owned.clear();
-    await this.fenced;
     try {
       await this.ownership.leave();
       if (ids.length > 0) await this.notify({ change: 'released' });
@@ -275,7 +271,6 @@ export class SyncCoordinator {
   }
 
   private async balance(): Promise<void> {
-    await this.fenced;
     const alive = await this.ownership.heartbeat();
     // A lease runs from when its statement executed, which is no earlier than when it was sent: counting from
     // the sending keeps the fencing deadline ahead of every lease's real expiry.
@@ -394,9 +389,7 @@ export class SyncCoordinator {
     this.log.error({ sinceRenewalMs: Math.round(sinceRenewal), clusters: this.owned.size }, 'leases could not be renewed in time; stopping every sync');
     const stopping = [...this.owned.values()];
     this.owned.clear();
-    const stopped = Promise.all(stopping.map((o) => o.stop())).then(() => undefined);
-    this.fenced = Promise.all([this.fenced, stopped]).then(() => undefined);
-    await stopped;
+    await Promise.all(stopping.map((o) => o.stop()));
   }
 
   private async notify(notice: Notice): Promise<void> {
