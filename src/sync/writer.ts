@@ -171,7 +171,6 @@ export class Writer {
   private timer: NodeJS.Timeout | undefined;
   /** When the oldest change waiting for an idle writer arrived. */
   private lingerSince: number | undefined;
-  private inFlight = 0;
   private exclusiveInFlight = false;
   /** What batches in flight hold: their changes' ids, and the rows with extras columns they lock (see claims()). */
   private readonly inFlightClaims = new Set<string>();
@@ -185,6 +184,11 @@ export class Writer {
   private lastFailure: string | undefined;
   /** The lease was found lost: everything queued and enqueued from then on is dropped. */
   private leaseLost = false;
+
+  /** Transactions in flight. */
+  private get inFlight(): number {
+    return this.running.size;
+  }
 
   constructor(private readonly o: WriterOptions) {
     this.maxBatch = o.maxBatch ?? 1000;
@@ -375,8 +379,7 @@ export class Writer {
   }
 
   private launch(picked: Array<[string, Change]>, sweeps: Sweep[], exclusive: boolean): void {
-    this.inFlight++;
-    this.s.maxInFlight = Math.max(this.s.maxInFlight, this.inFlight);
+    this.s.maxInFlight = Math.max(this.s.maxInFlight, this.inFlight + 1);
     if (exclusive) this.exclusiveInFlight = true;
     const held = picked.flatMap(claims);
     for (const k of held) this.inFlightClaims.add(k);
@@ -392,7 +395,6 @@ export class Writer {
       picked.map(([, c]) => c),
       sweeps,
     ).finally(() => {
-      this.inFlight--;
       if (exclusive) this.exclusiveInFlight = false;
       this.inFlightLinking.delete(linking);
       for (const k of held) this.inFlightClaims.delete(k);
