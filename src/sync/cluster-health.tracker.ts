@@ -138,10 +138,12 @@ export class ClusterHealthTracker {
     const cid = this.o.cluster.id;
     const lease = this.o.lease;
     const row = await this.o.dataSource.transaction(async (m) => {
-      // The row is updated below: locked for that before the lease check's weaker lock, so that no lock is upgraded
-      // while a removal of the cluster waits for it.
-      if (lease) await m.query(`SELECT 1 FROM k8s_clusters WHERE id = $1 FOR NO KEY UPDATE`, [cid]);
-      if (lease && !(await holdsLease((sql, params) => m.query(sql, params), cid, lease))) return undefined;
+      if (lease) {
+        // The row is updated below: locked for that before the lease check's weaker lock, so that no lock is upgraded
+        // while a removal of the cluster waits for it.
+        await m.query(`SELECT 1 FROM k8s_clusters WHERE id = $1 FOR NO KEY UPDATE`, [cid]);
+        if (!(await holdsLease((sql, params) => m.query(sql, params), cid, lease))) return undefined;
+      }
       const [updated] = await m.query(
         `WITH n AS (
            SELECT count(*) AS nodes, count(*) FILTER (WHERE ready) AS ready,

@@ -74,7 +74,7 @@ export interface WriterOptions {
   lease?: LeaseGrant;
 }
 
-/** The lease on the cluster belongs to another replica, or expired: this writer must not write. */
+/** The lease this writer writes under expired, or was taken again (by another replica or by this one): it must not write. */
 class LeaseLost extends Error {}
 
 export interface WriterStats {
