@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
+import { isUuid } from '../formats.js';
 import { resolveCliOrganization, withCliDatabase } from './cli-database.js';
 import { ClusterRegistrationError } from './cluster-registration.error.js';
 import { ClusterRegistrationService } from './cluster-registration.service.js';
@@ -27,10 +28,9 @@ function ago(date: Date | null): string {
   return `${Math.floor(s / 86_400)}d ago`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function findClusterId(dataSource: DataSource, organizationId: string, nameOrId: string): Promise<string> {
-  const isId = UUID.test(nameOrId);
+  const isId = isUuid(nameOrId);
   const rows: Array<{ id: string }> = await dataSource.query(
     `SELECT id FROM k8s_clusters WHERE organization_id = $1 AND (name = $2 OR ($3::boolean AND id = $4::uuid))`,
     [organizationId, nameOrId, isId, isId ? nameOrId : null],

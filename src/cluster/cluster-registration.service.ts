@@ -3,6 +3,7 @@ import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ChangeEvent } from '../events/change-event.js';
+import { isUuid } from '../formats.js';
 import { logger, type Logger } from '../logger.js';
 import { clusterChangeEvent } from './cluster-change-event.js';
 import { ClusterEntity } from './cluster.entity.js';
@@ -221,7 +222,7 @@ export class ClusterRegistrationService {
   }
 
   async find(id: string, organizationId: string): Promise<ClusterEntity> {
-    const cluster = UUID.test(id) ? await this.dataSource.getRepository(ClusterEntity).findOneBy({ id, organizationId }) : null;
+    const cluster = isUuid(id) ? await this.dataSource.getRepository(ClusterEntity).findOneBy({ id, organizationId }) : null;
     if (!cluster) throw new ClusterRegistrationError(`no cluster with id ${id} in this organisation`, 'NOT_FOUND');
     return cluster;
   }
@@ -282,8 +283,6 @@ function prepare(source: KubeconfigSource): PreparedKubeconfig {
     throw fromKubeconfigError(err);
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function announce(manager: EntityManager, change: Change, clusterId: string): Promise<void> {
   // Inside a transaction NOTIFY is delivered on commit, and not at all on rollback.

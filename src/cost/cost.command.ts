@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
+import { isCalendarDay } from '../formats.js';
 import { monthStart } from '../db/partition-maintenance.js';
 import { HOUR_MS, rollUpCosts } from './cost-rollup.js';
 
@@ -10,10 +11,8 @@ function isoDate(name: string, value: string): Date {
   if (!day || Number.isNaN(date.getTime())) {
     throw new Error(`--${name} must be an ISO date or date-time such as 2026-03-01 or 2026-03-01T10:00:00Z (got "${value}")`);
   }
-  // JavaScript rolls 2026-02-30 over into March.
   const [year, month, dayOfMonth] = day.slice(1).map(Number) as [number, number, number];
-  const calendar = new Date(Date.UTC(year, month - 1, dayOfMonth));
-  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== dayOfMonth) {
+  if (!isCalendarDay(year, month, dayOfMonth)) {
     throw new Error(`--${name} is not a day of the calendar (got "${value}")`);
   }
   return date;

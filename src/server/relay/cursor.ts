@@ -1,3 +1,4 @@
+import { isCalendarDay, isUuid } from '../../formats.js';
 import { badInput } from '../errors.js';
 
 export type CursorValue = string | number | boolean | null;
@@ -22,7 +23,6 @@ export function encodeCursor(key: CursorKey, tag = ''): string {
 /** The SQL type a sort key value is cast to when a cursor is used (cursors carry the values as text). */
 export type CursorValueType = 'text' | 'uuid' | 'timestamptz' | 'bigint' | 'integer' | 'double precision' | 'numeric';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTEGER = /^[+-]?\d{1,20}$/;
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** PostgreSQL's ISO text of a timestamptz, as `::text` gives it. */
@@ -38,14 +38,13 @@ function isTimestamp(text: string): boolean {
   const m = TIMESTAMPTZ.exec(text);
   if (!m) return false;
   const [year, month, day, hour, minute, second, offset] = m.slice(1).map((g) => (g === undefined ? 0 : Number(g)));
-  const date = new Date(Date.UTC(year!, month! - 1, day!));
-  return date.getUTCMonth() === month! - 1 && date.getUTCDate() === day! && hour! < 24 && minute! < 60 && second! < 60 && offset! <= 15;
+  return isCalendarDay(year!, month!, day!) && hour! < 24 && minute! < 60 && second! < 60 && offset! <= 15;
 }
 
 /** Whether a cursor value is text PostgreSQL takes as `type`: one that is not would fail the statement, not the request. */
 const FITS: Record<CursorValueType, (text: string) => boolean> = {
   text: (t) => !t.includes('\u0000'),
-  uuid: (t) => UUID.test(t),
+  uuid: isUuid,
   timestamptz: isTimestamp,
   bigint: (t) => INTEGER.test(t) && withinBits(t, 64n),
   integer: (t) => INTEGER.test(t) && withinBits(t, 32n),

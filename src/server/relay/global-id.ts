@@ -1,6 +1,6 @@
+import { isUuid } from '../../formats.js';
 import { badInput } from '../errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const TYPE_NAME = /^[A-Z][A-Za-z0-9]*$/;
 
@@ -34,7 +34,7 @@ export function fromGlobalId(globalId: string, expected?: string | readonly stri
   if (colon <= 0) throw invalid();
   const type = text.slice(0, colon);
   const id = text.slice(colon + 1);
-  if (!TYPE_NAME.test(type) || !UUID.test(id)) throw invalid();
+  if (!TYPE_NAME.test(type) || !isUuid(id)) throw invalid();
   if (expected !== undefined) {
     const allowed = typeof expected === 'string' ? [expected] : expected;
     if (!allowed.includes(type)) {
