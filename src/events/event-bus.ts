@@ -1,4 +1,7 @@
+import { logger } from '../logger.js';
 import type { ChangeEvent } from './change-event.js';
+
+const log = logger.child({ component: 'event-bus' });
 
 export type ChangeListener = (events: readonly ChangeEvent[]) => void;
 
@@ -16,4 +19,18 @@ export interface EventBus {
    */
   subscribe(listener: ChangeListener, onMissed?: () => void): () => void;
   close(): Promise<void>;
+}
+
+/**
+ * Calls every subscriber's function with `value`. One that throws is logged and keeps neither the others from being
+ * called nor the publisher (a writer that has committed) from going on.
+ */
+export function callEach<T>(subscribers: Iterable<(value: T) => void>, value: T): void {
+  for (const call of subscribers) {
+    try {
+      call(value);
+    } catch (err) {
+      log.error({ err }, 'change listener failed');
+    }
+  }
 }

@@ -1,22 +1,11 @@
-import { logger } from '../logger.js';
 import type { ChangeEvent } from './change-event.js';
-import type { ChangeListener, EventBus } from './event-bus.js';
-
-const log = logger.child({ component: 'event-bus' });
+import { callEach, type ChangeListener, type EventBus } from './event-bus.js';
 
 export class InProcessEventBus implements EventBus {
   private readonly listeners = new Set<ChangeListener>();
 
   async publish(events: readonly ChangeEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    for (const listener of this.listeners) {
-      // A failing subscriber must not stop delivery to the others, nor fail the writer that published.
-      try {
-        listener(events);
-      } catch (err) {
-        log.error({ err }, 'change listener failed');
-      }
-    }
+    if (events.length > 0) callEach(this.listeners, events);
   }
 
   subscribe(listener: ChangeListener): () => void {

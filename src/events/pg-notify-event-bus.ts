@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { logger } from '../logger.js';
 import type { ChangeEvent, ChangeKind } from './change-event.js';
-import type { ChangeListener, EventBus } from './event-bus.js';
+import { callEach, type ChangeListener, type EventBus } from './event-bus.js';
 
 const log = logger.child({ component: 'event-bus' });
 
@@ -91,7 +91,7 @@ export class PgNotifyEventBus implements EventBus {
 
   async publish(events: readonly ChangeEvent[]): Promise<void> {
     if (events.length === 0) return;
-    this.deliver(events);
+    callEach(this.listeners, events);
     const payloads = this.pack(events);
     await this.o.dataSource.query(`SELECT pg_notify($1, p) FROM unnest($2::text[]) AS t(p)`, [this.channel, payloads]);
   }
@@ -134,16 +134,6 @@ export class PgNotifyEventBus implements EventBus {
     return payloads;
   }
 
-  private deliver(events: readonly ChangeEvent[]): void {
-    for (const listener of this.listeners) {
-      // A failing subscriber must not stop delivery to the others.
-      try {
-        listener(events);
-      } catch (err) {
-        log.error({ err }, 'change listener failed');
-      }
-    }
-  }
 
   private connect(): Promise<void> {
     this.connecting ??= (async () => {
@@ -184,13 +174,7 @@ export class PgNotifyEventBus implements EventBus {
           // Whatever other replicas sent while it was down is gone: everyone subscribed meanwhile is told so.
           const told = [...this.missedHandlers.values()];
           log.info({ subscribers: told.length }, 'event listener reconnected; subscribers told that changes may have been missed');
-          for (const onMissed of told) {
-            try {
-              onMissed();
-            } catch (err) {
-              log.error({ err }, 'change listener failed');
-            }
-          }
+          callEach(told, undefined);
         },
         (err: Error) => {
           log.warn({ err: err.message }, 'event listener reconnect failed');
@@ -211,7 +195,7 @@ export class PgNotifyEventBus implements EventBus {
     if (envelope.o === this.origin || !Array.isArray(envelope.e)) return;
     try {
       const events = await Promise.all(envelope.e.map((e) => this.revive(e)));
-      this.deliver(events);
+      callEach(this.listeners, events);
     } catch (err) {
       log.error({ err }, 'received change events could not be completed');
     }
