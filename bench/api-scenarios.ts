@@ -19,12 +19,18 @@ const POD_TABLE = `query PodTable($filter: PodFilter) {
       deployment { name } cluster { name } } } }
 }`;
 
+/** The least a data request costs here (token, Apollo, one statement): no overview can be served faster. */
+const FLOOR = `query Floor { clusters(first: 1) { nodes { name } } }`;
+
 export interface Scenario {
   name: string;
   query: string;
   variables?: Record<string, unknown>;
   check(data: any): void;
 }
+
+/** Run like the others, and used to bound their ratios: what the lightest data request costs in each mode. */
+export const FLOOR_SCENARIO: Scenario = { name: 'request floor (one cluster name, one statement)', query: FLOOR, check: (d) => assertEqual(d.clusters.nodes.length, 1) };
 
 export const SCENARIOS: Scenario[] = [
   { name: 'cluster overview (20 clusters, health, top 5 namespaces)', query: CLUSTER_OVERVIEW, check: (d) => assertEqual(d.clusters.nodes.length, 20) },
@@ -34,6 +40,7 @@ export const SCENARIOS: Scenario[] = [
     check: (d) => assertEqual(d.clusters.nodes.flatMap((c: any) => c.namespaces.nodes.flatMap((n: any) => n.deployments.nodes.flatMap((x: any) => x.pods.nodes))).length, 2500),
   },
   { name: 'pod table page (100 of 20,000, filtered by phase)', query: POD_TABLE, variables: { filter: { phases: ['RUNNING'] } }, check: (d) => assertEqual(d.pods.edges.length, 100) },
+  FLOOR_SCENARIO,
 ];
 
 function assertEqual(actual: unknown, expected: unknown): void {
