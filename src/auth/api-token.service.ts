@@ -89,7 +89,7 @@ function checkTokenName(name: string): string {
   return trimmed;
 }
 
-function checkOrganizationName(name: string): string {
+export function checkOrganizationName(name: string): string {
   const trimmed = name.trim();
   if (trimmed.length < 1 || trimmed.length > 200) throw badInput('Organization name must be 1 to 200 characters');
   return trimmed;

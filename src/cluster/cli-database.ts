@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ApiTokenService } from '../auth/api-token.service.js';
+import { checkOrganizationName } from '../auth/api-token.service.js';
 import { loadConfig, type Config } from '../config.js';
 import { withMigratedDatabase } from '../db/migrated-database.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -45,28 +45,33 @@ export async function withCliDatabase<T>(fn: (db: CliDatabase) => Promise<T>): P
   );
 }
 
+/** An organisation that exists, or one a registration is to create in its own transaction (`id` absent). */
+export interface CliOrganization {
+  id?: string;
+  name: string;
+}
+
 /**
- * The organisation a CLI command acts on: `--org` when given (created on registration if new), else the only
- * one there is, else `default` (created when there are none).
+ * The organisation a CLI command acts on: `--org` when given, else the only one there is, else `default`. With
+ * `create`, a missing one comes back without an id, for the registration to create with its cluster, so that a
+ * failed registration leaves no organisation behind; without, a missing one is an error.
  */
-export async function resolveCliOrganization(
-  dataSource: DataSource,
-  name: string | undefined,
-  opts: { create: boolean },
-): Promise<{ id: string; name: string; created: boolean }> {
-  const tokens = new ApiTokenService(dataSource);
+export async function resolveCliOrganization(dataSource: DataSource, name: string | undefined, opts: { create: true }): Promise<CliOrganization>;
+export async function resolveCliOrganization(dataSource: DataSource, name: string | undefined, opts: { create: false }): Promise<Required<CliOrganization>>;
+export async function resolveCliOrganization(dataSource: DataSource, name: string | undefined, opts: { create: boolean }): Promise<CliOrganization> {
   if (name !== undefined) {
-    if (opts.create) return tokens.ensureOrganization(name);
-    const rows: Array<{ id: string; name: string }> = await dataSource.query(`SELECT id, name FROM organizations WHERE name = $1`, [name]);
-    if (!rows[0]) throw new Error(`there is no organisation named "${name}"`);
-    return { ...rows[0], created: false };
+    const wanted = opts.create ? checkOrganizationName(name) : name;
+    const rows: Array<{ id: string; name: string }> = await dataSource.query(`SELECT id, name FROM organizations WHERE name = $1`, [wanted]);
+    if (rows[0]) return rows[0];
+    if (opts.create) return { name: wanted };
+    throw new Error(`there is no organisation named "${name}"`);
   }
   const all: Array<{ id: string; name: string }> = await dataSource.query(`SELECT id, name FROM organizations ORDER BY name LIMIT 11`);
-  if (all.length === 1) return { ...all[0]!, created: false };
+  if (all.length === 1) return all[0]!;
   if (all.length > 1) {
     const names = all.slice(0, 10).map((o) => o.name).join(', ');
     throw new Error(`there are several organisations (${names}${all.length > 10 ? ', …' : ''}); choose one with --org`);
   }
   if (!opts.create) throw new Error('there are no organisations yet; register a cluster first');
-  return tokens.ensureOrganization('default');
+  return { name: 'default' };
 }

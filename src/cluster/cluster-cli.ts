@@ -39,15 +39,6 @@ async function findClusterId(dataSource: DataSource, organizationId: string, nam
   return rows[0].id;
 }
 
-async function dropUnusedOrganization(dataSource: DataSource, id: string): Promise<void> {
-  await dataSource.query(
-    `DELETE FROM organizations o WHERE o.id = $1
-        AND NOT EXISTS (SELECT 1 FROM k8s_clusters c WHERE c.organization_id = o.id)
-        AND NOT EXISTS (SELECT 1 FROM api_tokens t WHERE t.organization_id = o.id)`,
-    [id],
-  );
-}
-
 const write = (line: string) => process.stdout.write(`${line}\n`);
 
 export interface AddClusterOptions {
@@ -71,7 +62,7 @@ export async function addCluster(opts: AddClusterOptions): Promise<void> {
     const service = new ClusterRegistrationService({ dataSource, crypto, eventBus: await openEventBus() });
     const registered = await service
       .register({
-        organizationId: org.id,
+        ...(org.id ? { organizationId: org.id } : { organizationName: org.name }),
         name: opts.name,
         kubeconfig: text,
         context: opts.context,
@@ -79,12 +70,8 @@ export async function addCluster(opts: AddClusterOptions): Promise<void> {
         localCredentials: true,
         kubeconfigDir: path.dirname(file),
       })
-      .catch(async (err: unknown) => {
-        // A failed registration changes nothing: the organisation created for it goes too, unless something uses it by now.
-        if (org.created) await dropUnusedOrganization(dataSource, org.id);
-        return explain(err, 'register the cluster');
-      });
-    if (org.created) write(`created organisation "${org.name}"`);
+      .catch((err: unknown) => explain(err, 'register the cluster'));
+    if (!org.id) write(`created organisation "${org.name}"`);
     write(
       `registered cluster "${registered.name}" (id ${registered.id}) in organisation "${org.name}": ` +
         `${registered.provider}, Kubernetes ${registered.kubernetesVersion ?? 'unknown'}, ${registered.apiServerUrl}, context "${registered.contextName}"`,

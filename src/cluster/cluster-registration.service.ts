@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { ApiTokenService, checkOrganizationName } from '../auth/api-token.service.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import { isUuid } from '../formats.js';
@@ -31,12 +32,15 @@ export interface KubeconfigSource {
   kubeconfigDir?: string;
 }
 
-export interface RegisterClusterParams extends KubeconfigSource {
-  organizationId: string;
+export type RegisterClusterParams = KubeconfigSource & {
   /** Defaults to the context name. */
   name?: string;
   labels?: Record<string, string>;
-}
+} & (
+    | { organizationId: string; organizationName?: never }
+    /** The organisation of this name, created in the registration's transaction when missing, so a failed registration leaves none behind. */
+    | { organizationName: string; organizationId?: never }
+  );
 
 export interface UpdateClusterParams {
   name?: string;
@@ -82,16 +86,19 @@ export class ClusterRegistrationService {
     const labels = validLabels(params.labels ?? {});
     const prepared = prepare(params);
     const name = validName(params.name ?? prepared.contextName);
-    // Everything that needs no network is checked before the cluster is contacted.
-    await this.assertNameFree(params.organizationId, name, undefined);
+    // Everything that needs no network is checked before the cluster is contacted. In an organisation still to be
+    // created no name is taken; a name taken meanwhile is caught by the insert, as a concurrent registration is.
+    const knownOrganizationId = params.organizationId ?? (await this.organizationIdByName(params.organizationName!));
+    if (knownOrganizationId) await this.assertNameFree(knownOrganizationId, name, undefined);
     const connection = { prepared, probe: await this.probe(prepared) };
     const id = randomUUID();
     const encrypted = this.crypto.encrypt(connection.prepared.kubeconfig, id);
     const cluster = await this.dataSource.transaction(async (tx) => {
-      await this.writeOrExplain(tx, params.organizationId, name, () =>
+      const organizationId = params.organizationId ?? (await new ApiTokenService(this.dataSource, tx).ensureOrganization(params.organizationName!)).id;
+      await this.writeOrExplain(tx, organizationId, name, () =>
         tx.getRepository(ClusterEntity).insert({
           id,
-          organizationId: params.organizationId,
+          organizationId,
           name,
           provider: connection.probe.provider,
           apiServerUrl: connection.prepared.server,
@@ -108,7 +115,7 @@ export class ClusterRegistrationService {
       return tx.getRepository(ClusterEntity).findOneByOrFail({ id });
     });
     this.log.info(
-      { clusterId: id, organizationId: params.organizationId, name, provider: cluster.provider, kubernetesVersion: cluster.kubernetesVersion, server: cluster.apiServerUrl },
+      { clusterId: id, organizationId: cluster.organizationId, name, provider: cluster.provider, kubernetesVersion: cluster.kubernetesVersion, server: cluster.apiServerUrl },
       'registered cluster',
     );
     await this.publish(clusterChangeEvent(cluster, 'ADDED', []));
@@ -244,6 +251,11 @@ export class ClusterRegistrationService {
     } finally {
       client.close();
     }
+  }
+
+  private async organizationIdByName(name: string): Promise<string | undefined> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM organizations WHERE name = $1`, [checkOrganizationName(name)]);
+    return rows[0]?.id;
   }
 
   private async assertNameFree(organizationId: string, name: string, exceptId: string | undefined): Promise<void> {

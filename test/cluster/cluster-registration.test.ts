@@ -136,6 +136,34 @@ describe('register', () => {
     await db.dataSource.query(`DELETE FROM organizations WHERE id = $1`, [other]);
   });
 
+  it('creates a named organisation with its first cluster, only when the registration commits', async () => {
+    const orgsNamed = async (name: string): Promise<string[]> =>
+      (await db.dataSource.query(`SELECT id FROM organizations WHERE name = $1`, [name])).map((r: { id: string }) => r.id);
+    const unreachable = edit(sim.kubeconfig(), (d) => (d.clusters[0]!.cluster.server = 'https://kubegraph-test.invalid:6443'));
+
+    await expectFailure(() => service.register({ organizationName: 'new-team', kubeconfig: unreachable }), 'UNREACHABLE', /cannot resolve the host/);
+    expect(await orgsNamed('new-team')).toEqual([]);
+
+    // Two registrations into the same new organisation at once, one of them failing: one organisation, the
+    // good cluster in it. (Created beforehand and removed after a failure, another command's cluster could lose it.)
+    const [good, bad] = await Promise.allSettled([
+      service.register({ organizationName: 'new-team', kubeconfig: sim.kubeconfig(), name: 'a' }),
+      service.register({ organizationName: 'new-team', kubeconfig: unreachable, name: 'b' }),
+      service.register({ organizationName: 'new-team', kubeconfig: sim.kubeconfig(), name: 'c' }),
+    ]).then((r) => [[r[0], r[2]], [r[1]]] as const);
+    expect(good.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(bad[0]!.status).toBe('rejected');
+    const ids = await orgsNamed('new-team');
+    expect(ids).toHaveLength(1);
+    expect(good.map((r) => (r as PromiseFulfilledResult<{ organizationId: string }>).value.organizationId)).toEqual([ids[0], ids[0]]);
+
+    // An existing organisation is used, and a name taken in it is refused before the cluster is contacted.
+    expect((await service.register({ organizationName: 'acme', kubeconfig: sim.kubeconfig(), name: 'in-acme' })).organizationId).toBe(orgId);
+    await expectFailure(() => service.register({ organizationName: 'new-team', kubeconfig: unreachable, name: 'a' }), 'NAME_TAKEN', /a cluster named "a" already exists/);
+    await db.dataSource.query(`DELETE FROM k8s_clusters WHERE organization_id = $1`, [ids[0]]);
+    await db.dataSource.query(`DELETE FROM organizations WHERE id = $1`, [ids[0]]);
+  });
+
   it('gives one distinct error per cause and stores nothing', async () => {
     const register = (kubeconfig: string, extra: { context?: string; localCredentials?: boolean } = {}) => () =>
       service.register({ organizationId: orgId, kubeconfig, ...extra });
