@@ -19,7 +19,7 @@ import {
   TypeNameMetaFieldDef,
   valueFromASTUntyped,
 } from 'graphql';
-import { DEFAULT_PAGE_SIZE } from './relay/connection-args.js';
+import { checkPageSize, DEFAULT_PAGE_SIZE } from './relay/connection-args.js';
 
 export interface QueryLimits {
   maxDepth: number;
@@ -65,8 +65,11 @@ function multiplier(field: FieldNode, def: GraphQLField<unknown, unknown>, varia
   if (hasArg('first') || hasArg('last')) {
     const first = arg('first');
     const last = arg('last');
-    const n = typeof first === 'number' ? first : typeof last === 'number' ? last : Math.min(DEFAULT_PAGE_SIZE, maxPageSize);
-    return Math.max(1, n);
+    // A page size the field would refuse is refused now, with the field's own error: weighed as given, a huge
+    // `first` would be reported as a query too complex instead of the argument that is wrong.
+    if (typeof first === 'number') return Math.max(1, checkPageSize('first', first, maxPageSize));
+    if (typeof last === 'number') return Math.max(1, checkPageSize('last', last, maxPageSize));
+    return Math.min(DEFAULT_PAGE_SIZE, maxPageSize);
   }
   if (hasArg('ids')) {
     const ids = arg('ids');
@@ -150,7 +153,14 @@ export function measureOperation(schema: GraphQLSchema, document: DocumentNode, 
 
 /** Throws (code BAD_USER_INPUT, HTTP 400) when an operation is deeper or costlier than allowed. */
 export function enforceQueryLimits(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, limits: QueryLimits): QueryCost {
-  const cost = measureOperation(schema, document, operation, variables, limits.maxPageSize);
+  let cost: QueryCost;
+  try {
+    cost = measureOperation(schema, document, operation, variables, limits.maxPageSize);
+  } catch (err) {
+    // An argument refused while measuring: refused before anything runs, like the limits below.
+    if (err instanceof GraphQLError) throw new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 400 } } });
+    throw err;
+  }
   if (cost.depth > limits.maxDepth) {
     throw new GraphQLError(
       `Query is too deep: depth ${cost.depth} exceeds the limit of ${limits.maxDepth} (connection edges/node wrappers are not counted). Split it into several queries.`,

@@ -62,6 +62,17 @@ describe('complexity limit', () => {
     expect(refused.body.errors![0].extensions).toMatchObject({ complexity: 1002, maxComplexity: 1000 });
   });
 
+  it('refuses a page larger than the maximum before it runs, naming the argument rather than the cost', async () => {
+    const res = await gql(server, LIST, { token: admin.secret, variables: { n: 1_000_000 } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors!.map((e) => e.message)).toEqual(['Argument "first" must not exceed the maximum page size of 500 (got 1000000)']);
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+    expect('data' in res.body).toBe(false);
+    const negative = await gql(server, `{ apiTokens(last: -1) { nodes { id } } }`, { token: admin.secret });
+    expect(negative.status).toBe(400);
+    expect(negative.body.errors!.map((e) => e.message)).toEqual(['Argument "last" must be a non-negative integer (got -1)']);
+  });
+
   it('assumes the default page size when first/last are absent', async () => {
     // 100 × 6 = 600 passes; two aliases of it (1200) do not.
     const one = await gql(server, `{ apiTokens { nodes { id name role prefix } } }`, { token: admin.secret });

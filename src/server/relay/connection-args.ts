@@ -44,7 +44,7 @@ export interface PageRequestOptions {
   types?: readonly CursorValueType[];
 }
 
-function checkCount(name: 'first' | 'last', value: number, maxPageSize: number): number {
+export function checkPageSize(name: 'first' | 'last', value: number, maxPageSize: number): number {
   if (!Number.isInteger(value) || value < 0) throw badInput(`Argument "${name}" must be a non-negative integer (got ${value})`, { argumentName: name });
   if (value > maxPageSize) {
     throw badInput(`Argument "${name}" must not exceed the maximum page size of ${maxPageSize} (got ${value})`, { argumentName: name });
@@ -63,8 +63,8 @@ export function pageRequest(args: ConnectionArgs, options: PageRequestOptions): 
   const after = decode(args.after, 'after');
   const before = decode(args.before, 'before');
   if (last != null) {
-    return { direction: 'backward', limit: checkCount('last', last, options.maxPageSize), after, before, tag };
+    return { direction: 'backward', limit: checkPageSize('last', last, options.maxPageSize), after, before, tag };
   }
-  const limit = first != null ? checkCount('first', first, options.maxPageSize) : Math.min(DEFAULT_PAGE_SIZE, options.maxPageSize);
+  const limit = first != null ? checkPageSize('first', first, options.maxPageSize) : Math.min(DEFAULT_PAGE_SIZE, options.maxPageSize);
   return { direction: 'forward', limit, after, before, tag };
 }
