@@ -20,6 +20,7 @@ export type Change =
       op: 'upsert' | 'delete';
       spec: TableSpec;
       key: string;
+      /** Owned by the writer once enqueued: it adds the stored ids to it for the change event, rather than copy it. */
       row: Row;
       changedFields: string[];
       /** JSON of the row's object-valued columns by property, made while digesting it; reused rather than redone. */
@@ -683,7 +684,9 @@ export class Writer {
       const change = byKey.get(key);
       if (!change) continue;
       if (r.inserted) inserted.push(key);
-      const state: Record<string, unknown> = { ...change.row, id: r.id, clusterId: this.o.clusterId };
+      const state = change.row;
+      state.id = r.id;
+      state.clusterId = this.o.clusterId;
       if (spec.namespaced) state.namespaceId = r.namespace_id ?? null;
       if (spec.deploymentVia) state.deploymentId = r.deployment_id ?? null;
       const type: ChangeType = change.op === 'delete' ? 'DELETED' : r.inserted ? 'ADDED' : 'MODIFIED';
@@ -744,7 +747,13 @@ export class Writer {
         line += `\t${document !== undefined ? copyText(document) : copyValue(value, col.type)}`;
       }
       lines.push(`${line}\t${now}\n`);
-      states.push([c, { ...c.row, id, clusterId: cid, namespaceId, deploymentId }]);
+      // Onto the row rather than a copy with four more properties, which cost more than the COPY line.
+      const state = c.row;
+      state.id = id;
+      state.clusterId = cid;
+      state.namespaceId = namespaceId;
+      state.deploymentId = deploymentId;
+      states.push([c, state]);
     }
     const client = (qr as unknown as { databaseConnection: pg.PoolClient }).databaseConnection;
     await copyRows(client, spec.table, columns, lines);
