@@ -3,7 +3,7 @@ import { int, type Obj, str, stringMap, timestamp } from './k8s-fields.js';
 
 export type DeploymentHealth = 'healthy' | 'progressing' | 'degraded' | 'failed' | 'scaled_to_zero';
 
-export interface DeploymentRow {
+export type DeploymentRow = {
   uid: string;
   namespace: string;
   name: string;
@@ -26,7 +26,7 @@ export interface DeploymentRow {
   conditions: Array<{ type: string; status: string; reason?: string; message?: string; lastUpdateTime?: string }>;
   createdAt: string | null;
   deletedAt: string | null;
-}
+};
 
 interface HealthInput {
   desired: number;

@@ -5,7 +5,7 @@ export interface NamespaceLabelKeys {
   costCenterLabelKeys: readonly string[];
 }
 
-export interface NamespaceRow {
+export type NamespaceRow = {
   uid: string;
   name: string;
   resourceVersion: string | null;
@@ -16,7 +16,7 @@ export interface NamespaceRow {
   costCenter: string | null;
   createdAt: string | null;
   deletedAt: string | null;
-}
+};
 
 /** Team and cost centre come from namespace labels whose keys are configurable. */
 export function mapNamespace(obj: Obj, keys: NamespaceLabelKeys): NamespaceRow {

@@ -1,6 +1,6 @@
 import { byteCount, millicores, type Obj, str, stringMap, timestamp } from './k8s-fields.js';
 
-export interface NodeRow {
+export type NodeRow = {
   uid: string;
   name: string;
   resourceVersion: string | null;
@@ -28,7 +28,7 @@ export interface NodeRow {
   architecture: string | null;
   createdAt: string | null;
   deletedAt: string | null;
-}
+};
 
 function label(labels: Record<string, string>, ...keys: string[]): string | null {
   for (const k of keys) if (labels[k]) return labels[k]!;

@@ -1,6 +1,6 @@
 import { byteCount, type Obj, str, stringMap, timestamp } from './k8s-fields.js';
 
-export interface PersistentVolumeClaimRow {
+export type PersistentVolumeClaimRow = {
   uid: string;
   namespace: string;
   name: string;
@@ -14,7 +14,7 @@ export interface PersistentVolumeClaimRow {
   labels: Record<string, string>;
   createdAt: string | null;
   deletedAt: string | null;
-}
+};
 
 export function mapPersistentVolumeClaim(obj: Obj): PersistentVolumeClaimRow {
   const where = `persistentvolumeclaim ${obj.metadata.namespace}/${obj.metadata.name}`;

@@ -1,7 +1,7 @@
 import { mapContainerSpecs, type ContainerSpecRow } from './container-spec.mapper.js';
 import { controllerOf, int, type Obj, str, stringMap, timestamp } from './k8s-fields.js';
 
-export interface ContainerStatusRow {
+export type ContainerStatusRow = {
   name: string;
   image: string;
   ready: boolean;
@@ -13,9 +13,9 @@ export interface ContainerStatusRow {
   lastTerminationReason: string | null;
   lastTerminationExitCode: number | null;
   lastTerminatedAt: string | null;
-}
+};
 
-export interface PodRow {
+export type PodRow = {
   uid: string;
   namespace: string;
   name: string;
@@ -40,7 +40,7 @@ export interface PodRow {
   startedAt: string | null;
   createdAt: string | null;
   deletedAt: string | null;
-}
+};
 
 const PHASES = new Set(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
 

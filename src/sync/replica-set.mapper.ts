@@ -1,6 +1,6 @@
 import { controllerOf, int, type Obj, str, stringMap, timestamp } from './k8s-fields.js';
 
-export interface ReplicaSetRow {
+export type ReplicaSetRow = {
   uid: string;
   namespace: string;
   name: string;
@@ -16,7 +16,7 @@ export interface ReplicaSetRow {
   labels: Record<string, string>;
   createdAt: string | null;
   deletedAt: string | null;
-}
+};
 
 export function mapReplicaSet(obj: Obj): ReplicaSetRow {
   const owner = controllerOf(obj.metadata);
