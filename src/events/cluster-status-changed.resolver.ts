@@ -28,7 +28,7 @@ function clusterStatusChanges({ args, context }: SubscribeResolverData<unknown, 
       `SELECT ${CLUSTER_COLUMNS} FROM k8s_clusters c WHERE c.id = $1 AND c.organization_id = $2`,
       [event.clusterId, auth.organizationId],
     );
-    const row = rows[0] ?? (event.type === 'DELETED' ? stateAsRow({ ...event.state, id: event.clusterId, organizationId: event.organizationId }) : null);
+    const row = rows[0] ?? (event.type === 'DELETED' ? stateAsRow(event.state, { id: event.clusterId, organizationId: event.organizationId }) : null);
     if (!row) return null;
     return Object.assign(new ClusterStatusEvent(), {
       type: event.type as ChangeTypeEnum,

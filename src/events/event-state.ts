@@ -1,8 +1,21 @@
 import type { Row } from '../inventory/inventory.rows.js';
 
-/** Event state (camelCase, as published) → the row shape (snake_case) the row mappers read. */
-export function stateAsRow(state: Record<string, unknown>): Row {
+/** Column names by state key: a few dozen keys, converted once rather than once per event and subscriber. */
+const COLUMNS = new Map<string, string>();
+
+function column(key: string): string {
+  let name = COLUMNS.get(key);
+  if (name === undefined) {
+    name = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    COLUMNS.set(key, name);
+  }
+  return name;
+}
+
+/** Event state (camelCase, as published), with `overrides` on top → the row shape (snake_case) the row mappers read. */
+export function stateAsRow(state: Record<string, unknown>, overrides: Record<string, unknown> = {}): Row {
   const row: Row = {};
-  for (const [key, value] of Object.entries(state)) row[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value;
+  for (const key of Object.keys(state)) row[column(key)] = state[key];
+  for (const key of Object.keys(overrides)) row[column(key)] = overrides[key];
   return row;
 }

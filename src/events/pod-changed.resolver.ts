@@ -16,7 +16,7 @@ function podChanges({ args, context }: SubscribeResolverData<unknown, { filter?:
     // Organisation first: another organisation's events are never mapped, let alone delivered.
     if (event.kind !== 'Pod' || event.organizationId !== matcher.organizationId) return null;
     if (matcher.clusterRowId !== null && event.clusterId !== matcher.clusterRowId) return null;
-    const pod = toPod(stateAsRow({ ...event.state, clusterId: event.clusterId }));
+    const pod = toPod(stateAsRow(event.state, { clusterId: event.clusterId }));
     if (!matcher.matches(pod)) return null;
     return Object.assign(new PodChangeEvent(), {
       type: event.type as ChangeTypeEnum,
