@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient } from '../../src/cluster/kube-client.js';
-import { loadConfig } from '../../src/config.js';
-import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
-import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
-import { ClusterSync } from '../../src/sync/cluster-sync.js';
+import type { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
+import type { ClusterSync } from '../../src/sync/cluster-sync.js';
 import { PODS } from '../../src/sync/inventory-tables.js';
 import { mapPod } from '../../src/sync/pod.mapper.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { createCluster, TEST_TUNING } from './sync-harness.js';
+import type { TestDatabase } from '../support/database.js';
+import { type Harness, startHarness } from './sync-harness.js';
 
 /**
  * The bulk of an initial list goes in by COPY, encoded from the JSON made while digesting each row; later changes go
@@ -33,9 +30,9 @@ function normalise(value: unknown, type: string): unknown {
 }
 
 describe('initial sync by COPY', () => {
+  let h: Harness;
   let db: TestDatabase;
   let sim: SimulatedCluster;
-  let client: KubeClient;
   let sync: ClusterSync;
   let clusterId: string;
 
@@ -55,7 +52,7 @@ describe('initial sync by COPY', () => {
         out.push(`${pod.metadata.name}: missing`);
         continue;
       }
-      const want = mapPod(pod) as unknown as Record<string, unknown>;
+      const want: Record<string, unknown> = mapPod(pod);
       for (const c of PODS.columns) {
         const a = JSON.stringify(normalise(want[c.prop], c.type));
         const b = JSON.stringify(normalise(stored[c.column], c.type));
@@ -66,30 +63,21 @@ describe('initial sync by COPY', () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    sim = await SimulatedCluster.start({ pods: 400, seed: 'initial-copy' });
-    const ns = sim.state().pods[0]!.metadata.namespace as string;
-    await sim.apply({ kind: 'createPod', namespace: ns, name: 'awkward-labels', labels: AWKWARD });
-    const cluster = await createCluster(db.dataSource, 'initial-copy');
-    clusterId = cluster.clusterId;
-    client = KubeClient.fromKubeconfig(sim.kubeconfig());
-    sync = new ClusterSync({
-      dataSource: db.dataSource,
-      eventBus: new InProcessEventBus(),
-      config: loadConfig({}),
-      cluster: { id: clusterId, organizationId: cluster.organizationId, name: 'initial-copy' },
-      client,
-      tuning: TEST_TUNING,
+    h = await startHarness({
+      name: 'initial-copy',
+      sim: { pods: 400, seed: 'initial-copy' },
+      prepare: async ({ sim: cluster }) => {
+        const ns = cluster.state().pods[0]!.metadata.namespace as string;
+        await cluster.apply({ kind: 'createPod', namespace: ns, name: 'awkward-labels', labels: AWKWARD });
+      },
     });
-    sync.start();
+    ({ db, sim, sync, clusterId } = h);
     await sync.whenSynced();
   });
 
   afterAll(async () => {
-    await sync?.stop();
-    client?.close();
-    await sim?.stop();
-    await db?.drop();
+    await h?.stop();
+    await h?.db.drop();
   });
 
   it('writes every column of every pod exactly, awkward characters included', async () => {

@@ -6,6 +6,7 @@ import type { ChangeEvent } from '../../src/events/change-event.js';
 import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
 import { SimulatedCluster, type SimulatorOptions } from '../../src/simulator/simulated-cluster.js';
 import { ClusterSync, type SyncTuning } from '../../src/sync/cluster-sync.js';
+import type { LeaseGrant } from '../../src/sync/ownership.js';
 import { decodeHelmReleaseData } from '../../src/sync/helm-release.decoder.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -41,9 +42,16 @@ export async function createCluster(ds: DataSource, name: string): Promise<{ clu
   return { clusterId: cluster.id, organizationId: org.id };
 }
 
-export async function startHarness(
-  opts: { sim?: SimulatorOptions; tuning?: Partial<SyncTuning>; db?: TestDatabase; name?: string } = {},
-): Promise<Harness> {
+export interface HarnessOptions {
+  sim?: SimulatorOptions;
+  tuning?: Partial<SyncTuning>;
+  db?: TestDatabase;
+  name?: string;
+  /** Runs before the sync starts (to change the simulator, or take the cluster's lease); a grant it returns is the lease the sync writes under. */
+  prepare?: (h: { db: TestDatabase; sim: SimulatedCluster; clusterId: string }) => Promise<LeaseGrant | void>;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const db = opts.db ?? (await createTestDatabase());
   const sim = await SimulatedCluster.start({ pods: 200, seed: 1, bookmarkIntervalMs: 500, ...opts.sim });
   const name = opts.name ?? `sim-${Math.random().toString(36).slice(2, 10)}`;
@@ -52,6 +60,7 @@ export async function startHarness(
   const bus = new InProcessEventBus();
   const events: ChangeEvent[] = [];
   bus.subscribe((batch) => events.push(...batch));
+  const lease = (await opts.prepare?.({ db, sim, clusterId })) ?? undefined;
   const sync = new ClusterSync({
     dataSource: db.dataSource,
     eventBus: bus,
@@ -59,6 +68,7 @@ export async function startHarness(
     cluster: { id: clusterId, organizationId, name },
     client,
     tuning: { ...TEST_TUNING, ...opts.tuning },
+    lease,
   });
   sync.start();
   return {

@@ -1,51 +1,39 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient } from '../../src/cluster/kube-client.js';
-import { loadConfig } from '../../src/config.js';
-import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
-import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
-import { ClusterSync } from '../../src/sync/cluster-sync.js';
+import type { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
+import type { ClusterSync } from '../../src/sync/cluster-sync.js';
 import { ClusterOwnership } from '../../src/sync/ownership.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { createCluster, TEST_TUNING } from './sync-harness.js';
+import type { TestDatabase } from '../support/database.js';
+import { type Harness, startHarness } from './sync-harness.js';
 
 const TIMINGS = { ttlMs: 60_000, renewIntervalMs: 5_000 };
 
 // Everything a sync writes (inventory, usage samples, the cluster row's health) stops once another replica holds the
 // cluster's lease, even if this replica never noticed it lost the lease (a paused process).
 describe('a sync fenced by its cluster lease', () => {
+  let h: Harness;
   let db: TestDatabase;
   let sim: SimulatedCluster;
-  let client: KubeClient;
   let sync: ClusterSync;
   let clusterId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    sim = await SimulatedCluster.start({ pods: 40, seed: 'sync-lease', bookmarkIntervalMs: 500 });
-    client = KubeClient.fromKubeconfig(sim.kubeconfig());
-    const created = await createCluster(db.dataSource, 'sync-lease');
-    clusterId = created.clusterId;
-    await db.dataSource.query(`UPDATE k8s_clusters SET kubeconfig_encrypted = '\\x01'::bytea, encryption_key_id = 'k' WHERE id = $1`, [clusterId]);
-    const owner = new ClusterOwnership(db.dataSource, 'replica-e', TIMINGS, ['k']);
-    expect(await owner.acquire(1, 'k')).toEqual([clusterId]);
-    sync = new ClusterSync({
-      dataSource: db.dataSource,
-      eventBus: new InProcessEventBus(),
-      config: loadConfig({}),
-      cluster: { id: clusterId, organizationId: created.organizationId, name: 'sync-lease' },
-      client,
-      tuning: TEST_TUNING,
-      lease: await owner.grant(clusterId),
+    h = await startHarness({
+      name: 'sync-lease',
+      sim: { pods: 40, seed: 'sync-lease' },
+      prepare: async ({ db: { dataSource }, clusterId: id }) => {
+        await dataSource.query(`UPDATE k8s_clusters SET kubeconfig_encrypted = '\\x01'::bytea, encryption_key_id = 'k' WHERE id = $1`, [id]);
+        const owner = new ClusterOwnership(dataSource, 'replica-e', TIMINGS, ['k']);
+        expect(await owner.acquire(1, 'k')).toEqual([id]);
+        return owner.grant(id);
+      },
     });
-    sync.start();
+    ({ db, sim, sync, clusterId } = h);
     await sync.whenSynced();
   });
 
   afterAll(async () => {
-    await sync?.stop();
-    client?.close();
-    await sim?.stop();
-    await db?.drop();
+    await h?.stop();
+    await h?.db.drop();
   });
 
   const count = async (sql: string): Promise<number> => (await db.dataSource.query(sql, [clusterId]))[0].n;
