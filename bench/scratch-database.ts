@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { createDataSource, type DataSourceOptions } from '../src/db/data-source.js';
 import { EmbeddedPostgres } from '../src/db/embedded-postgres.js';
+import { closeDataSource } from '../src/db/pool-connections.js';
 
 export interface ScratchDatabase {
   url: string;
@@ -49,7 +50,7 @@ export async function scratchDatabase(opts: Pick<DataSourceOptions, 'poolSize' |
     url: url.toString(),
     dataSource,
     async cleanup() {
-      await dataSource.destroy();
+      await closeDataSource(dataSource, { timeoutMs: 10_000 });
       await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await stopServer();
     },

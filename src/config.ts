@@ -16,6 +16,8 @@ export interface Config {
   logLevel: string;
   /** How often metrics.k8s.io and the kubelet Summary API are polled. */
   metricsIntervalMs: number;
+  /** Longest `serve` takes to stop after SIGTERM/SIGINT; past it, it exits with status 1, naming what had not stopped. */
+  shutdownGraceMs: number;
   /** Current kubeconfig encryption key (32 bytes), if configured. */
   encryptionKey: Buffer | undefined;
   /** Earlier keys, still accepted for decryption until `keys rotate` has run. */
@@ -100,6 +102,8 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedPostgresPort: parseInteger('KUBEGRAPH_EMBEDDED_PG_PORT', env.KUBEGRAPH_EMBEDDED_PG_PORT, 54329, 1, 65535),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     metricsIntervalMs: parseDuration('KUBEGRAPH_METRICS_INTERVAL', env.KUBEGRAPH_METRICS_INTERVAL ?? '30s'),
+    // Below Kubernetes' default terminationGracePeriodSeconds (30), so that serve, not the kubelet's SIGKILL, says what was left.
+    shutdownGraceMs: parseDuration('KUBEGRAPH_SHUTDOWN_GRACE', env.KUBEGRAPH_SHUTDOWN_GRACE ?? '25s'),
     encryptionKey: env.BYOK_ENCRYPTION_KEY ? parseKey('BYOK_ENCRYPTION_KEY', env.BYOK_ENCRYPTION_KEY) : undefined,
     oldEncryptionKeys: parseList(env.BYOK_ENCRYPTION_KEYS_OLD, []).map((k, i) =>
       parseKey(`BYOK_ENCRYPTION_KEYS_OLD[${i}]`, k),

@@ -1,7 +1,11 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config.js';
+import { logger } from '../logger.js';
 import { createDataSource, type DataSourceOptions } from './data-source.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
+import { closeDataSource } from './pool-connections.js';
+
+const log = logger.child({ component: 'database' });
 
 export class DatabaseError extends Error {
   override name = 'DatabaseError';
@@ -13,8 +17,11 @@ export interface OpenDatabase {
   description: string;
   /** Set when the server was started by this process. */
   embedded: EmbeddedPostgres | undefined;
-  /** Closes the pool, then stops the embedded server if there is one. */
-  close(): Promise<void>;
+  /**
+   * Closes the pool, waiting at most `timeoutMs` (default 5 s) for connections in use and logging what it had to
+   * abandon, then stops the embedded server if there is one.
+   */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 /** host:port/database of a connection string; the password never appears in output. */
@@ -54,8 +61,8 @@ export async function openDatabase(config: Config, opts: DataSourceOptions = {})
     dataSource,
     description,
     embedded,
-    async close() {
-      if (dataSource.isInitialized) await dataSource.destroy();
+    async close(timeoutMs = 5000) {
+      await closeDataSource(dataSource, { timeoutMs, log });
       await embedded?.stop();
     },
   };

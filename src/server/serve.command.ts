@@ -23,6 +23,7 @@ export function registerServeCommand(program: Command): void {
       const { ServeAborted, startServe } = await import('./serve.js');
 
       const abort = new AbortController();
+      let stopping = 'starting';
       let firstSignalAt = 0;
       const signalled = new Promise<NodeJS.Signals>((resolve) => {
         const onSignal = (sig: NodeJS.Signals) => {
@@ -35,6 +36,14 @@ export function registerServeCommand(program: Command): void {
             process.exit(130);
           }
           firstSignalAt = Date.now();
+          // A shutdown that cannot finish (a database that never answers, a stuck library) must not keep the process
+          // alive until a SIGKILL: past the grace period it exits, naming the step it was in. Unref'd: a shutdown that
+          // finishes sooner exits on its own.
+          setTimeout(() => {
+            log.error({ graceMs: config.shutdownGraceMs, stopping }, 'shutdown grace period over; exiting with the rest abandoned');
+            process.stderr.write(`kubegraph: shutdown did not finish within ${config.shutdownGraceMs} ms (still stopping: ${stopping}); exiting\n`);
+            process.exit(1);
+          }, config.shutdownGraceMs).unref();
           abort.abort();
           resolve(sig);
         };
@@ -44,7 +53,7 @@ export function registerServeCommand(program: Command): void {
 
       let running;
       try {
-        running = await startServe({ config, demo: opts.demo ?? false, signal: abort.signal });
+        running = await startServe({ config, demo: opts.demo ?? false, signal: abort.signal, onStopping: (what) => (stopping = what) });
       } catch (err) {
         if (err instanceof ServeAborted) {
           process.stdout.write('kubegraph: stopped\n');

@@ -70,6 +70,8 @@ export interface ServeOptions {
   signal?: AbortSignal;
   /** Defaults to `components`. */
   components?: ComponentFactory[];
+  /** Told each step of the shutdown as it begins (e.g. "clusters", "database"), to name one that does not finish. */
+  onStopping?: (what: string) => void;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
     readiness.stopping();
     while (undo.length > 0) {
       const { what, fn } = undo.pop()!;
+      opts.onStopping?.(what);
       try {
         await fn();
         log.info({ what }, 'stopped');
@@ -106,7 +109,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
 
     readiness.starting(config.databaseUrl ? 'connecting to the database' : 'starting the embedded database');
     const database = await openDatabase(config);
-    undo.push({ what: 'database', fn: () => database.close() });
+    undo.push({ what: 'database', fn: () => database.close(Math.min(5000, config.shutdownGraceMs / 2)) });
     log.info({ database: database.description }, 'database connected');
     checkpoint();
 

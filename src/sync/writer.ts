@@ -4,6 +4,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import type { ChangeEvent, ChangeType } from '../events/change-event.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
+import { acquireConnection, releaseConnection, warmConnections } from '../db/pool-connections.js';
 import { Backoff, sleep } from './backoff.js';
 import { copyRows, copyText, copyValue } from './bulk-copy.js';
 import { type ColumnDef, DEPLOYMENTS, NAMESPACES, PODS, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
@@ -185,6 +186,8 @@ export class Writer {
   private lastFailure: string | undefined;
   /** The lease was found lost: everything queued and enqueued from then on is dropped. */
   private leaseLost = false;
+  /** warm()'s connections, until they are back in the pool. */
+  private warming: Promise<void> | undefined;
 
   /** Transactions in flight. */
   private get inFlight(): number {
@@ -204,15 +207,11 @@ export class Writer {
    * that the first batches of a sync do not wait for PostgreSQL to start a backend (tens of milliseconds each).
    * Failures are left to the batches, which retry.
    */
-  async warm(): Promise<void> {
-    const runners = Array.from({ length: this.concurrency }, () => this.o.dataSource.createQueryRunner());
-    try {
-      await Promise.all(runners.map((qr) => qr.connect()));
-    } catch {
-      // The database is not reachable now: the batches find that out and retry.
-    } finally {
-      await Promise.all(runners.map((qr) => qr.release().catch(() => undefined)));
-    }
+  warm(): Promise<void> {
+    // A database that cannot be reached now is left to the batches, which retry. stop() waits for this, so that no
+    // connection arrives after the writer has stopped.
+    this.warming ??= warmConnections(this.o.dataSource, this.concurrency).then(() => undefined);
+    return this.warming;
   }
 
   enqueue(change: Change): void {
@@ -272,6 +271,7 @@ export class Writer {
     if (this.timer) clearTimeout(this.timer);
     for (const w of this.roomWaiters.splice(0)) w();
     await Promise.all([...this.running].map((r) => r.catch(() => undefined)));
+    await this.warming;
   }
 
   /** The initial lists are written: from now on batches are at most steadyMaxBatch changes. */
@@ -459,10 +459,9 @@ export class Writer {
   }
 
   private async transaction(batch: Change[], sweeps: Sweep[]): Promise<ChangeEvent[]> {
-    const qr = this.o.dataSource.createQueryRunner();
+    const qr = await acquireConnection(this.o.dataSource);
     const events: Array<Omit<ChangeEvent, 'committedAt'>> = [];
     try {
-      await qr.connect();
       await qr.startTransaction();
       if (this.o.lease && !(await holdsLease((sql, params) => qr.query(sql, params), this.o.clusterId, this.o.lease))) {
         throw new LeaseLost(`the lease on cluster ${this.o.clusterId} is no longer the one ${this.o.lease.holder} took at ${this.o.lease.acquiredAt}`);
@@ -477,7 +476,7 @@ export class Writer {
       if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
       throw err;
     } finally {
-      await qr.release().catch(() => undefined);
+      await releaseConnection(qr);
     }
     const committedAt = new Date();
     return events.map((e) => ({ ...e, committedAt }));

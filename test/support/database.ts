@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { inject } from 'vitest';
 import { createDataSource, type DataSourceOptions } from '../../src/db/data-source.js';
+import { closeDataSource } from '../../src/db/pool-connections.js';
 
 export interface TestDatabase {
   /** Connection string of the scratch database (superuser). */
@@ -58,7 +59,8 @@ export async function createTestDatabase(
     async drop() {
       if (dropped) return;
       dropped = true;
-      if (dataSource.isInitialized) await dataSource.destroy();
+      // Bounded: the DROP ... WITH (FORCE) below ends whatever a test left connected.
+      await closeDataSource(dataSource, { timeoutMs: 10_000 });
       await admin((c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`));
     },
   };

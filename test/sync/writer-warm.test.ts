@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,5 +67,30 @@ describe('writer warm-up', () => {
       await server.end();
     }
     expect(await backends('warm-gone')).toBe(0);
+  });
+
+  it('returns a connection that arrives after another one failed to the pool, so that closing the pool ends', async () => {
+    // In its own process: before the fix, the writer released the still-connecting runner, TypeORM listed it as
+    // connected anyway when its connection arrived, and destroy() looped on it forever, timers included.
+    const child = spawn(
+      process.execPath,
+      ['--import', '@swc-node/register/esm-register', path.join('test', 'sync', 'support', 'warm-race-process.ts'), JSON.stringify({ url: db.url })],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exit = await new Promise<number | string>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve('killed: the pool did not close');
+      }, 45_000);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code ?? 'signal');
+      });
+    });
+    expect(exit).toBe(0);
+    // One connection cut, one held; the held one back in the pool beside initialize()'s, none left listed as in use.
+    expect(JSON.parse(out)).toEqual({ closed: true, raced: 2, idleBefore: 1, idleAfterWarm: 2, listedAfterWarm: 0 });
   });
 });

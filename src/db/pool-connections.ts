@@ -1,0 +1,100 @@
+import type { Logger } from '../logger.js';
+import type { DataSource, QueryRunner } from 'typeorm';
+
+/*
+ * Connections taken from a data source's pool by hand, and the pool's close.
+ *
+ * TypeORM (1.1.1) adds a query runner to its driver's list of connected runners when the runner's connection
+ * arrives, even if the runner was released while it waited. release() of a released runner does nothing, so the
+ * runner is never taken off that list, and DataSource.destroy() (PostgresDriver.closePool: "while the list is not
+ * empty, release its first runner") then loops on microtasks forever, with no timer able to interrupt it, and the
+ * pooled connection is never returned. A runner must therefore be released only once its connect() has settled:
+ * every runner this project creates goes through acquireConnection(), which guarantees that.
+ */
+
+/** A connected query runner; when the connection fails, the runner is released and nothing is left behind. */
+export async function acquireConnection(dataSource: DataSource): Promise<QueryRunner> {
+  const qr = dataSource.createQueryRunner();
+  try {
+    await qr.connect();
+  } catch (err) {
+    // connect() has settled (rejected): releasing now is safe.
+    await qr.release().catch(() => undefined);
+    throw err;
+  }
+  return qr;
+}
+
+/** Returns a runner from acquireConnection() to the pool; never throws (a broken connection is discarded by the pool). */
+export async function releaseConnection(qr: QueryRunner): Promise<void> {
+  await qr.release().catch(() => undefined);
+}
+
+/**
+ * Opens `count` connections at once and returns them to the pool, each only after every connect has settled, so that
+ * the pool holds that many open connections for the work to come. Resolves to how many connected; never rejects.
+ */
+export async function warmConnections(dataSource: DataSource, count: number): Promise<number> {
+  const results = await Promise.allSettled(Array.from({ length: count }, () => acquireConnection(dataSource)));
+  const connected = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  await Promise.all(connected.map(releaseConnection));
+  return connected.length;
+}
+
+/** What a pg pool reports of itself (pg-pool's public counters). */
+interface PoolCounters {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+/** The driver internals closeDataSource() reads: TypeORM's list of connected runners and the pg pool. */
+interface PostgresDriverInternals {
+  connectedQueryRunners?: QueryRunner[];
+  master?: PoolCounters;
+}
+
+export interface CloseResult {
+  /** The pool closed within the wait. */
+  closed: boolean;
+  /** Connections still checked out (in use) when the wait ran out: abandoned, left to the process's exit. */
+  abandoned: number;
+}
+
+/**
+ * Closes a data source's pool, waiting at most `timeoutMs` for connections still in use to come back; what it had to
+ * abandon is logged. Runners already released but still listed (see the top of this file) are taken off TypeORM's
+ * list first, so that destroy() cannot spin on them.
+ */
+export async function closeDataSource(dataSource: DataSource, opts: { timeoutMs: number; log?: Logger }): Promise<CloseResult> {
+  if (!dataSource.isInitialized) return { closed: true, abandoned: 0 };
+  const driver = dataSource.driver as unknown as PostgresDriverInternals;
+  const listed = driver.connectedQueryRunners;
+  if (listed) {
+    const stale = listed.filter((qr) => qr.isReleased);
+    for (const qr of stale) listed.splice(listed.indexOf(qr), 1);
+    if (stale.length > 0) opts.log?.warn({ runners: stale.length }, 'released query runners were still listed as connected; dropped before closing the pool');
+  }
+  const pool = driver.master;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), opts.timeoutMs);
+  });
+  const destroyed = dataSource.destroy().then(
+    () => 'closed' as const,
+    (err: unknown) => err,
+  );
+  const outcome = await Promise.race([destroyed, timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'closed') return { closed: true, abandoned: 0 };
+  if (outcome === 'timeout') {
+    const abandoned = pool ? pool.totalCount - pool.idleCount : (listed?.length ?? 0);
+    opts.log?.warn(
+      { waitedMs: opts.timeoutMs, abandoned, connecting: pool?.waitingCount ?? 0, runners: listed?.length ?? 0 },
+      'database pool not closed in time; abandoning the connections still in use',
+    );
+    return { closed: false, abandoned };
+  }
+  opts.log?.warn({ err: outcome instanceof Error ? outcome.message : String(outcome) }, 'closing the database pool failed');
+  return { closed: false, abandoned: pool ? pool.totalCount - pool.idleCount : 0 };
+}
