@@ -63,17 +63,22 @@ export interface CloseResult {
 
 /**
  * Closes a data source's pool, waiting at most `timeoutMs` for connections still in use to come back; what it had to
- * abandon is logged. Runners already released but still listed (see the top of this file) are taken off TypeORM's
- * list first, so that destroy() cannot spin on them.
+ * abandon is logged. Runners released before they connected but listed since (see the top of this file) are released
+ * again first, so that destroy() cannot spin on them.
  */
 export async function closeDataSource(dataSource: DataSource, opts: { timeoutMs: number; log?: Logger }): Promise<CloseResult> {
   if (!dataSource.isInitialized) return { closed: true, abandoned: 0 };
   const driver = dataSource.driver as unknown as PostgresDriverInternals;
   const listed = driver.connectedQueryRunners;
-  if (listed) {
-    const stale = listed.filter((qr) => qr.isReleased);
-    for (const qr of stale) listed.splice(listed.indexOf(qr), 1);
-    if (stale.length > 0) opts.log?.warn({ runners: stale.length }, 'released query runners were still listed as connected; dropped before closing the pool');
+  const stale = listed?.filter((qr) => qr.isReleased) ?? [];
+  if (stale.length > 0) {
+    // Released before their connection arrived: released again for real, which returns the connection to the pool
+    // and takes the runner off the list.
+    for (const qr of stale) {
+      (qr as { isReleased: boolean }).isReleased = false;
+      await releaseConnection(qr);
+    }
+    opts.log?.warn({ runners: stale.length }, 'query runners released before they connected still held connections; returned them before closing the pool');
   }
   const pool = driver.master;
   let timer: NodeJS.Timeout | undefined;

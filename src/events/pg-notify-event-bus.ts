@@ -40,6 +40,8 @@ export interface PgNotifyEventBusOptions {
   dataSource: DataSource;
   channel?: string;
   reconnectMs?: number;
+  /** Give up a connection attempt after this long (default 5 s, as the pool), so that a server that does not answer is retried. */
+  connectTimeoutMs?: number;
 }
 
 function camel(column: string): string {
@@ -62,6 +64,8 @@ export class PgNotifyEventBus implements EventBus {
   private client: pg.Client | undefined;
   private closed = false;
   private connecting: Promise<void> | undefined;
+  /** The client of the attempt in `connecting`, ended by close() rather than waited for. */
+  private connectingClient: pg.Client | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly o: PgNotifyEventBusOptions) {
@@ -99,6 +103,8 @@ export class PgNotifyEventBus implements EventBus {
   async close(): Promise<void> {
     this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    // An attempt in progress is abandoned: a server that does not answer would hold the shutdown until its timeout.
+    void this.connectingClient?.end().catch(() => undefined);
     await this.connecting?.catch(() => undefined);
     const client = this.client;
     this.client = undefined;
@@ -137,7 +143,12 @@ export class PgNotifyEventBus implements EventBus {
 
   private connect(): Promise<void> {
     this.connecting ??= (async () => {
-      const client = new pg.Client({ connectionString: this.o.connectionString, application_name: 'kubegraph-events' });
+      const client = new pg.Client({
+        connectionString: this.o.connectionString,
+        application_name: 'kubegraph-events',
+        connectionTimeoutMillis: this.o.connectTimeoutMs ?? 5000,
+      });
+      this.connectingClient = client;
       client.on('error', (err) => this.lost(client, err));
       client.on('end', () => this.lost(client, new Error('connection ended')));
       client.on('notification', (msg) => {
@@ -146,6 +157,7 @@ export class PgNotifyEventBus implements EventBus {
       try {
         await client.connect();
         await client.query(`LISTEN ${this.channel}`);
+        if (this.closed) throw new Error('event bus closed while connecting');
         this.client = client;
       } catch (err) {
         await client.end().catch(() => undefined);
@@ -153,6 +165,7 @@ export class PgNotifyEventBus implements EventBus {
       }
     })().finally(() => {
       this.connecting = undefined;
+      this.connectingClient = undefined;
     });
     return this.connecting;
   }

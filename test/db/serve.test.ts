@@ -9,7 +9,9 @@ import { loadConfig } from '../../src/config.js';
 import { DatabaseReadiness } from '../../src/db/database-readiness.js';
 import { applyMigrations } from '../../src/db/migration-runner.js';
 import { createHttpServer } from '../../src/server/http-server.js';
+import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { DatabaseLink } from '../support/database-link.js';
 import { exitOf, freePort, isAlive, runCli, spawnUntil } from './support/processes.js';
 
 vi.setConfig({ testTimeout: 180_000 });
@@ -121,6 +123,56 @@ describe('kubegraph serve', () => {
       expect(fs.existsSync(path.join(dataDir, 'postgres-owner.json'))).toBe(false);
     } finally {
       await fsp.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  // A database that goes away (refusing connections, or no longer answering them, so that connects wait for their
+  // timeout) while a sync is still in its first lists: SIGTERM must end serve within its grace period, not spin in the
+  // pool's close or wait forever for connections that never come back.
+  test.each([
+    ['refuses connections', false],
+    ['no longer answers', true],
+  ])('SIGTERM while the database %s and a sync is starting stops serve within its grace period, with nothing left connected', async (_how, unanswered) => {
+    // The test's own connections named apart from serve's (kubegraph).
+    const db = await createTestDatabase({ migrate: false, dataSource: { applicationName: 'serve-test' } });
+    const sim = await SimulatedCluster.start({ pods: 20, seed: 'serve-outage' });
+    const { link, url } = await DatabaseLink.to(db.url);
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'kubegraph-serve-outage-'));
+    try {
+      const env = { DATABASE_URL: url, BYOK_ENCRYPTION_KEY: randomBytes(32).toString('base64'), HOST: '127.0.0.1', KUBEGRAPH_SHUTDOWN_GRACE: '20s' };
+      expect((await runCli(['migrate'], env)).code).toBe(0);
+      const kubeconfig = path.join(dir, 'kubeconfig');
+      await sim.writeKubeconfig(kubeconfig);
+      expect(await runCli(['cluster', 'add', '--kubeconfig', kubeconfig, '--org', 'acme', '--name', 'starting'], env)).toMatchObject({ code: 0 });
+      // Every list fails from now on: the sync stays in its initial lists, retrying.
+      await sim.fault({ kind: 'errors', status: 503, forMs: 600_000 });
+
+      const { child, output } = await spawnUntil(process.execPath, ['bin/kubegraph.js', 'serve', '--port', '0'], env, SERVING, 150_000);
+      // The sync starts once its replica holds the cluster's lease.
+      for (;;) {
+        const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM k8s_cluster_leases WHERE expires_at > now()`);
+        if (n === 1) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const waiting = link.connectionWaiting();
+      await link.cut({ unanswered });
+      // Unanswered: once serve is trying to connect again, so that a connect is pending when the shutdown begins.
+      if (unanswered) await waiting;
+      child.kill('SIGTERM');
+      // 0 only when every step stopped: past the 20 s grace period serve exits with 1, naming the step.
+      expect(await exitOf(child, 60_000)).toBe(0);
+      expect(output()).toContain('kubegraph: stopped');
+      expect(output()).not.toContain('grace period');
+      for (;;) {
+        const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph'`);
+        if (n === 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await link.close();
+      await sim.stop();
+      await fsp.rm(dir, { recursive: true, force: true });
+      await db.drop();
     }
   });
 

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,54 +5,18 @@ import { ClusterRegistrationService } from '../../src/cluster/cluster-registrati
 import { KubeconfigCrypto } from '../../src/cluster/kubeconfig-crypto.js';
 import { loadConfig } from '../../src/config.js';
 import { createDataSource } from '../../src/db/data-source.js';
+import { closeDataSource } from '../../src/db/pool-connections.js';
 import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { SyncCoordinator } from '../../src/sync/sync-coordinator.js';
 import { captureLogs } from '../cluster/support/capture-logs.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { DatabaseLink } from '../support/database-link.js';
 import { expectConverged } from './sync-harness.js';
 
 const TIMINGS = { ttlMs: 1500, renewIntervalMs: 300 };
 /** How long stopping a sync may wait for its writer to flush (Writer.stop) while the database is unreachable. */
 const WRITER_STOP_WAIT_MS = 10_000;
-
-/**
- * The replica's only way to PostgreSQL: a TCP relay that can be cut (every open connection reset, new ones refused, as
- * when the server or the network is gone) and restored on the same port.
- */
-class DatabaseLink {
-  private readonly sockets = new Set<net.Socket>();
-  private readonly server: net.Server;
-  private port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(this.target);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('error', () => undefined);
-        s.on('close', () => {
-          this.sockets.delete(s);
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-  }
-
-  async open(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-    return `127.0.0.1:${this.port}`;
-  }
-
-  async cut(): Promise<void> {
-    const closed = new Promise((resolve) => this.server.close(resolve));
-    for (const s of this.sockets) s.destroy();
-    await closed;
-  }
-}
 
 async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const started = Date.now();
@@ -85,10 +48,9 @@ describe('a database outage longer than the lease, with the coordinator in charg
         BEGIN INSERT INTO pod_writes VALUES (NEW.uid, NEW.deleted_at IS NULL, clock_timestamp()); RETURN NULL; END $$;
       CREATE TRIGGER record_pod_write AFTER INSERT OR UPDATE ON k8s_pods FOR EACH ROW EXECUTE FUNCTION record_pod_write();`);
 
-    const url = new URL(db.url);
-    link = new DatabaseLink({ host: url.hostname, port: Number(url.port || 5432) });
-    url.host = await link.open();
-    replicaDb = createDataSource(url.toString(), { poolSize: 4, applicationName: 'replica-outage', connectTimeoutMs: 1000 });
+    let url: string;
+    ({ link, url } = await DatabaseLink.to(db.url));
+    replicaDb = createDataSource(url, { poolSize: 4, applicationName: 'replica-outage', connectTimeoutMs: 1000 });
     await replicaDb.initialize();
     coordinator = new SyncCoordinator({
       dataSource: replicaDb,
@@ -104,8 +66,8 @@ describe('a database outage longer than the lease, with the coordinator in charg
 
   afterAll(async () => {
     await coordinator?.stop();
-    await replicaDb?.destroy().catch(() => undefined);
-    await link?.cut().catch(() => undefined);
+    if (replicaDb) await closeDataSource(replicaDb, { timeoutMs: 10_000 });
+    await link?.close().catch(() => undefined);
     await sim?.stop();
     await db?.drop();
   });
