@@ -68,17 +68,22 @@ describe('ClusterOwnership', () => {
   });
 
   it('renews held leases; an expired lease is taken by another replica and lost by its old holder', async () => {
+    // Expiry is the database's clock against expires_at; a lease is made to lapse by moving expires_at, not by sleeping,
+    // so that a slow machine cannot let a lease lapse that the test needs held. A long ttl keeps them valid meanwhile.
+    const timings = { ttlMs: 120_000, renewIntervalMs: 300 };
     const [id] = await seedClusters(1);
-    const a = new ClusterOwnership(db.dataSource, 'replica-a', TIMINGS, ['k']);
-    const b = new ClusterOwnership(second, 'replica-b', TIMINGS, ['k']);
+    const a = new ClusterOwnership(db.dataSource, 'replica-a', timings, ['k']);
+    const b = new ClusterOwnership(second, 'replica-b', timings, ['k']);
+    const expiry = async () => (await db.dataSource.query(`SELECT expires_at FROM k8s_cluster_leases WHERE cluster_id = $1`, [id]))[0].expires_at as Date;
     expect(await a.acquire(5, 'k')).toEqual([id]);
     expect(await b.acquire(5, 'k')).toEqual([]);
-    await sleep(TIMINGS.ttlMs / 2);
+    const acquiredExpiry = await expiry();
     expect(await held(a)).toEqual(new Set([id]));
-    await sleep(TIMINGS.ttlMs / 2 + 100);
-    // Renewed half-way, so still valid past the first expiry.
+    // Renewed: valid for a full ttl from the renewal, past the expiry the acquisition set, and still not for the taking.
+    expect((await expiry()).getTime()).toBeGreaterThan(acquiredExpiry.getTime());
     expect(await b.acquire(5, 'k')).toEqual([]);
-    await sleep(TIMINGS.ttlMs + 100);
+    // Not renewed in time: lapsed.
+    await db.dataSource.query(`UPDATE k8s_cluster_leases SET expires_at = clock_timestamp() WHERE cluster_id = $1`, [id]);
     expect(await b.acquire(5, 'k')).toEqual([id]);
     expect(await held(a)).toEqual(new Set());
     expect(await held(b)).toEqual(new Set([id]));

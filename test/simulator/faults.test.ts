@@ -119,16 +119,17 @@ describe('faults', () => {
     await waitFor(() => sim.openWatches === 1);
     sim.fault({ kind: 'stallWatches' });
     await sim.tick(5);
-    const fresh = new WatchStream(sim, `/api/v1/pods?watch=1&resourceVersion=${sim.resourceVersion}`);
+    // Opened after the stalled one, with the same timeout: once the simulator has ended it, the stalled watch's
+    // timeoutSeconds has passed too.
+    const fresh = new WatchStream(sim, `/api/v1/pods?watch=1&resourceVersion=${sim.resourceVersion}&timeoutSeconds=1`);
     await waitFor(() => sim.openWatches === 2);
     await sim.tick(5);
     await fresh.until((ev) => ev.length > 0);
-    await new Promise((r) => setTimeout(r, 1300));
-    // Past its timeoutSeconds and bookmark interval, the stalled watch is silent and still open.
+    expect(await fresh.waitEnd()).toBe('clean');
+    // Past its timeoutSeconds, the stalled watch is silent and still open.
     expect(stalled.events).toEqual([]);
     expect(stalled.ended).toBeUndefined();
     stalled.close();
-    fresh.close();
     await waitFor(() => sim.openWatches === 0);
   });
 

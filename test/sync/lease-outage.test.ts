@@ -33,6 +33,7 @@ describe('a database outage longer than the lease, with the coordinator in charg
   let replicaDb: DataSource;
   let coordinator: SyncCoordinator;
   let clusterId: string;
+  const coordinatorLogs = captureLogs('warn');
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -60,7 +61,7 @@ describe('a database outage longer than the lease, with the coordinator in charg
       replicaId: 'replica-outage',
       leaseTimings: TIMINGS,
       restartBackoff: { initialMs: 100, maxMs: 800 },
-      log: captureLogs('warn').logger,
+      log: coordinatorLogs.logger,
     });
   });
 
@@ -87,7 +88,10 @@ describe('a database outage longer than the lease, with the coordinator in charg
     );
     await until('the sync stopped for want of a renewal', () => coordinator.ownedClusterIds().length === 0);
     const fencedAt = Date.now();
-    expect(fencedAt - cutAt).toBeLessThan(TIMINGS.ttlMs);
+    // Stopped by its own lease clock (renewals missing for ttl - one interval), not by anything else. How soon in wall
+    // time is not asserted: on a loaded machine timers run late, and what keeps a late sync's writes out is the lease
+    // check in every transaction, which the end of this test verifies.
+    expect(coordinatorLogs.lines().filter((l) => l.msg === 'leases could not be renewed in time; stopping every sync')).toMatchObject([{ clusters: 1 }]);
 
     // Unseen by any sync: only a relist finds these. Among the deleted pods are ones the stopped writer still holds.
     const victims = sim.state().pods.filter((p) => heldBack.has(p.metadata.uid)).slice(0, 6);

@@ -29,8 +29,9 @@ class Recorder implements ReflectorHandler {
   }
 }
 
+/** Waits for a state the test causes; the bound only turns a missing one into a failure (generous: machines are shared). */
 async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+  for (const started = Date.now(); !check() && Date.now() - started < 30_000; ) await new Promise((r) => setTimeout(r, 25));
   expect(check(), what).toBe(true);
 }
 
@@ -117,8 +118,10 @@ describe('reflector (list + watch loop) against the simulator', () => {
     r.start();
     await r.synced;
     const afterList = rec.upserts;
+    const watches = r.status().watches;
     sim.fault({ kind: 'dropWatches' });
-    await new Promise((res) => setTimeout(res, 300));
+    // Reconnected: a new watch opened by the reflector and held open by the simulator, which dropped the old one.
+    await until(() => r.status().watches > watches && sim.openWatches === 1, 'watch reopened');
     const pod = sim.state().pods.find((p) => p.status?.phase === 'Running')!;
     await sim.apply({ kind: 'crashPod', namespace: pod.metadata.namespace!, name: pod.metadata.name });
     await until(() => rec.live.get(pod.metadata.uid) === sim.state().pods.find((p) => p.metadata.uid === pod.metadata.uid)!.metadata.resourceVersion, 'change seen');
