@@ -10,6 +10,7 @@ import { logger } from '../logger.js';
 import { countErrors, formatError, refusedRequest, unauthenticated } from './errors.js';
 import type { ContextFactory } from './graphql-endpoint.js';
 import type { GraphQLMetrics } from './metrics-registry.js';
+import { subscribeWithContextPerEvent } from './per-event-subscribe.js';
 import { enforceQueryLimits } from './query-limits.js';
 import { authenticateBearer, authorizationFromConnectionParams } from './request-auth.js';
 
@@ -86,6 +87,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
   const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       schema,
+      subscribe: (args) => subscribeWithContextPerEvent(args, (context) => contextFor({ auth: (context as { auth: AuthContext | null }).auth })),
       async onConnect(ctx) {
         const header = authorizationFromConnectionParams(ctx.connectionParams);
         const { auth } = header === undefined ? { auth: null } : await authenticateBearer(header, apiTokens);

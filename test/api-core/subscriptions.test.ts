@@ -50,14 +50,15 @@ interface PodSpec {
   reason?: string | null;
   labels?: Record<string, string>;
   containerStatuses?: Array<Record<string, unknown>>;
+  nodeName?: string;
 }
 
 /** Inserts a pod row (committed) and returns the event the sync writer would publish for it. */
 async function podEvent(organizationId: string, clusterId: string, type: ChangeType, spec: PodSpec = {}, changedFields: string[] = []): Promise<ChangeEvent> {
   podSeq++;
   const [row] = await server.db.dataSource.query(
-    `INSERT INTO k8s_pods (cluster_id, namespace, uid, name, phase, reason, labels, container_statuses, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING *`,
+    `INSERT INTO k8s_pods (cluster_id, namespace, uid, name, phase, reason, labels, container_statuses, node_name, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now()) RETURNING *`,
     [
       clusterId,
       spec.namespace ?? 'prod',
@@ -67,6 +68,7 @@ async function podEvent(organizationId: string, clusterId: string, type: ChangeT
       spec.reason ?? null,
       JSON.stringify(spec.labels ?? { app: 'web' }),
       JSON.stringify(spec.containerStatuses ?? []),
+      spec.nodeName ?? null,
     ],
   );
   const state = Object.fromEntries(Object.entries(row as Record<string, unknown>).map(([k, v]) => [camel(k), v]));
@@ -306,6 +308,29 @@ describe('podChanged', () => {
     globexFeed.dispose();
     await waitFor(() => server.eventBus.listenerCount === 0, 'subscriptions to end');
     await waitFor(() => server.endpoint.metrics.activeSubscriptions.get() === 0, 'the active-subscription gauge to drop');
+  });
+
+  it('reads nested fields afresh for each event: a node gone NotReady and a degraded cluster show on the next change', async () => {
+    const cluster = await insertCluster(acme.organizationId, 'fresh-nested');
+    await server.db.dataSource.query(`INSERT INTO k8s_nodes (cluster_id, uid, name, ready, created_at) VALUES ($1, 'node-fresh', 'n-fresh', true, now())`, [cluster]);
+    type Item = { podChanged: { pod: { name: string; node: { name: string; ready: boolean }; cluster: { status: string } } } };
+    const feed = collect<Item>(connect(acme.secret), `subscription { podChanged { pod { name node { name ready } cluster { status } } } }`, {}, (items) => items.length >= 2);
+    await waitFor(() => server.eventBus.listenerCount === 1, 'a live subscription');
+    await server.eventBus.publish([await podEvent(acme.organizationId, cluster, 'ADDED', { nodeName: 'n-fresh' })]);
+    await waitFor(() => feed.items.length === 1, 'the first change');
+
+    await server.db.dataSource.query(`UPDATE k8s_nodes SET ready = false WHERE cluster_id = $1`, [cluster]);
+    await server.db.dataSource.query(`UPDATE k8s_clusters SET status = 'degraded' WHERE id = $1`, [cluster]);
+    await server.eventBus.publish([await podEvent(acme.organizationId, cluster, 'MODIFIED', { nodeName: 'n-fresh' }, ['phase'])]);
+    const items = (await feed.done).map((i) => i.podChanged.pod);
+    expect(feed.errors).toEqual([]);
+    // The same subscription, two events: each read the node and the cluster as they were when it was delivered.
+    expect(items.map((p) => [p.node, p.cluster.status])).toEqual([
+      [{ name: 'n-fresh', ready: true }, 'HEALTHY'],
+      [{ name: 'n-fresh', ready: false }, 'DEGRADED'],
+    ]);
+    feed.dispose();
+    await waitFor(() => server.eventBus.listenerCount === 0, 'the subscription to end');
   });
 
   it('applies cluster, namespace, phase, reason and label filters on the server', async () => {
