@@ -6,7 +6,8 @@ import { logger } from '../../src/logger.js';
 import { ClusterSync } from '../../src/sync/cluster-sync.js';
 import { PODS } from '../../src/sync/inventory-tables.js';
 import { RowHandler } from '../../src/sync/row-handler.js';
-import type { Sweep, Writer } from '../../src/sync/writer.js';
+import type { Sweep } from '../../src/sync/change-queue.js';
+import type { Writer } from '../../src/sync/writer.js';
 import { type Harness, startHarness, TEST_TUNING } from './sync-harness.js';
 
 function handler(storedNothingBefore: boolean) {
