@@ -32,10 +32,10 @@ describe('the compiled CLI', () => {
     expect(await help()).toContain('Usage: kubegraph');
     const probe = `
       import 'reflect-metadata';
-      const { PodEntity } = await import('./dist/src/inventory/pod.entity.js');
+      const { ClusterEntity } = await import('./dist/src/cluster/cluster.entity.js');
       console.log(JSON.stringify({
-        createdAt: Reflect.getMetadata('design:type', PodEntity.prototype, 'createdAt')?.name,
-        ownField: 'createdAt' in new PodEntity(),
+        createdAt: Reflect.getMetadata('design:type', ClusterEntity.prototype, 'createdAt')?.name,
+        ownField: 'createdAt' in new ClusterEntity(),
       }));`;
     const { stdout } = await node(['--input-type=module', '-e', probe]);
     expect(JSON.parse(stdout)).toEqual({ createdAt: 'Date', ownField: false });
