@@ -13,7 +13,7 @@ import { mountGraphQL, type GraphQLEndpoint } from '../../src/server/graphql-end
 import { createHttpServer } from '../../src/server/http-server.js';
 import { toGlobalId, uuidFromGlobalId } from '../../src/server/relay/index.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
-import { createCaller, errorCodes, gql, ObservedEventBus, type ApiServer, type Caller } from '../api-core/support/api-server.js';
+import { createCaller, errorCodes, gql, ObservedEventBus, waitFor, type ApiServer, type Caller } from '../api-core/support/api-server.js';
 import { createTestDatabase } from '../support/database.js';
 import { captureLogs } from './support/capture-logs.js';
 import { findInDatabase } from './support/secret-scan.js';
@@ -169,7 +169,9 @@ describe('cluster mutations', () => {
       expect(gone.body.data!.removeCluster).toEqual({ id, name: 'west-2' });
       expect(await server.db.dataSource.query(`SELECT name FROM k8s_clusters ORDER BY name`)).toEqual([{ name: 'east' }]);
 
-      await new Promise((r) => setTimeout(r, 100));
+      // Notifications arrive in commit order: once one sent after the mutations has arrived, so has every one of theirs.
+      await server.db.dataSource.query('SELECT pg_notify($1, $2)', [CLUSTER_REGISTRY_CHANNEL, JSON.stringify({ change: 'fence', clusterId: 'fence' })]);
+      await waitFor(() => notices.some((n) => n.change === 'fence'), 'the fence notification');
       const uuid = uuidFromGlobalId(id, 'Cluster');
       expect(notices.filter((n) => n.clusterId === uuid).map((n) => n.change)).toEqual(['registered', 'updated', 'resync', 'removed', 'removed']);
     } finally {
@@ -207,12 +209,11 @@ describe('live cluster feed', () => {
           },
         );
       });
-      outsiderClient.subscribe<{ clusterStatusChanged: { type: string } }>({ query }, { next: ({ data }) => outsiderSeen.push(data!.clusterStatusChanged.type), error: () => undefined, complete: () => undefined });
-      const started = Date.now();
-      while (server.eventBus.listenerCount < listening + 2) {
-        if (Date.now() - started > 5000) throw new Error('subscriptions did not start');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      outsiderClient.subscribe<{ clusterStatusChanged: { type: string; cluster: { name: string } } }>(
+        { query },
+        { next: ({ data }) => outsiderSeen.push(`${data!.clusterStatusChanged.type} ${data!.clusterStatusChanged.cluster.name}`), error: () => undefined, complete: () => undefined },
+      );
+      await waitFor(() => server.eventBus.listenerCount >= listening + 2, 'the subscriptions to start');
       const registered = await gql<{ registerCluster: { id: string } }>(server, REGISTER, {
         token: editor.secret,
         variables: { input: { kubeconfig: sim.kubeconfig(), name: 'feed' } },
@@ -222,7 +223,14 @@ describe('live cluster feed', () => {
       expect(removed.body.errors).toBeUndefined();
       await done;
       expect(seen).toEqual(['ADDED feed PENDING AKS', 'DELETED feed PENDING AKS']);
-      expect(outsiderSeen).toEqual([]);
+      // The outsider's own registration, made after: once its event has arrived, any of acme's sent to it would have too.
+      const fence = await gql<{ registerCluster: { id: string } }>(server, REGISTER, {
+        token: outsider.secret,
+        variables: { input: { kubeconfig: sim.kubeconfig(), name: 'outsider-fence' } },
+      });
+      expect(fence.body.errors).toBeUndefined();
+      await waitFor(() => outsiderSeen.includes('ADDED outsider-fence'), "the outsider's own event");
+      expect(outsiderSeen).toEqual(['ADDED outsider-fence']);
     } finally {
       await client.dispose();
       await outsiderClient.dispose();

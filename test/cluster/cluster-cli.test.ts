@@ -53,9 +53,19 @@ describe('kubegraph cluster', () => {
     const file = await kubeconfigFile('sim.yaml', sim.kubeconfig());
     const result = await runCli(['cluster', 'add', '--kubeconfig', file, '--name', 'prod', '--label', 'env=prod', '--label', 'team=core'], { ...env, LOG_LEVEL: 'trace' });
     expect(result.code, result.stderr).toBe(0);
-    for (let waited = 0; heard.length === 0 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    // Another replica's event, sent after the command ended: notifications arrive in commit order, so once it has
+    // arrived, everything the command sent has too.
+    const fenceBus = await PgNotifyEventBus.create({ connectionString: db.url, dataSource: db.dataSource });
+    await fenceBus.publish([
+      { organizationId: 'fence', clusterId: 'fence', kind: 'Cluster', type: 'MODIFIED', namespace: null, name: 'fence', uid: 'fence', changedFields: [], state: {}, committedAt: new Date() },
+    ]);
+    await fenceBus.close();
+    for (const started = Date.now(); !heard.some((e) => e.name === 'fence'); ) {
+      if (Date.now() - started > 30_000) throw new Error(`the fence event did not arrive; heard ${JSON.stringify(heard.map((e) => e.name))}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await serverBus.close();
-    expect(heard.map((e) => `${e.type} ${e.kind} ${e.name}`)).toEqual(['ADDED Cluster prod']);
+    expect(heard.map((e) => `${e.type} ${e.kind} ${e.name}`)).toEqual(['ADDED Cluster prod', 'MODIFIED Cluster fence']);
     expect(result.stdout).toContain('created organisation "default"');
     expect(result.stdout).toMatch(/registered cluster "prod" \(id [0-9a-f-]{36}\) in organisation "default": gke, Kubernetes v1\.30\.5-gke\.1014001, https:\/\/127\.0\.0\.1:\d+, context "cli-sim"/);
     expect(result.stdout + result.stderr).not.toContain(TOKEN);

@@ -60,7 +60,8 @@ beforeAll(async () => {
   key = randomBytes(32);
   crypto = new KubeconfigCrypto(key);
   logs = captureLogs();
-  service = new ClusterRegistrationService({ dataSource: db.dataSource, crypto, probeTimeoutMs: 1000, log: logs.logger });
+  // A budget the simulator answers within on a loaded machine too; the silent-server case uses a short one of its own.
+  service = new ClusterRegistrationService({ dataSource: db.dataSource, crypto, probeTimeoutMs: 10_000, log: logs.logger });
 });
 
 afterAll(async () => {
@@ -98,8 +99,13 @@ describe('register', () => {
       expect(doc.contexts.map((c) => c.name)).toEqual([sim.name]);
       expect(doc.users[0]!.user.token).toBe(TOKEN);
 
-      await new Promise((r) => setTimeout(r, 100));
-      expect(notices.map((n) => JSON.parse(n))).toEqual([{ change: 'registered', clusterId: cluster.id }]);
+      // Notifications arrive in commit order: once one sent after the registration has arrived, so has all it sent.
+      await db.dataSource.query('SELECT pg_notify($1, $2)', [CLUSTER_REGISTRY_CHANNEL, 'fence']);
+      for (const started = Date.now(); !notices.includes('fence'); ) {
+        if (Date.now() - started > 30_000) throw new Error('the fence notification did not arrive');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(notices.filter((n) => n !== 'fence').map((n) => JSON.parse(n))).toEqual([{ change: 'registered', clusterId: cluster.id }]);
 
       expect(await scannedColumnCount(db.dataSource)).toBeGreaterThan(50);
       // The scan finds what is there: the server URL is stored in clear, the token is not.
@@ -186,7 +192,10 @@ describe('register', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     try {
       const port = (silent.address() as net.AddressInfo).port;
-      await expectFailure(register(edit(sim.kubeconfig(), (d) => (d.clusters[0]!.cluster.server = `https://127.0.0.1:${port}`))), 'UNREACHABLE', /no answer from .* within 1000 ms/);
+      // A server that never answers: a short budget cannot be missed for a slow machine's sake.
+      const impatient = new ClusterRegistrationService({ dataSource: db.dataSource, crypto, probeTimeoutMs: 1000, log: logs.logger });
+      const kubeconfig = edit(sim.kubeconfig(), (d) => (d.clusters[0]!.cluster.server = `https://127.0.0.1:${port}`));
+      await expectFailure(() => impatient.register({ organizationId: orgId, kubeconfig }), 'UNREACHABLE', /no answer from .* within 1000 ms/);
     } finally {
       silent.close();
     }
@@ -295,7 +304,7 @@ describe('change events', () => {
     const bus = new InProcessEventBus();
     const events: ChangeEvent[] = [];
     bus.subscribe((batch) => events.push(...batch));
-    const publishing = new ClusterRegistrationService({ dataSource: db.dataSource, crypto, probeTimeoutMs: 1000, log: logs.logger, eventBus: bus });
+    const publishing = new ClusterRegistrationService({ dataSource: db.dataSource, crypto, probeTimeoutMs: 10_000, log: logs.logger, eventBus: bus });
     const summary = () => events.map((e) => `${e.type} ${e.kind} ${e.name} [${e.changedFields.join(',')}] ${e.state.status}`);
 
     const a = await publishing.register({ organizationId: orgId, kubeconfig: sim.kubeconfig(), name: 'ev-a' });

@@ -37,22 +37,32 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** An exec credential plugin (a node script) that prints `token`, valid for `ttlMs`, and counts its runs. */
-async function execPlugin(name: string, token: string, ttlMs: number): Promise<{ user: Record<string, unknown>; runs: () => Promise<number> }> {
+/**
+ * An exec credential plugin (a node script) that prints `token`, valid for `ttlMs`, and records each run with the
+ * expiry it issued.
+ */
+async function execPlugin(
+  name: string,
+  token: string,
+  ttlMs: number,
+): Promise<{ user: Record<string, unknown>; runs: () => Promise<number>; lastExpiry: () => Promise<number> }> {
   const script = path.join(dir, `${name}.cjs`);
   const counter = path.join(dir, `${name}.count`);
   await writeFile(counter, '');
   await writeFile(
     script,
     `const fs = require('fs');
-fs.appendFileSync(${JSON.stringify(counter)}, 'x');
+const expires = Date.now() + ${ttlMs};
+fs.appendFileSync(${JSON.stringify(counter)}, expires + '\\n');
 process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential',
-  status: { token: ${JSON.stringify(token)}, expirationTimestamp: new Date(Date.now() + ${ttlMs}).toISOString() } }));`,
+  status: { token: ${JSON.stringify(token)}, expirationTimestamp: new Date(expires).toISOString() } }));`,
   );
   await chmod(script, 0o755);
+  const issued = async () => (await readFile(counter, 'utf8')).split('\n').filter(Boolean).map(Number);
   return {
     user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [script], interactiveMode: 'Never' } },
-    runs: async () => (await readFile(counter, 'utf8')).length,
+    runs: async () => (await issued()).length,
+    lastExpiry: async () => (await issued()).at(-1)!,
   };
 }
 
@@ -113,13 +123,16 @@ describe('KubeClient over HTTPS against the simulator', () => {
   });
 
   it('runs an exec credential plugin again only once its credential expired', async () => {
-    const plugin = await execPlugin('exec-refresh', sim.token, 1500);
+    // Valid long enough for the two requests that reuse it even on a loaded machine.
+    const plugin = await execPlugin('exec-refresh', sim.token, 5000);
     const client = KubeClient.fromKubeconfig(edit(sim.kubeconfig(), (d) => (d.users[0]!.user = plugin.user)));
     try {
       await client.getJson('/api/v1/namespaces');
       await client.getJson('/api/v1/namespaces');
       expect(await plugin.runs()).toBe(1);
-      await new Promise((r) => setTimeout(r, 1700));
+      // Until the expiry the plugin issued has passed, by the clock it is compared with.
+      const expiry = await plugin.lastExpiry();
+      while (Date.now() <= expiry) await new Promise((r) => setTimeout(r, expiry - Date.now() + 10));
       await client.getJson('/api/v1/namespaces');
       expect(await plugin.runs()).toBe(2);
     } finally {
@@ -418,7 +431,8 @@ describe('KubeClient without the simulator', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+/** Waits for a state the test causes; the bound only turns a missing one into a failure (generous: machines are shared). */
+async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

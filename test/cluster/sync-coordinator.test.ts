@@ -169,16 +169,27 @@ describe('SyncCoordinator with two replicas', () => {
     await survivor.start();
     await until('an even split', () => survivor.ownedClusterIds().length === 2 && childOwned.length === 2);
     const held = [...childOwned];
+    // The killed replica's leases as last renewed before the kill (it may renew once more before dying, only later).
+    const childLeases: Array<{ cluster_id: string; expires_at: string }> = await db.dataSource.query(
+      `SELECT cluster_id, expires_at::text AS expires_at FROM k8s_cluster_leases WHERE holder = 'replica-killed' AND cluster_id = ANY($1::uuid[])`,
+      [held],
+    );
+    expect(childLeases.map((l) => l.cluster_id).sort()).toEqual([...held].sort());
 
-    const killedAt = Date.now();
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    expect(survivor.ownedClusterIds()).toHaveLength(2);
-    const takeoverMs = await until('the survivor owning every cluster', () => survivor.ownedClusterIds().length === 4);
-    // Not before the killed replica's leases ran out, and within one lease time plus one round after that.
-    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(TIMINGS.ttlMs - TIMINGS.renewIntervalMs);
-    expect(takeoverMs).toBeLessThan(TIMINGS.ttlMs + 4 * TIMINGS.renewIntervalMs + 1000);
+    await until('the survivor owning every cluster', () => survivor.ownedClusterIds().length === 4);
     expect(survivor.ownedClusterIds()).toEqual(ids);
+    // Not before the killed replica's leases ran out, by the database's clock (wall time since the kill says nothing
+    // on a loaded machine, where the killed replica's last renewal may have come late). How soon after expiry is not
+    // asserted: the survivor's rounds run late there too; the bound of until() catches a takeover that never comes.
+    for (const lease of childLeases) {
+      const [row] = await db.dataSource.query(
+        `SELECT holder, acquired_at >= $2::timestamptz AS after_expiry FROM k8s_cluster_leases WHERE cluster_id = $1`,
+        [lease.cluster_id, lease.expires_at],
+      );
+      expect(row, lease.cluster_id).toEqual({ holder: 'replica-survivor', after_expiry: true });
+    }
     for (const id of held) await survivor.whenSynced(id);
     clearInterval(sampler);
     // The survivor only ever gains clusters here, so having one at its sample time means having it from then on.
@@ -241,7 +252,16 @@ describe('SyncCoordinator fencing', () => {
       await blocker.query(`SELECT cluster_id FROM k8s_cluster_leases WHERE holder = 'replica-a' FOR UPDATE`);
       await b.start();
       await until('replica a stopping its syncs while its renewals hang', () => a.ownedClusterIds().length === 0);
-      await new Promise((r) => setTimeout(r, TIMINGS.ttlMs));
+      // A's leases expired (by the database's clock) and B trying to take them, held up by the lock: only then does
+      // "nobody syncs them" show the fence (after a fixed sleep, a slow B might not have tried yet).
+      await until('replica b waiting to take the expired leases', async () => {
+        const [{ expired, waiting }] = await db.dataSource.query(
+          `SELECT (SELECT count(*) FROM k8s_cluster_leases WHERE holder = 'replica-a' AND expires_at <= clock_timestamp())::int AS expired,
+                  (SELECT count(*) FROM pg_stat_activity
+                    WHERE datname = current_database() AND application_name = 'replica-b' AND wait_event_type = 'Lock')::int AS waiting`,
+        );
+        return expired === ids.length && waiting > 0;
+      });
       expect(a.ownedClusterIds()).toEqual([]);
       expect(b.ownedClusterIds()).toEqual([]);
       await blocker.query('COMMIT');

@@ -35,9 +35,13 @@ describe('kubegraph simulate', () => {
       expect(nodes.items).toHaveLength(4);
       expect(nodes.items[0].spec!.providerID).toMatch(/^gce:\/\//);
       const first = (await kc.makeApiClient(CoreV1Api).listPodForAllNamespaces()).metadata!.resourceVersion;
-      // --churn 5 keeps changing the cluster.
-      await new Promise((r) => setTimeout(r, 1500));
-      const later = (await kc.makeApiClient(CoreV1Api).listPodForAllNamespaces()).metadata!.resourceVersion;
+      // --churn 5 keeps changing the cluster: its ticker (one a second) moves the resourceVersion, however late a loaded
+      // machine runs it. The bound only turns a cluster that never changes into a failure.
+      let later = first;
+      for (const started = Date.now(); Number(later) <= Number(first) && Date.now() - started < 30_000; ) {
+        await new Promise((r) => setTimeout(r, 200));
+        later = (await kc.makeApiClient(CoreV1Api).listPodForAllNamespaces()).metadata!.resourceVersion;
+      }
       expect(Number(later)).toBeGreaterThan(Number(first));
     } finally {
       child.kill('SIGTERM');

@@ -1,8 +1,37 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { get, WatchStream } from './sim-client.js';
 
 const name = (e: any) => `${e.object.metadata.namespace}/${e.object.metadata.name}`;
+
+/**
+ * A watch (plain HTTP) that says when the simulator has taken it: asked with `Expect: 100-continue`, Node's server
+ * answers 100 Continue as it hands the request to the handler, so `accepted` resolves once the handler is running.
+ */
+function acceptedWatch(sim: SimulatedCluster, path: string): { accepted: Promise<void>; first: Promise<{ status: number; event: any }>; close(): void } {
+  const req = httpRequest(new URL(path, sim.url), { headers: { authorization: `Bearer ${sim.token}`, expect: '100-continue' }, agent: false });
+  const accepted = new Promise<void>((resolve, reject) => {
+    req.once('continue', () => resolve());
+    req.once('error', reject);
+  });
+  const first = new Promise<{ status: number; event: any }>((resolve, reject) => {
+    req.once('response', (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        const i = buffer.indexOf('\n');
+        if (i >= 0) resolve({ status: res.statusCode ?? 0, event: JSON.parse(buffer.slice(0, i)) });
+      });
+      res.on('end', () => reject(new Error(`watch ended before its first event (HTTP ${res.statusCode}): ${buffer}`)));
+    });
+    req.once('error', reject);
+  });
+  first.catch(() => undefined);
+  req.end();
+  return { accepted, first, close: () => req.destroy() };
+}
 
 describe('watch', () => {
   let sim: SimulatedCluster;
@@ -80,18 +109,19 @@ describe('watch', () => {
     const rv = sim.resourceVersion;
     const w = watch(`/apis/apps/v1/deployments?watch=1&resourceVersion=${rv}&allowWatchBookmarks=true`);
     const quiet = watch(`/apis/apps/v1/deployments?watch=1&resourceVersion=${rv}`);
-    await w.until((ev) => ev.filter((e) => e.type === 'BOOKMARK').length >= 2, 3000, 'two bookmarks');
+    await w.until((ev) => ev.filter((e) => e.type === 'BOOKMARK').length >= 2, 30_000, 'two bookmarks');
     expect(w.events[0].object).toEqual({ kind: 'Deployment', apiVersion: 'apps/v1', metadata: { resourceVersion: rv } });
     await sim.tick(3);
     const after = sim.resourceVersion;
-    await w.until((ev) => ev.some((e) => e.type === 'BOOKMARK' && e.object.metadata.resourceVersion === after), 3000, 'a bookmark at the new resourceVersion');
+    await w.until((ev) => ev.some((e) => e.type === 'BOOKMARK' && e.object.metadata.resourceVersion === after), 30_000, 'a bookmark at the new resourceVersion');
     expect(quiet.events.some((e) => e.type === 'BOOKMARK')).toBe(false);
   });
 
   it('ends cleanly after timeoutSeconds', async () => {
     const started = Date.now();
     const w = watch(`/api/v1/nodes?watch=1&resourceVersion=${sim.resourceVersion}&timeoutSeconds=1`);
-    expect(await w.waitEnd(4000)).toBe('clean');
+    expect(await w.waitEnd(30_000)).toBe('clean');
+    // A lower bound: a loaded machine can only make it later.
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
@@ -111,13 +141,13 @@ describe('watch', () => {
     const target = pods.find((p) => p.status.phase === 'Running' && p.metadata.ownerReferences)!;
     const other = pods.find((p) => p.metadata.namespace !== target.metadata.namespace && p.status.phase === 'Running' && p.metadata.ownerReferences)!;
     const rv = sim.resourceVersion;
-    const nsWatch = watch(`/api/v1/namespaces/${target.metadata.namespace}/pods?watch=1&resourceVersion=${rv}`);
-    const byName = watch(`/api/v1/namespaces/${target.metadata.namespace}/pods/${target.metadata.name}?watch=1&resourceVersion=${rv}`);
+    // Both changes are in the history the watches replay; a watch that then ends (timeoutSeconds) has sent all it would.
+    const nsWatch = watch(`/api/v1/namespaces/${target.metadata.namespace}/pods?watch=1&resourceVersion=${rv}&timeoutSeconds=1`);
+    const byName = watch(`/api/v1/namespaces/${target.metadata.namespace}/pods/${target.metadata.name}?watch=1&resourceVersion=${rv}&timeoutSeconds=1`);
     await sim.apply({ kind: 'oomKill', namespace: other.metadata.namespace!, name: other.metadata.name });
     await sim.apply({ kind: 'oomKill', namespace: target.metadata.namespace!, name: target.metadata.name });
-    await nsWatch.until((ev) => ev.length >= 1);
-    await byName.until((ev) => ev.length >= 1);
-    await new Promise((r) => setTimeout(r, 100));
+    expect(await nsWatch.waitEnd(30_000)).toBe('clean');
+    expect(await byName.waitEnd(30_000)).toBe('clean');
     expect(nsWatch.events.map(name)).toEqual([`${target.metadata.namespace}/${target.metadata.name}`]);
     expect(byName.events.map(name)).toEqual([`${target.metadata.namespace}/${target.metadata.name}`]);
     expect(byName.events[0].object.status.containerStatuses[0].lastState.terminated.reason).toBe('OOMKilled');
@@ -137,14 +167,19 @@ describe('resourceVersions across restarts', () => {
       await expired.waitEnd();
       expect(expired.events[0].object).toMatchObject({ code: 410, reason: 'Expired' });
 
-      // Reached while waiting: the watch proceeds.
+      // Reached while waiting: the watch proceeds. Ticked once the simulator holds the request (not after a fixed
+      // sleep, which on a slow machine could tick before the request arrived, when nothing is waited for).
       const next = String(Number(second.resourceVersion) + 1);
-      const w = new WatchStream(second, `/api/v1/pods?watch=1&resourceVersion=${next}`);
-      await new Promise((r) => setTimeout(r, 200));
-      await second.tick(3);
-      await w.until((ev) => ev.length > 0);
-      expect(w.status).toBe(200);
-      w.close();
+      const w = acceptedWatch(second, `/api/v1/pods?watch=1&resourceVersion=${next}`);
+      try {
+        await w.accepted;
+        await second.tick(3);
+        const { status, event } = await w.first;
+        expect(status).toBe(200);
+        expect(['ADDED', 'MODIFIED', 'DELETED']).toContain(event.type);
+      } finally {
+        w.close();
+      }
 
       const started = Date.now();
       const ahead = Number(second.resourceVersion) + 1000;
@@ -152,6 +187,7 @@ describe('resourceVersions across restarts', () => {
         get(second, `/api/v1/pods?watch=1&resourceVersion=${ahead}`),
         get(second, `/api/v1/pods?resourceVersion=${ahead}&resourceVersionMatch=NotOlderThan`),
       ]);
+      // A lower bound (the simulator's wait before 504): a loaded machine can only make it later.
       expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
       for (const future of [watchFuture, listFuture]) {
         expect(future.status).toBe(504);
@@ -220,9 +256,9 @@ describe('watch history', () => {
 
       // The last 10 pod events are still there: a watch from before the 10th crash replays crashes 10 to 12.
       const recent = before[9];
-      const ok = new WatchStream(sim, `/api/v1/pods?watch=1&resourceVersion=${recent}`);
-      await ok.until((ev) => ev.length >= 3);
-      await new Promise((r) => setTimeout(r, 100));
+      // Ended by its timeout: everything it replays has been sent.
+      const ok = new WatchStream(sim, `/api/v1/pods?watch=1&resourceVersion=${recent}&timeoutSeconds=1`);
+      expect(await ok.waitEnd(30_000)).toBe('clean');
       expect(ok.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(pods.slice(9, 12).map((p) => `MODIFIED ${p.metadata.name}`));
       ok.close();
 

@@ -80,7 +80,8 @@ describe('change events after commit', () => {
       const targets = h.sim.state().pods.filter((p) => p.status?.phase === 'Running').slice(0, 4);
       for (const p of targets) await h.sim.apply({ kind: 'oomKill', namespace: p.metadata.namespace!, name: p.metadata.name });
       let killed = 0;
-      for (let i = 0; i < 100 && killed === 0; i++) {
+      // The bound only turns a batch that never blocks into a failure (generous: machines are shared).
+      for (const started = Date.now(); killed === 0 && Date.now() - started < 30_000; ) {
         await new Promise((r) => setTimeout(r, 50));
         const [row] = (
           await locker.query(

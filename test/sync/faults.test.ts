@@ -11,6 +11,17 @@ async function deleteSomePods(h: Harness, n: number): Promise<string[]> {
   return victims.map((p) => p.metadata.uid);
 }
 
+/** Waits for a state the test causes; the bound only turns a missing one into a failure (generous: machines are shared). */
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  for (const started = Date.now(); !(await check()); ) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Ends an `errors` fault now (the simulator answers errors while its clock is before the window's end). */
+const endErrors = (h: Harness) => h.sim.fault({ kind: 'errors', status: 500, forMs: 0 });
+
 async function deletedAtOf(h: Harness, uids: string[]): Promise<Array<Date | null>> {
   const rows = await h.db.dataSource.query(`SELECT uid, deleted_at FROM k8s_pods WHERE cluster_id = $1 AND uid = ANY($2)`, [h.clusterId, uids]);
   return uids.map((u) => rows.find((r: { uid: string }) => r.uid === u)?.deleted_at ?? null);
@@ -50,9 +61,12 @@ describe('sync through every fault the simulator can inject', () => {
   });
 
   it.each([500, 429, 503] as const)('HTTP %i answers are retried with backoff', async (status) => {
-    h.sim.fault({ kind: 'errors', status, forMs: 1200 });
+    // Errors until the sync has met one (a fixed window could close before a slow machine retried at all).
+    h.sim.fault({ kind: 'errors', status, forMs: 600_000 });
     h.sim.fault({ kind: 'dropWatches' });
+    await until(`a reflector failing with HTTP ${status}`, () => h.sync.status().some((r) => r.lastError?.includes(`HTTP ${status}`)));
     await h.sim.tick(20);
+    endErrors(h);
     await expectConverged(h);
   });
 
@@ -84,7 +98,8 @@ describe('sync through every fault the simulator can inject', () => {
 
   it('API server down and back: deletes while down are found by the relist', async () => {
     await h.sim.down();
-    await new Promise((r) => setTimeout(r, 300));
+    // The sync has seen the API go away: every reflector is failing to reconnect.
+    await until('every reflector failing', () => h.sync.status().every((r) => r.failingSince !== undefined));
     const gone = await deleteSomePods(h, 3);
     await h.sim.tick(25);
     h.sim.fault({ kind: 'compactHistory' });
@@ -105,29 +120,42 @@ describe('sync through every fault the simulator can inject', () => {
     const admin = h.db.dataSource;
     const terminate = () =>
       admin.query(`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
-    for (let round = 0; round < 5; round++) {
+    // A transaction of the writer open now (nothing else of this cluster writes meanwhile).
+    const inTransaction = async () =>
+      (
+        await admin.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL`,
+        )
+      )[0].n > 0;
+    const retriesBefore = h.sync.writerStats().retries;
+    // Rounds go on until a batch has been cut (the writer retried one): termination at a quiet moment proves nothing.
+    const deadline = Date.now() + 30_000;
+    for (let round = 0; round < 5 || h.sync.writerStats().retries === retriesBefore; round++) {
+      if (Date.now() > deadline) throw new Error('no batch was cut by the terminations');
       await h.sim.tick(40);
-      await new Promise((r) => setTimeout(r, 15));
+      for (const stopAt = Date.now() + 1000; !(await inTransaction()) && Date.now() < stopAt; );
       await terminate();
     }
     await expectConverged(h);
+    expect(h.sync.writerStats().retries).toBeGreaterThan(retriesBefore);
     expect(h.sync.writerStats().dropped).toBe(0);
   });
 
   it('reports watches failing while the API answers errors, and healthy again after', async () => {
-    h.sim.fault({ kind: 'errors', status: 500, forMs: 1500 });
+    // Errors until the health has been read, then ended: a fixed window could end before a slow machine read it.
+    h.sim.fault({ kind: 'errors', status: 500, forMs: 600_000 });
     h.sim.fault({ kind: 'dropWatches' });
-    await new Promise((r) => setTimeout(r, 400));
+    await until('a reflector failing', () => h.sync.status().some((r) => r.failingSince !== undefined));
     const during = await h.sync.refreshHealth();
     expect(during?.status).toBe('degraded');
     expect(during?.message).toMatch(/API server not answering|watch of .* failing/);
-    await new Promise((r) => setTimeout(r, 1500));
+    endErrors(h);
     await expectConverged(h);
     for (const n of h.sim.state().nodes) await h.sim.apply({ kind: 'nodeReady', name: n.metadata.name });
     await h.sim.tick(0);
     await expectConverged(h);
     let after = await h.sync.refreshHealth();
-    for (let i = 0; i < 50 && after?.status !== 'healthy'; i++) {
+    for (const started = Date.now(); after?.status !== 'healthy' && Date.now() - started < 30_000; ) {
       await new Promise((r) => setTimeout(r, 100));
       after = await h.sync.refreshHealth();
     }

@@ -20,13 +20,16 @@ function event(i: number, clusterId: string, state: Record<string, unknown> = { 
   };
 }
 
-/** Resolves once `n` events have been received (or rejects after a deadline, so a broken bus fails instead of hanging). */
+/**
+ * Resolves once `n` events have been received (or rejects after a deadline, so a broken bus fails instead of hanging;
+ * generous, as machines are shared).
+ */
 function collect(bus: PgNotifyEventBus, n: number): { events: ChangeEvent[]; done: Promise<void> } {
   const events: ChangeEvent[] = [];
   let resolve!: () => void;
   const done = new Promise<void>((r, reject) => {
     resolve = r;
-    setTimeout(() => reject(new Error(`received ${events.length} of ${n} events`)), 10_000).unref();
+    setTimeout(() => reject(new Error(`received ${events.length} of ${n} events`)), 30_000).unref();
   });
   bus.subscribe((batch) => {
     events.push(...batch);
@@ -59,14 +62,15 @@ describe('PgNotifyEventBus (several replicas over one database)', () => {
     expect(a.pack(events).every((p) => Buffer.byteLength(p) < 8000)).toBe(true);
     expect(a.pack(events).length).toBeGreaterThan(1);
     expect(a.pack(events).length).toBeLessThan(50);
-    const local = collect(a, 500);
-    const remote = collect(b, 500);
+    // Published after the others: once it has arrived, so has anything (a duplicate, say) sent before it.
+    const marker = event(500, clusterId);
+    const local = collect(a, 501);
+    const remote = collect(b, 501);
     await a.publish(events);
+    await a.publish([marker]);
     await Promise.all([local.done, remote.done]);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(local.events.length).toBe(500);
-    expect(remote.events.length).toBe(500);
-    expect(remote.events.map((e) => e.name)).toEqual(events.map((e) => e.name));
+    expect(local.events.map((e) => e.name)).toEqual([...events, marker].map((e) => e.name));
+    expect(remote.events.map((e) => e.name)).toEqual([...events, marker].map((e) => e.name));
     expect(remote.events[7]).toEqual(events[7]);
     expect(remote.events[7]!.committedAt).toBeInstanceOf(Date);
   });
@@ -85,16 +89,26 @@ describe('PgNotifyEventBus (several replicas over one database)', () => {
     expect(remote.events[0]!.state).toMatchObject({ id: pod.id, uid: 'big-uid', name: 'big', phase: 'Running' });
   });
 
-  async function listeners(): Promise<number> {
-    const [r] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph-events'`);
-    return r.n;
+  async function listeners(): Promise<number[]> {
+    const rows = await db.dataSource.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph-events'`);
+    return rows.map((r: { pid: number }) => r.pid);
   }
 
-  /** Kills both buses' listening connections and waits until both listen again. */
+  /**
+   * Kills both buses' listening connections and waits until both listen again on new ones (not merely until the old
+   * ones are still listed, which they are until the buses notice the kill).
+   */
   async function dropListeners(): Promise<void> {
-    await db.dataSource.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph-events'`);
-    await new Promise((r) => setTimeout(r, 50));
-    for (let i = 0; i < 100 && !(a.listening && b.listening && (await listeners()) === 2); i++) await new Promise((r) => setTimeout(r, 50));
+    const killed: Array<{ pid: number }> = await db.dataSource.query(
+      `SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph-events'`,
+    );
+    expect(killed).toHaveLength(2);
+    const old = new Set(killed.map((k) => k.pid));
+    const relistening = async () => a.listening && b.listening && (await listeners()).filter((pid) => !old.has(pid)).length === 2;
+    for (const started = Date.now(); !(await relistening()); ) {
+      if (Date.now() - started > 30_000) throw new Error('the buses did not listen again');
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   it('reconnects its listening connection after it is killed, and tells its subscribers changes may have been missed', async () => {

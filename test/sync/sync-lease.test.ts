@@ -58,7 +58,8 @@ describe('a sync fenced by its cluster lease', () => {
     await sim.tick(2);
     expect(sim.state().pods.length).toBeLessThan(before.pods);
     // The watches bring the changes; the writer finds the lease gone and drops them.
-    for (let i = 0; i < 200 && sync.writerStats().dropped === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    // The bound only turns a missing drop into a failure (generous: machines are shared).
+    for (const started = Date.now(); sync.writerStats().dropped === 0 && Date.now() - started < 30_000; ) await new Promise((r) => setTimeout(r, 25));
     await sync.flush();
     expect(sync.writerStats().dropped).toBeGreaterThan(0);
     expect(await livePods()).toBe(before.pods);

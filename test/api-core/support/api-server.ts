@@ -144,8 +144,11 @@ export function errorCodes(res: GraphQLResponse): unknown[] {
   return (res.body.errors ?? []).map((e) => e.extensions?.code);
 }
 
-/** Polls `condition` until it holds (for state changed by another connection), failing after `timeoutMs`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+/**
+ * Polls `condition` until it holds (for state changed by another connection), failing after `timeoutMs`: the bound only
+ * turns a missing state into a failure, generous as machines are shared.
+ */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
