@@ -11,6 +11,7 @@ import { countErrors, formatError, refusedRequest, unauthenticated } from './err
 import type { ContextFactory } from './graphql-endpoint.js';
 import type { GraphQLMetrics } from './metrics-registry.js';
 import { subscribeWithContextPerEvent } from './per-event-subscribe.js';
+import { refuseNulCharacters } from './nul-characters.js';
 import { enforceQueryLimits } from './query-limits.js';
 import { authenticateBearer, authorizationFromConnectionParams } from './request-auth.js';
 
@@ -18,6 +19,10 @@ const log = logger.child({ component: 'graphql-ws' });
 
 /** Close code for a connection without a valid token (the HTTP 401 of graphql-ws). */
 export const CLOSE_UNAUTHORIZED = 4401;
+
+/** RFC 6455 "Try Again Later" (the HTTP 503 of a WebSocket): the token could not be checked, the database is away. */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+const UNAVAILABLE = 'Service unavailable: the API token cannot be checked now; try again later';
 
 export interface SubscriptionServerOptions {
   httpServer: HttpServer;
@@ -90,7 +95,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
       subscribe: (args) => subscribeWithContextPerEvent(args, (context) => contextFor({ auth: (context as { auth: AuthContext | null }).auth })),
       async onConnect(ctx) {
         const header = authorizationFromConnectionParams(ctx.connectionParams);
-        const { auth } = header === undefined ? { auth: null } : await authenticateBearer(header, apiTokens);
+        let auth: AuthContext | null;
+        try {
+          ({ auth } = header === undefined ? { auth: null } : await authenticateBearer(header, apiTokens));
+        } catch (err) {
+          // graphql-ws would close with the error's own message (a database address, SQL): the log gets it, the client not.
+          log.warn({ err }, 'could not check the API token of a new connection');
+          ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, UNAVAILABLE);
+          return false;
+        }
         if (!auth) {
           ctx.extra.socket.close(CLOSE_UNAUTHORIZED, header === undefined ? 'Unauthorized: no API token in connection_init' : 'Unauthorized: the API token is unknown, revoked or expired');
           return false;
@@ -102,7 +115,14 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
       async onSubscribe(ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
         const extra = ctx.extra as ConnectionExtra;
         // A token revoked or expired since the connection opened starts nothing more on it.
-        const { auth } = extra.authorization === undefined ? { auth: null } : await authenticateBearer(extra.authorization, apiTokens);
+        let auth: AuthContext | null;
+        try {
+          ({ auth } = extra.authorization === undefined ? { auth: null } : await authenticateBearer(extra.authorization, apiTokens));
+        } catch (err) {
+          // The operation is refused; the connection and its other subscriptions carry on.
+          log.warn({ err }, 'could not check the API token of a new operation');
+          return [new GraphQLError(UNAVAILABLE, { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
+        }
         if (!auth) {
           ctx.extra.socket.close(CLOSE_UNAUTHORIZED, REVOKED);
           return [unauthenticated('The API token was revoked or has expired')];
@@ -123,6 +143,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         const variables = payload.variables ?? {};
         try {
           enforceQueryLimits(schema, document, operation, variables, config.graphql);
+          refuseNulCharacters(document, variables);
         } catch (err) {
           return asGraphQLErrors(err);
         }

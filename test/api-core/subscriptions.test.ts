@@ -249,6 +249,18 @@ describe('graphql-ws authentication', () => {
     expect((await closeCodeFor({ authorization: `Bearer ${acme.secret}`, pad: 'x'.repeat(1024 * 1024) })).code).toBe(1009);
   });
 
+  it('closes a new connection with 1013 (try again later) when its token cannot be checked, saying nothing of why', async () => {
+    // The token table away: the check fails inside the database, as it does when PostgreSQL is unreachable.
+    await server.db.dataSource.query(`ALTER TABLE api_tokens RENAME TO api_tokens_away`);
+    let closed: { code: number; reason: string };
+    try {
+      closed = await closeCodeFor({ authorization: `Bearer ${acme.secret}` });
+    } finally {
+      await server.db.dataSource.query(`ALTER TABLE api_tokens_away RENAME TO api_tokens`);
+    }
+    expect(closed).toEqual({ code: 1013, reason: 'Service unavailable: the API token cannot be checked now; try again later' });
+  });
+
   it('acknowledges a valid token given as authorization or nested in headers', async () => {
     for (const payload of [{ authorization: `Bearer ${acme.secret}` }, { headers: { Authorization: `Bearer ${acme.secret}` } }]) {
       const ack = await new Promise<string>((resolve, reject) => {
@@ -481,6 +493,8 @@ describe('errors over graphql-ws', () => {
     { what: 'a variable value of the wrong type', query: PODS, variables: { filter: { namespace: 42 } }, code: 'BAD_USER_INPUT', names: /"\$filter" got invalid value 42 at "filter.namespace"/ },
     { what: 'a missing required variable', query: `subscription($ns: String!) { podChanged(filter: { namespace: $ns }) { type } }`, variables: {}, code: 'BAD_USER_INPUT', names: /"\$ns" of required type "String!" was not provided/ },
     { what: 'a syntax error', query: `subscription { podChanged { type `, variables: {}, code: 'GRAPHQL_PARSE_FAILED', names: /^Syntax Error/ },
+    { what: 'a NUL character in a string of the query', query: `subscription { podChanged(filter: { namespace: "a\\u0000b" }) { type } }`, variables: {}, code: 'BAD_USER_INPUT', names: /NUL character/ },
+    { what: 'a NUL character in a variable', query: PODS, variables: { filter: { namespace: 'a\u0000b' } }, code: 'BAD_USER_INPUT', names: /"\$filter" holds a NUL character/ },
     { what: 'several operations and no operation name', query: `subscription A { podChanged { type } } subscription B { podChanged { type } }`, variables: {}, code: 'OPERATION_RESOLUTION_FAILURE', names: /operation name/ },
   ];
 
