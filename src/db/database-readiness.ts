@@ -13,12 +13,13 @@ export interface Readiness {
 }
 
 /**
- * Ready when the database answers within `timeoutMs` and has every migration this build knows.
- * Until a data source is attached it reports the startup step in progress.
+ * Ready once the server says it is serving (the API answers), and then while the database answers within
+ * `timeoutMs` and has every migration this build knows. Before that it reports the startup step in progress.
  */
 export class DatabaseReadiness implements Readiness {
   private dataSource: DataSource | undefined;
   private step = 'starting';
+  private isServing = false;
   private shuttingDown = false;
 
   constructor(private readonly timeoutMs = 2000) {}
@@ -29,6 +30,11 @@ export class DatabaseReadiness implements Readiness {
 
   attach(dataSource: DataSource): void {
     this.dataSource = dataSource;
+  }
+
+  /** Every part has started and the API answers: ready from now on, as long as the database is. */
+  serving(): void {
+    this.isServing = true;
   }
 
   /** From now on not ready, so load balancers stop sending requests while components stop. */
@@ -49,6 +55,7 @@ export class DatabaseReadiness implements Readiness {
       if (pending.length > 0) {
         return { ready: false, reason: `${pending.length} migration(s) not applied: ${pending.join(', ')}`, checks: { database: 'ok', migrations: 'pending' } };
       }
+      if (!this.isServing) return { ready: false, reason: `starting: ${this.step}`, checks: { database: 'ok', migrations: 'applied', server: this.step } };
       return { ready: true, checks: { database: 'ok', migrations: 'applied' } };
     } catch (err) {
       return { ready: false, reason: `database unavailable: ${(err as Error).message}`, checks: { database: 'unavailable' } };

@@ -127,12 +127,15 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
     for (const factory of opts.components ?? components) {
       const component = await factory(context);
       if (!component) continue;
+      readiness.starting(`starting ${component.name}`);
       await component.start();
       undo.push({ what: component.name, fn: () => component.stop() });
       log.info({ component: component.name }, 'started');
       checkpoint();
     }
 
+    // Only now: the GraphQL endpoint is mounted by its component, and a replica reported ready gets traffic.
+    readiness.serving();
     return { url, context, stop: stopAll };
   } catch (err) {
     await stopAll();

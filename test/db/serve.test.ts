@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { DatabaseReadiness } from '../../src/db/database-readiness.js';
 import { applyMigrations } from '../../src/db/migration-runner.js';
 import { createHttpServer } from '../../src/server/http-server.js';
+import { startServe } from '../../src/server/serve.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { DatabaseLink } from '../support/database-link.js';
@@ -50,6 +51,13 @@ describe('readiness', () => {
       expect(pending.body.reason).toMatch(/^\d+ migration\(s\) not applied: InitialSchema1764230400000, /);
 
       await applyMigrations(db.dataSource);
+      readiness.starting('starting graphql');
+      expect(await getJson(`${base}/readyz`)).toEqual({
+        status: 503,
+        body: { status: 'not ready', ready: false, reason: 'starting: starting graphql', checks: { database: 'ok', migrations: 'applied', server: 'starting graphql' } },
+      });
+
+      readiness.serving();
       expect(await getJson(`${base}/readyz`)).toEqual({
         status: 200,
         body: { status: 'ready', ready: true, checks: { database: 'ok', migrations: 'applied' } },
@@ -62,6 +70,41 @@ describe('readiness', () => {
       });
     } finally {
       await http.close();
+    }
+  });
+});
+
+describe('startServe', () => {
+  test('is not ready until its last component has started, so no traffic reaches an API that is not mounted yet', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let starting!: () => void;
+    const started = new Promise<void>((resolve) => (starting = resolve));
+    const config = { ...loadConfig({ DATABASE_URL: db.url }), host: '127.0.0.1', port: await freePort() };
+    // A last component that holds the start-up until the test lets it go, as a slow GraphQL mount would.
+    const slow = () => ({
+      name: 'slow part',
+      async start() {
+        starting();
+        await released;
+      },
+      async stop() {},
+    });
+    const serving = startServe({ config, components: [slow] });
+    try {
+      await started;
+      expect(await getJson(`http://127.0.0.1:${config.port}/readyz`)).toEqual({
+        status: 503,
+        body: { status: 'not ready', ready: false, reason: 'starting: starting slow part', checks: { database: 'ok', migrations: 'applied', server: 'starting slow part' } },
+      });
+      release();
+      const running = await serving;
+      expect((await getJson(`${running.url}/readyz`)).status).toBe(200);
+      await running.stop();
+    } finally {
+      release();
+      await db.drop();
     }
   });
 });
