@@ -11,3 +11,19 @@ export function isCalendarDay(year: number, month: number, day: number): boolean
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
+
+/**
+ * A URL as it may be shown, stored or logged: without the user name and password it may carry
+ * (`https://user:password@host:6443` → `https://host:6443`). Text that is no URL is returned as it is.
+ */
+export function withoutUrlCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, url.endsWith('/') ? '/' : '');
+  } catch {
+    return url;
+  }
+}

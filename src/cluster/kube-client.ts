@@ -4,6 +4,7 @@ import https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import { KubeConfig, type Cluster as KcCluster, type Context as KcContext, type User as KcUser } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
+import { withoutUrlCredentials } from '../formats.js';
 import { redactSecrets } from '../logger.js';
 
 /**
@@ -242,6 +243,7 @@ type AuthOptions = https.RequestOptions & { headers?: http.OutgoingHttpHeaders }
  * reuse user or context names never share cached credentials.
  */
 export class KubeClient {
+  /** The API server URL without any credentials it carried: safe to show, store and log. */
   readonly server: string;
   readonly contextName: string;
   /** Requests sent and connections opened for them; with keep-alive the second stays small. */
@@ -258,7 +260,8 @@ export class KubeClient {
   private constructor(kc: KubeConfig, contextName: string, server: string) {
     this.kc = kc;
     this.contextName = contextName;
-    this.server = server;
+    // Credentials in the server URL are used to connect (base) and appear nowhere else: not in errors, logs or storage.
+    this.server = withoutUrlCredentials(server);
     this.base = new URL(server);
     this.isHttps = this.base.protocol === 'https:';
   }

@@ -3,6 +3,7 @@ import { ClusterLeases1764316800000 } from '../../migrations/1764316800000-clust
 import { ReplicaKeys1764403200000 } from '../../migrations/1764403200000-replica-keys.js';
 import { PodHealthCoveringIndex1764489600000 } from '../../migrations/1764489600000-pod-health-covering-index.js';
 import { ClusterHealthPodsByPhase1764576000000 } from '../../migrations/1764576000000-cluster-health-pods-by-phase.js';
+import { ApiServerUrlWithoutCredentials1764662400000 } from '../../migrations/1764662400000-api-server-url-without-credentials.js';
 
 /** Every migration, oldest first. A schema change is a new file appended here; committed ones never change. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   ReplicaKeys1764403200000,
   PodHealthCoveringIndex1764489600000,
   ClusterHealthPodsByPhase1764576000000,
+  ApiServerUrlWithoutCredentials1764662400000,
 ];

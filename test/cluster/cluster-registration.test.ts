@@ -142,6 +142,26 @@ describe('register', () => {
     await db.dataSource.query(`DELETE FROM organizations WHERE id = $1`, [other]);
   });
 
+  it('keeps credentials in the server URL out of the stored URL, the answer, the errors and the log', async () => {
+    const withCredentials = (server: string) => server.replace('https://', 'https://kg-admin:S3cret-Pa55@');
+    const cluster = await service.register({ organizationId: orgId, kubeconfig: edit(sim.kubeconfig(), (d) => (d.clusters[0]!.cluster.server = withCredentials(sim.url))), name: 'with-userinfo' });
+    expect(cluster.apiServerUrl).toBe(sim.url);
+    const [row] = await db.dataSource.query(`SELECT api_server_url FROM k8s_clusters WHERE id = $1`, [cluster.id]);
+    expect(row.api_server_url).toBe(sim.url);
+    // Connecting still uses them: the stored kubeconfig, encrypted, is unchanged.
+    const [stored] = await db.dataSource.query(`SELECT kubeconfig_encrypted, encryption_key_id FROM k8s_clusters WHERE id = $1`, [cluster.id]);
+    expect(crypto.decrypt({ ciphertext: stored.kubeconfig_encrypted, keyId: stored.encryption_key_id }, cluster.id)).toContain('kg-admin:S3cret-Pa55@');
+
+    const unreachable = edit(sim.kubeconfig(), (d) => (d.clusters[0]!.cluster.server = 'https://kg-admin:S3cret-Pa55@kubegraph-test.invalid:6443'));
+    await expectFailure(
+      () => service.register({ organizationId: orgId, kubeconfig: unreachable, name: 'unreachable-userinfo' }),
+      'UNREACHABLE',
+      /^the API server at https:\/\/kubegraph-test\.invalid:6443 is unreachable: cannot resolve the host of https:\/\/kubegraph-test\.invalid:6443 /,
+    );
+    expect(logs.text()).not.toContain('S3cret-Pa55');
+    expect(logs.text()).not.toContain('kg-admin');
+  });
+
   it('creates a named organisation with its first cluster, only when the registration commits', async () => {
     const orgsNamed = async (name: string): Promise<string[]> =>
       (await db.dataSource.query(`SELECT id FROM organizations WHERE name = $1`, [name])).map((r: { id: string }) => r.id);

@@ -108,6 +108,41 @@ describe('migrations on an empty database', () => {
   });
 });
 
+describe('data migrations', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  test('server URLs stored with credentials keep only scheme, host, port and path', async () => {
+    const ds = db.dataSource;
+    expect(await revertLastMigration(ds)).toBe('ApiServerUrlWithoutCredentials1764662400000');
+    const [{ id: org }] = await ds.query(`INSERT INTO organizations (name) VALUES ('o') RETURNING id`);
+    const urls = [
+      'https://admin:s3cret@10.0.0.1:6443',
+      'https://token-only@api.example.com/k8s/clusters/c-1',
+      'https://10.0.0.2:6443',
+      'https://rancher.example.com/k8s/clusters/c-2?x=a@b',
+      null,
+    ];
+    for (const [i, url] of urls.entries()) {
+      await ds.query(`INSERT INTO k8s_clusters (organization_id, name, api_server_url) VALUES ($1, $2, $3)`, [org, `c${i}`, url]);
+    }
+    await applyMigrations(ds);
+    const rows = await ds.query(`SELECT api_server_url AS url FROM k8s_clusters ORDER BY name`);
+    expect(rows.map((r: { url: string | null }) => r.url)).toEqual([
+      'https://10.0.0.1:6443',
+      'https://api.example.com/k8s/clusters/c-1',
+      'https://10.0.0.2:6443',
+      'https://rancher.example.com/k8s/clusters/c-2?x=a@b',
+      null,
+    ]);
+  });
+});
+
 describe('catalog after migration', () => {
   let db: TestDatabase;
   beforeAll(async () => {
