@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
+import { get } from './sim-client.js';
 
 const run = promisify(execFile);
 
@@ -114,6 +115,41 @@ describe.skipIf(!kubectlPath)('kubectl against the simulator', () => {
     expect((await kubectl('delete', 'deployment', d.metadata.name, '-n', ns)).trim()).toBe(`deployment.apps "${d.metadata.name}" deleted`);
     expect(podsOf()).toEqual([]);
     expect(sim.state().replicasets.filter((r) => r.metadata.ownerReferences![0].uid === d.metadata.uid)).toEqual([]);
+  });
+
+  it('--dry-run=server answers as if done and changes nothing: delete pod, scale, set image, delete deployment', async () => {
+    const d = sim.state().deployments.find((x) => x.metadata.namespace !== 'kube-system' && x.spec.replicas >= 2 && x.spec.template.spec.containers.length === 1)!;
+    const ns = d.metadata.namespace!;
+    const container = d.spec.template.spec.containers[0].name;
+    const victim = sim.state().pods.find((p) => p.metadata.namespace === ns && p.metadata.labels!.app === d.metadata.name)!;
+    const before = JSON.stringify(sim.state());
+    const rv = sim.resourceVersion;
+
+    expect((await kubectl('delete', 'pod', '-n', ns, victim.metadata.name, '--dry-run=server')).trim()).toBe(`pod "${victim.metadata.name}" deleted (server dry run)`);
+    expect((await kubectl('scale', 'deployment', d.metadata.name, '-n', ns, `--replicas=${d.spec.replicas + 4}`, '--dry-run=server')).trim()).toBe(
+      `deployment.apps/${d.metadata.name} scaled (server dry run)`,
+    );
+    const patched = JSON.parse(await kubectl('set', 'image', `deployment/${d.metadata.name}`, `${container}=nginx:9.9.9`, '-n', ns, '--dry-run=server', '-o', 'json'));
+    // The answer shows the change the patch would make...
+    expect(patched.spec.template.spec.containers[0].image).toBe('nginx:9.9.9');
+    expect((await kubectl('delete', 'deployment', d.metadata.name, '-n', ns, '--dry-run=server')).trim()).toBe(`deployment.apps "${d.metadata.name}" deleted (server dry run)`);
+    // ...and nothing happened: same objects, same resourceVersion, no event for a watcher.
+    expect(sim.resourceVersion).toBe(rv);
+    expect(JSON.stringify(sim.state())).toBe(before);
+  });
+
+  it('refuses a dryRun value other than All with 400, changing nothing', async () => {
+    const pod = sim.state().pods[0]!;
+    const path = `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`;
+    const res = await get(sim, path, { method: 'DELETE', body: { dryRun: ['Some'] } });
+    expect(res.status, res.text).toBe(400);
+    expect(res.json).toMatchObject({ kind: 'Status', code: 400, reason: 'BadRequest', message: 'dryRun: Unsupported value: "Some": supported values: "All"' });
+    expect(sim.state().pods.some((p) => p.metadata.uid === pod.metadata.uid)).toBe(true);
+    // In the query, as a PATCH carries it, the same.
+    const d = sim.state().deployments[0]!;
+    const scale = await get(sim, `/apis/apps/v1/namespaces/${d.metadata.namespace}/deployments/${d.metadata.name}/scale?dryRun=Everything`, { method: 'PUT', body: { spec: { replicas: 9 } } });
+    expect(scale.json).toMatchObject({ code: 400, message: 'dryRun: Unsupported value: "Everything": supported values: "All"' });
+    expect(sim.state().deployments[0]!.spec.replicas).toBe(d.spec.replicas);
   });
 
   it('set image and rollout restart roll the deployment out through a new ReplicaSet', async () => {

@@ -20,6 +20,8 @@ interface Target {
   name: string;
   key: string;
   current: StoredObject;
+  /** `?dryRun=All`: validated and answered as if done, nothing changed (what kubectl's --dry-run=server sends). */
+  dryRun: boolean;
 }
 
 type Write = (ctx: WriteContext, req: IncomingMessage, res: ServerResponse, target: Target) => void | Promise<void>;
@@ -73,15 +75,25 @@ export async function serveWrite(ctx: WriteContext, req: IncomingMessage, res: S
   const write = verb && verbs?.[verb];
   // For a DELETE and for a writable subresource, a missing object is 404 even where the method is not served.
   if (!write && (sub.length ? !verbs : method !== 'DELETE')) return methodNotAllowed(res, method);
+  const dryRun = new URL(req.url ?? '/', 'http://simulator').searchParams.getAll('dryRun');
+  // A DELETE carries its options (DeleteOptions) in the body, as kubectl sends them; other writes in the query.
+  if (method === 'DELETE') {
+    const options = (await readJson(req)) as { dryRun?: unknown } | undefined;
+    if (options?.dryRun !== undefined) dryRun.push(...(Array.isArray(options.dryRun) ? options.dryRun.map(String) : [String(options.dryRun)]));
+  }
+  const unsupported = dryRun.find((v) => v !== 'All');
+  if (unsupported !== undefined) {
+    return sendStatus(res, 400, 'BadRequest', `dryRun: Unsupported value: ${JSON.stringify(unsupported)}: supported values: "All"`);
+  }
   const key = namespace ? `${namespace}/${name}` : name;
   const current = ctx.store.get(type.name, key);
   if (!current) return notFound(res, type, name);
   if (!write) return methodNotAllowed(res, method);
-  return write(ctx, req, res, { type, namespace: namespace ?? '', name, key, current });
+  return write(ctx, req, res, { type, namespace: namespace ?? '', name, key, current, dryRun: dryRun.length > 0 });
 }
 
 async function deleteAs(ctx: WriteContext, res: ServerResponse, t: Target, change: SimChange): Promise<void> {
-  await ctx.apply(change);
+  if (!t.dryRun) await ctx.apply(change);
   const deleted: K8sObject = { ...t.current.obj, metadata: { ...t.current.obj.metadata, deletionTimestamp: timestamp(ctx.now()), deletionGracePeriodSeconds: 0 } };
   if (t.type.name === 'namespaces') deleted.status = { phase: 'Terminating' };
   sendJson(res, 200, deleted);
@@ -93,6 +105,7 @@ async function setScale(ctx: WriteContext, req: IncomingMessage, res: ServerResp
   if (!Number.isInteger(replicas) || (replicas as number) < 0) {
     return sendStatus(res, 422, 'Invalid', `Scale.autoscaling "${t.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`);
   }
+  if (t.dryRun) return sendJson(res, 200, scaleOf(t.current.obj, replicas as number));
   await ctx.apply({ kind: 'scaleDeployment', namespace: t.namespace, name: t.name, replicas: replicas as number });
   sendJson(res, 200, scaleOf(ctx.store.get('deployments', t.key)!.obj));
 }
@@ -114,16 +127,24 @@ async function patchDeployment(ctx: WriteContext, req: IncomingMessage, res: Ser
   const currentImage = d.obj.spec.template.spec.containers[0].image;
   // Setting the image it already has changes nothing, as on a real cluster.
   if (!annotations && images[0].image === currentImage) return sendJson(res, 200, d.obj);
+  if (t.dryRun) {
+    // The deployment as the patch would leave it; its rollout (a new ReplicaSet, new pods) does not happen.
+    const patched = structuredClone(d.obj);
+    patched.spec.template.spec.containers[0].image = images[0]?.image ?? currentImage;
+    if (annotations) patched.spec.template.metadata = { ...patched.spec.template.metadata, annotations: { ...patched.spec.template.metadata?.annotations, ...annotations } };
+    return sendJson(res, 200, patched);
+  }
   await ctx.apply({ kind: 'rollout', namespace: t.namespace, name: t.name, image: images[0]?.image ?? currentImage, ...(annotations ? { templateAnnotations: annotations } : {}) });
   return sendJson(res, 200, ctx.store.get('deployments', t.key)!.obj);
 }
 
-function scaleOf(d: K8sObject): Record<string, unknown> {
+/** The deployment's Scale; with `replicas`, as a scale to that many would leave it (a dry run). */
+function scaleOf(d: K8sObject, replicas: number = d.spec.replicas): Record<string, unknown> {
   const m = d.metadata;
   return {
     kind: 'Scale', apiVersion: 'autoscaling/v1',
     metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
-    spec: { replicas: d.spec.replicas },
+    spec: { replicas },
     status: { replicas: d.status?.replicas ?? 0, selector: Object.entries(d.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',') },
   };
 }
