@@ -3,6 +3,7 @@ import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/error
 import type { ValidationError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
+import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { logger } from '../logger.js';
 import type { GraphQLMetrics } from './metrics-registry.js';
 
@@ -14,8 +15,19 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   FORBIDDEN: 'FORBIDDEN',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** The database cannot be reached now: the same request may work later (HTTP 503 with Retry-After). */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
+
+/** Seconds a client is asked to wait before retrying while the database is away. */
+export const RETRY_AFTER_SECONDS = 5;
+const UNAVAILABLE_MESSAGE = 'Service unavailable: the database cannot be reached now; try again later';
+
+/** The answer while the database is away, with the HTTP status Apollo reads from it (Retry-After is the caller's). */
+export function serviceUnavailable(): GraphQLError {
+  return new GraphQLError(UNAVAILABLE_MESSAGE, { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, http: { status: 503 } } });
+}
 
 export function badInput(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT } });
@@ -115,6 +127,7 @@ function isClientStatus(http: unknown): boolean {
 export function answeredCode(code: unknown, error: unknown): string {
   const original = unwrapResolverError(error);
   if (original instanceof ArgumentValidationError) return ErrorCode.BAD_USER_INPUT;
+  if (code === ErrorCode.SERVICE_UNAVAILABLE || isDatabaseUnavailable(original)) return ErrorCode.SERVICE_UNAVAILABLE;
   if (typeof code === 'string' && CLIENT_CODES.has(code) && original instanceof GraphQLError) return code;
   // Apollo refuses some requests (a persisted-query hash that does not match its query) with a 4xx status and no code.
   if (original instanceof GraphQLError && original.extensions.code === undefined && isClientStatus(original.extensions.http)) return 'BAD_REQUEST';
@@ -131,6 +144,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const code = answeredCode(formatted.extensions?.code, error);
   if (original instanceof ArgumentValidationError) {
     return { message: validationMessage(original), locations: formatted.locations, path: formatted.path, extensions: { code } };
+  }
+  if (code === ErrorCode.SERVICE_UNAVAILABLE) {
+    // The driver's message names the database's address: the log keeps it, the client gets the plain reason.
+    if (isDatabaseUnavailable(original)) log.warn({ error: loggable(original), path: formatted.path }, 'database unavailable while answering a GraphQL request');
+    return { message: UNAVAILABLE_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code } };
   }
   if (code !== ErrorCode.INTERNAL_SERVER_ERROR) return withoutInternals({ ...formatted, extensions: { ...formatted.extensions, code } });
   const errorId = randomUUID();

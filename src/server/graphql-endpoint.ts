@@ -9,9 +9,10 @@ import type { DataSource } from 'typeorm';
 import { ApiTokenService } from '../auth/api-token.service.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../events/event-bus.js';
+import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { logger } from '../logger.js';
 import type { GraphQLContext, Services } from './context.js';
-import { answeredCode, countErrors, formatError, unauthenticated } from './errors.js';
+import { answeredCode, countErrors, ErrorCode, formatError, RETRY_AFTER_SECONDS, serviceUnavailable, unauthenticated } from './errors.js';
 import { graphiqlPage } from './graphiql-page.js';
 import { compiledExecutor, executorGateway, type ExecutorStats } from './jit-executor.js';
 import { createLoaders, type LoaderOptions } from './loaders.js';
@@ -74,6 +75,23 @@ function accessAndLimitsPlugin(schema: GraphQLSchema, config: Config): ApolloSer
     },
   };
 }
+
+/**
+ * A response that could not be answered because the database is away is a 503 with Retry-After, so that load
+ * balancers and clients retry later, rather than a 200 (or 500) carrying the error.
+ */
+const unavailablePlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+        if (!errors?.some((e) => e.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) return;
+        response.http.status = 503;
+        response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+      },
+    };
+  },
+};
 
 function metricsPlugin(metrics: GraphQLMetrics): ApolloServerPlugin<GraphQLContext> {
   return {
@@ -165,6 +183,7 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
       ApolloServerPluginCacheControlDisabled(),
       accessAndLimitsPlugin(schema, config),
       metricsPlugin(metrics),
+      unavailablePlugin,
       { async serverWillStart() { return { drainServer: () => subscriptions.close() }; } },
     ],
   });
@@ -190,7 +209,16 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
     express.json({ limit: MAX_BODY_BYTES }),
     bodyErrors,
     expressMiddleware(apollo, {
-      context: async ({ req }) => contextFor(await authenticateBearer(req.headers.authorization, apiTokens)),
+      context: async ({ req, res }) => {
+        try {
+          return contextFor(await authenticateBearer(req.headers.authorization, apiTokens));
+        } catch (err) {
+          if (!isDatabaseUnavailable(err)) throw err;
+          // The token cannot be checked: a 503 the client can retry, not a 500.
+          res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+          throw serviceUnavailable();
+        }
+      },
     }),
   );
   log.info({ path: GRAPHQL_PATH }, 'GraphQL endpoint mounted');

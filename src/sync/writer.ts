@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { isDatabaseUnavailable, sqlstateOf } from '../db/database-errors.js';
 import { warmConnections } from '../db/pool-connections.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
@@ -59,16 +60,9 @@ const QUIET_MS = 2;
 /** A second transaction starts only when at least this many changes wait. */
 const CONCURRENT_BATCH_MIN = 100;
 
-const RETRYABLE_SQLSTATE = /^(08|57P|53|40001|40P01)/;
-const RETRYABLE_MESSAGE = /Connection terminated|connection error|not queryable|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|timeout exceeded when trying to connect|Client was closed/i;
-
-/** Errors after which the same batch can succeed: the connection or the server went away, or a transient conflict. */
-export function isRetryable(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown; driverError?: unknown };
-  const inner = (e?.driverError ?? e) as { code?: unknown; message?: unknown };
-  const code = typeof inner?.code === 'string' ? inner.code : typeof e?.code === 'string' ? e.code : '';
-  if (RETRYABLE_SQLSTATE.test(code) || /^E[A-Z]+$/.test(code)) return true;
-  return RETRYABLE_MESSAGE.test(String(inner?.message ?? e?.message ?? ''));
+/** Errors after which the same batch can succeed: the database went away, or a transient conflict (serialization, deadlock). */
+function isRetryable(err: unknown): boolean {
+  return isDatabaseUnavailable(err) || ['40001', '40P01'].includes(sqlstateOf(err));
 }
 
 /**
