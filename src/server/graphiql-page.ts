@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 
 const DEFAULT_QUERY = `# Put your API token in Headers (below), then Run.
@@ -45,21 +47,36 @@ const WS_AUTHORIZATION_SCRIPT = `(() => {
   };
 })();`;
 
-export interface GraphiQLPage {
-  html: Buffer;
-  /** Strong validator, so a browser revalidates with a 304 instead of fetching 9 MB again. */
+/** One encoding of the page, with its own strong validator (a validator names one representation). */
+export interface GraphiQLRepresentation {
+  body: Buffer;
   etag: string;
 }
 
-let page: GraphiQLPage | undefined;
+/** The page as sent: as it is, or compressed for a browser that accepts it (9.1 MB; Brotli 1.9 MB, gzip 2.4 MB). */
+export interface GraphiQLPage {
+  identity: GraphiQLRepresentation;
+  br: GraphiQLRepresentation;
+  gzip: GraphiQLRepresentation;
+}
+
+let page: Promise<GraphiQLPage> | undefined;
+
+function representation(body: Buffer): GraphiQLRepresentation {
+  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+}
 
 /**
- * GraphiQL with its scripts, styles, editor workers and icon inlined (about 9 MB, rendered once), so it
- * works with no internet access and sends requests only to this server: queries over HTTP POST,
- * subscriptions over graphql-ws on the same path.
+ * GraphiQL with its scripts, styles, editor workers and icon inlined (about 9 MB, rendered and compressed once), so
+ * it works with no internet access and sends requests only to this server: queries over HTTP POST, subscriptions
+ * over graphql-ws on the same path.
  */
-export function graphiqlPage(): GraphiQLPage {
-  if (page) return page;
+export function graphiqlPage(): Promise<GraphiQLPage> {
+  page ??= render();
+  return page;
+}
+
+async function render(): Promise<GraphiQLPage> {
   const html = Buffer.from(withScriptFirst(WS_AUTHORIZATION_SCRIPT, renderGraphiQL({
     title: 'kubegraph GraphiQL',
     endpoint: '/graphql',
@@ -72,8 +89,13 @@ export function graphiqlPage(): GraphiQLPage {
     schemaDescription: true,
     credentials: 'omit',
   })));
-  page = { html, etag: `"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"` };
-  return page;
+  // Compressed on libuv's threads, off the event loop (about a second of CPU). Brotli quality 9, not 11: 8 % larger
+  // (1.86 MB against 1.71 MB), in a tenth of the time (11 would take about 12 s).
+  const [br, gz] = await Promise.all([
+    promisify(brotliCompress)(html, { params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: html.length } }),
+    promisify(gzip)(html, { level: 9 }),
+  ]);
+  return { identity: representation(html), br: representation(br), gzip: representation(gz) };
 }
 
 function withScriptFirst(script: string, html: string): string {

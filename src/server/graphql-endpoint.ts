@@ -196,12 +196,14 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
   app.use(
     GRAPHQL_PATH,
     cors(corsOptions(config.corsOrigins)),
-    (req: Request, res: Response, next: NextFunction) => {
+    async (req: Request, res: Response, next: NextFunction) => {
       if (req.method === 'GET' && req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html') {
-        const page = graphiqlPage();
-        res.set({ ETag: page.etag, 'Cache-Control': 'no-cache' });
+        const encoding = req.acceptsEncodings('br', 'gzip', 'identity') || 'identity';
+        const page = (await graphiqlPage())[encoding as 'br' | 'gzip' | 'identity'];
+        res.set({ ETag: page.etag, 'Cache-Control': 'no-cache', Vary: 'Accept-Encoding' });
+        if (encoding !== 'identity') res.set('Content-Encoding', encoding);
         if (req.headers['if-none-match'] === page.etag) res.status(304).end();
-        else res.type('html').send(page.html);
+        else res.type('html').send(page.body);
         return;
       }
       next();
