@@ -109,6 +109,7 @@ export class GraphQLMetrics {
   readonly errors: Counter;
   readonly duration: Histogram;
   readonly activeSubscriptions: Gauge;
+  readonly subscriptionExecutions: Counter;
 
   constructor(readonly registry: MetricsRegistry = new MetricsRegistry()) {
     this.requests = registry.register(new Counter('kubegraph_graphql_requests_total', 'GraphQL operations answered, by operation type.'));
@@ -119,5 +120,8 @@ export class GraphQLMetrics {
       ]),
     );
     this.activeSubscriptions = registry.register(new Gauge('kubegraph_graphql_active_subscriptions', 'graphql-ws subscriptions currently open.'));
+    this.subscriptionExecutions = registry.register(
+      new Counter('kubegraph_graphql_subscription_executions_total', 'Subscription events executed; subscriptions with the same operation, variables, organisation and role share one execution per event.'),
+    );
   }
 }

@@ -10,9 +10,9 @@ import { logger } from '../logger.js';
 import { countErrors, formatError, refusedRequest, unauthenticated } from './errors.js';
 import type { ContextFactory } from './graphql-endpoint.js';
 import type { GraphQLMetrics } from './metrics-registry.js';
-import { subscribeWithContextPerEvent } from './per-event-subscribe.js';
 import { refuseNulCharacters } from './nul-characters.js';
 import { enforceQueryLimits } from './query-limits.js';
+import { SharedSubscriptions } from './shared-subscriptions.js';
 import { authenticateBearer, authorizationFromConnectionParams } from './request-auth.js';
 
 const log = logger.child({ component: 'graphql-ws' });
@@ -40,8 +40,6 @@ type ConnectionExtra = {
   auth?: AuthContext;
   /** The credential of connection_init, checked again for each operation. */
   authorization?: string;
-  /** Ids of this connection's open subscriptions, for the active-subscriptions gauge. */
-  open?: Set<string>;
 };
 
 function asGraphQLErrors(err: unknown): GraphQLError[] {
@@ -89,10 +87,18 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
     }
   }
 
+  const shared = new SharedSubscriptions({
+    contextFor: (context) => contextFor({ auth: (context as { auth: AuthContext | null }).auth }),
+    onExecution: () => metrics.subscriptionExecutions.inc(),
+    // Counted while receiving: from the moment a subscription gets every event executed, until it ends.
+    onJoin: () => metrics.activeSubscriptions.inc(),
+    onLeave: () => metrics.activeSubscriptions.dec(),
+  });
+
   const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       schema,
-      subscribe: (args) => subscribeWithContextPerEvent(args, (context) => contextFor({ auth: (context as { auth: AuthContext | null }).auth })),
+      subscribe: (args) => shared.subscribe(args),
       async onConnect(ctx) {
         const header = authorizationFromConnectionParams(ctx.connectionParams);
         let auth: AuthContext | null;
@@ -112,7 +118,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         authorized.add(ctx.extra);
         return true;
       },
-      async onSubscribe(ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+      async onSubscribe(ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
         const extra = ctx.extra as ConnectionExtra;
         // A token revoked or expired since the connection opened starts nothing more on it.
         let auth: AuthContext | null;
@@ -151,10 +157,6 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
         if (coerced.errors) return coerced.errors.map((e) => refusedRequest(e, ApolloServerErrorCode.BAD_USER_INPUT));
         metrics.requests.inc({ operation_type: operation.operation });
-        if (operation.operation === 'subscription') {
-          (extra.open ??= new Set()).add(id);
-          metrics.activeSubscriptions.inc();
-        }
         return {
           schema,
           document,
@@ -177,14 +179,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         countErrors(metrics, 'subscription', formatted.map((e) => e.extensions?.code));
         return formatted;
       },
-      onComplete(ctx, id) {
-        if ((ctx.extra as ConnectionExtra).open?.delete(id)) metrics.activeSubscriptions.dec();
-      },
       onClose(ctx) {
         authorized.delete(ctx.extra);
-        const open = (ctx.extra as ConnectionExtra).open;
-        if (open) metrics.activeSubscriptions.dec({}, open.size);
-        open?.clear();
       },
     },
     wss,

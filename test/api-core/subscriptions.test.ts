@@ -127,6 +127,16 @@ function subscriptionErrors(code: string): number {
   return line ? Number(line.slice(series.length)) : 0;
 }
 
+/** Events executed for subscriptions (one per group of equal subscriptions), as /metrics shows it. */
+function executions(): number {
+  const series = 'kubegraph_graphql_subscription_executions_total ';
+  const line = server.endpoint.metrics.registry.render().split('\n').find((l) => l.startsWith(series));
+  return line ? Number(line.slice(series.length)) : 0;
+}
+
+/** Subscriptions receiving events now (from the moment each gets every event executed). */
+const active = () => server.endpoint.metrics.activeSubscriptions.get();
+
 type WireError = { message: string; locations?: unknown; path?: unknown; extensions?: Record<string, unknown> };
 
 /** The errors graphql-ws answers an operation with: those of its `error` message, or of its `next` ones. */
@@ -229,20 +239,21 @@ describe('graphql-ws authentication', () => {
       clients.push(client);
       return client;
     };
-    const listening = server.eventBus.listenerCount;
+    const listening = active();
     const doomedFeeds = [collect(open('doomed-1', doomed.secret), POD_FEED, {}, () => false), collect(open('doomed-2', doomed.secret), POD_FEED, {}, () => false)];
     // They end with the close event as their error.
     const ended = doomedFeeds.map((feed) => feed.done.then(() => 'completed', (err: { code?: number }) => `closed ${err.code}`));
     const survivor = collect(open('survivor', acme.secret), POD_FEED, {}, () => false);
-    await waitFor(() => server.eventBus.listenerCount === listening + 3, 'three live subscriptions');
+    await waitFor(() => active() === listening + 3, 'three live subscriptions');
 
     await server.tokens.revoke(doomed.organizationId, doomed.tokenId);
     await waitFor(() => closed['doomed-1'] !== undefined && closed['doomed-2'] !== undefined, 'the revoked connections to close');
     expect(closed).toEqual({ 'doomed-1': 4401, 'doomed-2': 4401 });
-    await waitFor(() => server.eventBus.listenerCount === listening + 1, 'their subscriptions to end');
+    await waitFor(() => active() === listening + 1, 'their subscriptions to end');
     expect(await Promise.all(ended)).toEqual(['closed 4401', 'closed 4401']);
     survivor.dispose();
-    await waitFor(() => server.eventBus.listenerCount === listening, 'the last subscription to end');
+    await waitFor(() => active() === listening, 'the last subscription to end');
+    await waitFor(() => server.eventBus.listenerCount === 0, 'nothing left listening on the bus');
   });
 
   it('closes connections that send more than the body limit in one message', async () => {
@@ -320,6 +331,39 @@ describe('podChanged', () => {
     globexFeed.dispose();
     await waitFor(() => server.eventBus.listenerCount === 0, 'subscriptions to end');
     await waitFor(() => server.endpoint.metrics.activeSubscriptions.get() === 0, 'the active-subscription gauge to drop');
+  });
+
+  it('shares one execution per event among subscriptions with the same operation, variables, organisation and role', async () => {
+    const cluster = await insertCluster(acme.organizationId, 'shared-feed');
+    const before = executions();
+    const listening = active();
+    // Twenty identical acme feeds over two connections, the same document for globex, and acme's filtered to "dev".
+    const [c1, c2] = [connect(acme.secret), connect(acme.secret)];
+    const shared = Array.from({ length: 20 }, (_, i) => collect<{ podChanged: PodFeedItem }>(i % 2 ? c1 : c2, POD_FEED, {}, (items) => items.length >= 4));
+    const globexFeed = collect<{ podChanged: PodFeedItem }>(connect(globex.secret), POD_FEED, {}, (items) => items.length >= 3);
+    const devFeed = collect<{ podChanged: PodFeedItem }>(connect(acme.secret), POD_FEED, { filter: { namespace: 'dev' } }, (items) => items.length >= 1);
+    await waitFor(() => active() === listening + 22, 'twenty-two live subscriptions');
+    // Three groups, so three listeners on the bus, not twenty-two.
+    expect(server.eventBus.listenerCount).toBe(3);
+
+    const acmeEvents = [];
+    for (let i = 0; i < 3; i++) acmeEvents.push(await podEvent(acme.organizationId, cluster, 'ADDED'));
+    const globexEvents = [];
+    for (let i = 0; i < 3; i++) globexEvents.push(await podEvent(globex.organizationId, globexCluster, 'ADDED'));
+    const dev = await podEvent(acme.organizationId, cluster, 'ADDED', { namespace: 'dev' });
+    await server.eventBus.publish([...acmeEvents, ...globexEvents, dev]);
+
+    const received = await Promise.all(shared.map((f) => f.done));
+    for (const items of received) expect(items.map((i) => i.podChanged.pod.name)).toEqual([...acmeEvents, dev].map((e) => e.name));
+    expect((await globexFeed.done).map((i) => i.podChanged.pod.name)).toEqual(globexEvents.map((e) => e.name));
+    expect((await devFeed.done).map((i) => i.podChanged.pod.name)).toEqual([dev.name]);
+    // Executions: the twenty acme feeds 4 (3 prod + 1 dev, once each), globex 3, the dev feed 1 (its filter keeps only
+    // the dev pod) = 8; executed per subscription it would be 20 × 4 + 3 + 1 = 84.
+    expect(executions() - before).toBe(8);
+
+    for (const f of [...shared, globexFeed, devFeed]) f.dispose();
+    await waitFor(() => active() === listening, 'the subscriptions to end');
+    await waitFor(() => server.eventBus.listenerCount === 0, 'nothing left listening on the bus');
   });
 
   it('reads nested fields afresh for each event: a node gone NotReady and a degraded cluster show on the next change', async () => {
