@@ -20,13 +20,19 @@ export function changesMissed(): GraphQLError {
   );
 }
 
+/** A stream that can tell, before its consumer has read that far, that it will end in an error. */
+export interface FailingStream<T> extends AsyncIterableIterator<T> {
+  /** An error is waiting behind the queued items (lost changes, a consumer too far behind). */
+  readonly failed: boolean;
+}
+
 /**
  * Committed changes from the bus as an async iterator, one item per event that `select` keeps (it filters
  * and maps, synchronously, in bus order). Unsubscribes from the bus when the consumer stops. A `select`
  * that throws ends the stream with that error; so does a bus that may have lost changes (after the ones it
  * delivered before), since a feed with holes would look complete.
  */
-export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T | null): AsyncIterableIterator<T> {
+export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T | null): FailingStream<T> {
   const pending: T[] = [];
   let waiter: (() => void) | null = null;
   let failure: Error | null = null;
@@ -74,7 +80,10 @@ export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T 
     wake();
   };
 
-  const iterator: AsyncIterableIterator<T> = {
+  const iterator: FailingStream<T> = {
+    get failed() {
+      return failure !== null;
+    },
     async next(): Promise<IteratorResult<T>> {
       for (;;) {
         if (done) return { value: undefined, done: true };
@@ -109,8 +118,11 @@ export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T 
  * the client ends leaves no listener behind on the bus. A `map` that throws ends the source before the
  * error goes on: a consumer whose `next()` rejected does not call `return()`.
  */
-export function mapStream<T, U>(source: AsyncIterableIterator<T>, map: (item: T) => Promise<U | null>): AsyncIterableIterator<U> {
-  const iterator: AsyncIterableIterator<U> = {
+export function mapStream<T, U>(source: FailingStream<T>, map: (item: T) => Promise<U | null>): FailingStream<U> {
+  const iterator: FailingStream<U> = {
+    get failed() {
+      return source.failed;
+    },
     async next(): Promise<IteratorResult<U>> {
       for (;;) {
         const result = await source.next();

@@ -1,6 +1,6 @@
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, execute, print } from 'graphql';
 import type { AuthContext } from '../auth/access.js';
-import { MAX_PENDING_EVENTS, subscriberTooSlow } from '../events/event-stream.js';
+import { type FailingStream, MAX_PENDING_EVENTS, subscriberTooSlow } from '../events/event-stream.js';
 
 /**
  * Subscriptions whose operation, variables, organisation and role are equal see the same results, so they share one
@@ -9,8 +9,10 @@ import { MAX_PENDING_EVENTS, subscriberTooSlow } from '../events/event-stream.js
  * hands the result to every member. A thousand wall screens showing the same feed cost one execution per event.
  * Two organisations, or two roles, never share (the key holds both).
  *
- * Each member has its own bounded queue: a member that falls MAX_PENDING_EVENTS behind ends with SUBSCRIBER_TOO_SLOW
- * and the others go on. A member that joins a running group gets the events executed after it joined.
+ * Each member has its own bounded queue: a member that falls MAX_PENDING_EVENTS results behind ends with
+ * SUBSCRIBER_TOO_SLOW and the others go on; a group whose source fails (lost changes, an execution too far behind the
+ * bus) ends all its members with that error, and takes no new ones. A member that joins a running group gets the
+ * events executed after it joined.
  */
 export interface SharedSubscriptionHooks {
   /** A fresh context for one execution, from the subscription's own. */
@@ -32,21 +34,21 @@ export class SharedSubscriptions {
     for (;;) {
       let opening = this.groups.get(key);
       if (!opening) {
-        opening = Group.open(args, this.hooks, () => this.groups.delete(key));
-        this.groups.set(key, opening);
+        // Forgotten only while the key is still this entry's: a doomed group is replaced before its members have left.
+        const entry: Promise<Group | ExecutionResult> = Group.open(args, this.hooks, () => forget());
+        const forget = () => {
+          if (this.groups.get(key) === entry) this.groups.delete(key);
+        };
+        opening = entry;
+        this.groups.set(key, entry);
         // A refused subscription (bad filter, missing role) makes no group; the next one tries anew.
-        void opening.then(
-          (g) => {
-            if (!(g instanceof Group)) this.groups.delete(key);
-          },
-          () => this.groups.delete(key),
-        );
+        void entry.then((g) => (g instanceof Group ? undefined : forget()), forget);
       }
       const group = await opening;
       if (!(group instanceof Group)) return group;
       const member = group.join();
-      // The group closed between our lookup and now (its last member left): open a new one.
       if (member) return member;
+      // The group closed since our lookup (its last member left) or is doomed (its source failed): open a new one.
       if (this.groups.get(key) === opening) this.groups.delete(key);
     }
   }
@@ -60,9 +62,10 @@ function keyOf(args: ExecutionArgs): string {
 class Group {
   private readonly members = new Set<Member>();
   private closed = false;
+  private started = false;
 
   private constructor(
-    private readonly source: AsyncIterator<unknown>,
+    private readonly source: AsyncIterator<unknown> & Partial<Pick<FailingStream<unknown>, 'failed'>>,
     private readonly args: ExecutionArgs,
     private readonly hooks: SharedSubscriptionHooks,
     private readonly onClose: () => void,
@@ -71,16 +74,25 @@ class Group {
   static async open(args: ExecutionArgs, hooks: SharedSubscriptionHooks, onClose: () => void): Promise<Group | ExecutionResult> {
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source;
-    const group = new Group((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), args, hooks, onClose);
-    void group.pump();
-    return group;
+    return new Group((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), args, hooks, onClose);
   }
 
+  /** A new member, or undefined when the group is closing or doomed (its caller then opens a fresh group). */
   join(): AsyncIterableIterator<ExecutionResult> | undefined {
     if (this.closed) return undefined;
+    // A source with an error waiting (CHANGES_MISSED) would hand a newcomer nothing but older events and that error.
+    if (this.source.failed) {
+      if (this.members.size === 0) this.close();
+      return undefined;
+    }
     const member = new Member(() => this.leave(member));
     this.members.add(member);
     this.hooks.onJoin?.();
+    // Pumped from the first member on, so that a group cannot end before anyone is there to be told.
+    if (!this.started) {
+      this.started = true;
+      void this.pump();
+    }
     return member.iterator;
   }
 
@@ -94,7 +106,7 @@ class Group {
     if (this.closed) return;
     this.closed = true;
     this.onClose();
-    void this.source.return?.();
+    void Promise.resolve(this.source.return?.()).catch(() => undefined);
   }
 
   /** Reads the source until it ends or fails, executing each event once for every member present. */
@@ -121,6 +133,7 @@ class Group {
 class Member {
   private readonly queue: ExecutionResult[] = [];
   private waiter: (() => void) | undefined;
+  private failed = false;
   private failure: unknown;
   private done = false;
   readonly iterator: AsyncIterableIterator<ExecutionResult>;
@@ -131,7 +144,7 @@ class Member {
       async next(): Promise<IteratorResult<ExecutionResult>> {
         for (;;) {
           if (member.queue.length > 0) return { value: member.queue.shift()!, done: false };
-          if (member.failure !== undefined) {
+          if (member.failed) {
             const failure = member.failure;
             member.finish();
             throw failure;
@@ -155,7 +168,7 @@ class Member {
   }
 
   push(result: ExecutionResult): void {
-    if (this.done || this.failure !== undefined) return;
+    if (this.done || this.failed) return;
     if (this.queue.length >= MAX_PENDING_EVENTS) return this.fail(subscriberTooSlow());
     this.queue.push(result);
     this.wake();
@@ -170,6 +183,7 @@ class Member {
 
   /** Ends with `err`, after what is already queued (a feed that ends in error must not look complete). */
   fail(err: unknown): void {
+    this.failed = true;
     this.failure = err;
     this.leave();
     this.wake();
@@ -177,6 +191,7 @@ class Member {
 
   private finish(): void {
     this.done = true;
+    this.failed = false;
     this.failure = undefined;
     this.queue.length = 0;
     this.leave();

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createClient, type Client } from 'graphql-ws';
+import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -525,6 +526,57 @@ describe('clusterStatusChanged', () => {
     all.dispose();
     one.dispose();
     await waitFor(() => server.eventBus.listenerCount === 0, 'subscriptions to end');
+  });
+});
+
+describe('shared executions', () => {
+  it('does not let a new subscriber join a group whose feed has already failed: it gets a fresh one, without the error', async () => {
+    const q = `subscription { clusterStatusChanged { type changedFields cluster { name status } } }`;
+    type Item = { clusterStatusChanged: { changedFields: string[]; cluster: { name: string } } };
+    const event = (changedFields: string[]): ChangeEvent => ({
+      organizationId: acme.organizationId,
+      clusterId: acmeCluster,
+      kind: 'Cluster',
+      type: 'MODIFIED',
+      namespace: null,
+      name: 'x',
+      uid: acmeCluster,
+      changedFields,
+      state: { id: acmeCluster },
+      committedAt: new Date(),
+    });
+    const listening = active();
+    const first = collect<Item>(connect(acme.secret), q, {}, () => false);
+    await waitFor(() => active() === listening + 1, 'the first subscription');
+    // The group's execution held up: each event reads its cluster row, and the table is locked.
+    const blocker = new pg.Client({ connectionString: server.db.url });
+    await blocker.connect();
+    let second: ReturnType<typeof collect<Item>>;
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE k8s_clusters IN ACCESS EXCLUSIVE MODE');
+      await server.eventBus.publish([event(['status'])]);
+      await waitFor(async () => (await server.db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`))[0].n > 0, 'the execution waiting on the lock');
+      // Changes may have been missed: the group's feed will end with CHANGES_MISSED once its execution gets there.
+      server.eventBus.interruptFeed();
+      second = collect<Item>(connect(acme.secret), q, {}, (items) => items.length >= 1);
+      await waitFor(() => active() === listening + 2, 'the second subscription');
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    const firstErrors = await first.done.then(
+      () => first.errors as WireError[],
+      (err: unknown) => err as WireError[],
+    );
+    expect(first.items.map((i) => i.clusterStatusChanged.changedFields)).toEqual([['status']]);
+    expect(firstErrors.map((e) => e.extensions?.code)).toEqual(['CHANGES_MISSED']);
+    // The second, on a fresh group, gets only what was published after it subscribed, and no error.
+    await server.eventBus.publish([event(['statusMessage'])]);
+    expect((await second.done).map((i) => i.clusterStatusChanged.changedFields)).toEqual([['statusMessage']]);
+    expect(second.errors).toEqual([]);
+    second.dispose();
+    await waitFor(() => active() === listening, 'the subscriptions to end');
   });
 });
 
