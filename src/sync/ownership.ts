@@ -132,19 +132,25 @@ export class ClusterOwnership {
 
   /**
    * Takes up to `max` clusters under `keyId` that nobody holds or whose holder let the lease expire. The conflict branch
-   * computes the expiry after it has locked the row, so waiting on another replica cannot leave it stale.
+   * computes the expiry after it has locked the row, so waiting on another replica cannot leave it stale. The clusters
+   * are picked at random but inserted, and so locked, in id order: two replicas taking overlapping sets at once wait for
+   * each other rather than deadlock (in random order each could hold a row the other waits for).
    */
   async acquire(max: number, keyId: string): Promise<string[]> {
     if (max <= 0) return [];
     const rows: Array<{ cluster_id: string }> = await this.dataSource.query(
       `INSERT INTO k8s_cluster_leases AS l (cluster_id, holder, acquired_at, renewed_at, expires_at)
-       SELECT c.id, $1, clock_timestamp(), clock_timestamp(), clock_timestamp() + $2 * interval '1 millisecond'
-         FROM k8s_clusters c
-         LEFT JOIN k8s_cluster_leases held ON held.cluster_id = c.id
-        WHERE c.kubeconfig_encrypted IS NOT NULL AND c.encryption_key_id = $4
-          AND (held.cluster_id IS NULL OR held.expires_at <= clock_timestamp())
-        ORDER BY random()
-        LIMIT $3
+       SELECT pick.id, $1, clock_timestamp(), clock_timestamp(), clock_timestamp() + $2 * interval '1 millisecond'
+         FROM (
+           SELECT c.id
+             FROM k8s_clusters c
+             LEFT JOIN k8s_cluster_leases held ON held.cluster_id = c.id
+            WHERE c.kubeconfig_encrypted IS NOT NULL AND c.encryption_key_id = $4
+              AND (held.cluster_id IS NULL OR held.expires_at <= clock_timestamp())
+            ORDER BY random()
+            LIMIT $3
+         ) pick
+        ORDER BY pick.id
        ON CONFLICT (cluster_id) DO UPDATE
          SET holder = EXCLUDED.holder, acquired_at = clock_timestamp(), renewed_at = clock_timestamp(),
              expires_at = clock_timestamp() + $2 * interval '1 millisecond'

@@ -58,12 +58,15 @@ describe('ClusterOwnership', () => {
   });
 
   it('counts live replicas and only other replicas whose heartbeat has not expired', async () => {
-    const a = new ClusterOwnership(db.dataSource, 'replica-a', TIMINGS, ['k']);
-    const b = new ClusterOwnership(second, 'replica-b', TIMINGS, ['k']);
+    // A heartbeat valid long enough that a slow machine cannot let it lapse between two statements; b's is made to
+    // lapse through its expires_at, on the database's clock that the count reads.
+    const timings = { ttlMs: 120_000, renewIntervalMs: 300 };
+    const a = new ClusterOwnership(db.dataSource, 'replica-a', timings, ['k']);
+    const b = new ClusterOwnership(second, 'replica-b', timings, ['k']);
     expect(await a.heartbeat()).toBe(1);
     expect(await b.heartbeat()).toBe(2);
     expect(await a.heartbeat()).toBe(2);
-    await sleep(TIMINGS.ttlMs + 200);
+    await db.dataSource.query(`UPDATE sync_replicas SET expires_at = clock_timestamp() WHERE replica_id = 'replica-b'`);
     expect(await a.heartbeat()).toBe(1);
   });
 
