@@ -7,7 +7,7 @@ import type { AuthContext } from '../auth/access.js';
 import type { ApiTokenService } from '../auth/api-token.service.js';
 import type { Config } from '../config.js';
 import { logger } from '../logger.js';
-import { countErrors, formatError, refusedRequest, unauthenticated } from './errors.js';
+import { countErrors, ErrorCode, formatError, refusedRequest, unauthenticated } from './errors.js';
 import type { ContextFactory } from './graphql-endpoint.js';
 import type { GraphQLMetrics } from './metrics-registry.js';
 import { refuseNulCharacters } from './nul-characters.js';
@@ -21,7 +21,7 @@ const log = logger.child({ component: 'graphql-ws' });
 export const CLOSE_UNAUTHORIZED = 4401;
 
 /** RFC 6455 "Try Again Later" (the HTTP 503 of a WebSocket): the token could not be checked, the database is away. */
-export const CLOSE_TRY_AGAIN_LATER = 1013;
+const CLOSE_TRY_AGAIN_LATER = 1013;
 const UNAVAILABLE = 'Service unavailable: the API token cannot be checked now; try again later';
 
 export interface SubscriptionServerOptions {
@@ -127,7 +127,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         } catch (err) {
           // The operation is refused; the connection and its other subscriptions carry on.
           log.warn({ err }, 'could not check the API token of a new operation');
-          return [new GraphQLError(UNAVAILABLE, { extensions: { code: 'SERVICE_UNAVAILABLE' } })];
+          return [new GraphQLError(UNAVAILABLE, { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })];
         }
         if (!auth) {
           ctx.extra.socket.close(CLOSE_UNAUTHORIZED, REVOKED);
