@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
+import { CLUSTER_API_PATHS } from './cluster-api-paths.js';
 import { holdsLease, type LeaseGrant } from './ownership.js';
 import type { ListWatchClient, ReflectorStatus } from './reflector.js';
 import type { Writer } from './writer.js';
@@ -91,7 +92,7 @@ export class ClusterHealthTracker {
   private async probe(): Promise<void> {
     const started = performance.now();
     try {
-      await this.o.client.getJson('/version', { timeoutMs: this.probeTimeoutMs });
+      await this.o.client.getJson(CLUSTER_API_PATHS.version(), { timeoutMs: this.probeTimeoutMs });
       this.latencyMs = Math.round(performance.now() - started);
       this.lastSeenAt = new Date();
       this.apiFailingSince = undefined;

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { EventBus } from '../events/event-bus.js';
 import { logger } from '../logger.js';
 import { ClaimMounts } from './claim-mounts.js';
+import { WATCHED_COLLECTIONS, type WatchedResource } from './cluster-api-paths.js';
 import { ClusterHealthTracker } from './cluster-health.tracker.js';
 import { mapDeployment } from './deployment.mapper.js';
 import { HelmReleases } from './helm-releases.js';
@@ -73,9 +74,7 @@ const ANALYZED_POD_COLUMNS = [
   ...PODS.columns.map((c) => c.column).filter((c) => c !== 'containers' && c !== 'container_statuses'),
 ].join(', ');
 
-interface KindDef {
-  resource: string;
-  path: string;
+interface KindOptions {
   handler: ReflectorHandler;
   fieldSelector?: string;
   labelSelector?: string;
@@ -83,9 +82,14 @@ interface KindDef {
    * Listed once these kinds are listed, and applied once their rows are committed, so that pods find their namespace
    * and ReplicaSet rows already written.
    */
-  after?: string[];
+  after?: WatchedResource[];
   /** Place in the process's list queue (ListGate): higher goes first. */
   listPriority?: number;
+}
+
+interface KindDef extends KindOptions {
+  resource: WatchedResource;
+  path: string;
 }
 
 /**
@@ -137,35 +141,28 @@ export class ClusterSync {
     // Pods' parents first in the list queue and so in the writer's: the pod list waits for their rows, not for nodes'.
     // Mapped rows go to the writer as the mappers made them (row types are type aliases, so they are Rows): V8 makes
     // spread copies slow to extend, and the writer adds the stored ids to each row (60 ms more per 10,000 pods).
-    this.kinds = [
-      { resource: 'namespaces', path: '/api/v1/namespaces', handler: rows(NAMESPACES, (obj) => mapNamespace(obj, labelKeys)) },
-      { resource: 'deployments', path: '/apis/apps/v1/deployments', handler: rows(DEPLOYMENTS, mapDeployment) },
-      { resource: 'replicasets', path: '/apis/apps/v1/replicasets', handler: rows(REPLICA_SETS, mapReplicaSet) },
-      { resource: 'nodes', path: '/api/v1/nodes', handler: rows(NODES, mapNode) },
-      {
-        resource: 'pods',
-        path: '/api/v1/pods',
+    // Every watched collection has its entry (the type requires it), in the order their lists start.
+    const kinds: { [R in WatchedResource]: KindOptions } = {
+      namespaces: { handler: rows(NAMESPACES, (obj) => mapNamespace(obj, labelKeys)) },
+      deployments: { handler: rows(DEPLOYMENTS, mapDeployment) },
+      replicasets: { handler: rows(REPLICA_SETS, mapReplicaSet) },
+      nodes: { handler: rows(NODES, mapNode) },
+      pods: {
         handler: rows(PODS, mapPod, (obj, _row, removed) => mounts.current!.observePod(obj, removed)),
         after: ['namespaces', 'deployments', 'replicasets'],
         listPriority: 1,
       },
-      {
-        resource: 'persistentvolumeclaims',
-        path: '/api/v1/persistentvolumeclaims',
-        handler: rows(PERSISTENT_VOLUME_CLAIMS, mapPersistentVolumeClaim),
-        after: ['namespaces'],
-      },
-      {
-        resource: 'secrets',
-        path: '/api/v1/secrets',
+      persistentvolumeclaims: { handler: rows(PERSISTENT_VOLUME_CLAIMS, mapPersistentVolumeClaim), after: ['namespaces'] },
+      secrets: {
         fieldSelector: 'type=helm.sh/release.v1',
         labelSelector: 'owner=helm',
         handler: new HelmReleases(this.writer, o.client, this.log, () => this.emptyAtStart),
         after: ['namespaces'],
       },
-      { resource: 'resourcequotas', path: '/api/v1/resourcequotas', handler: policies.current.quotaHandler },
-      { resource: 'limitranges', path: '/api/v1/limitranges', handler: policies.current.limitRangeHandler },
-    ];
+      resourcequotas: { handler: policies.current.quotaHandler },
+      limitranges: { handler: policies.current.limitRangeHandler },
+    };
+    this.kinds = (Object.keys(kinds) as WatchedResource[]).map((resource) => ({ resource, path: WATCHED_COLLECTIONS[resource], ...kinds[resource] }));
     this.progress = new SyncProgress(o.cluster.name, this.log);
     for (const kind of this.kinds) {
       this.reflectors.set(

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import { CLUSTER_API_PATHS } from './cluster-api-paths.js';
 import { digestColumns, HELM_RELEASES } from './inventory-tables.js';
 import type { Obj } from './k8s-fields.js';
 import { mapHelmReleaseSecret } from './helm-release.mapper.js';
@@ -82,7 +83,7 @@ export class HelmReleases implements ReflectorHandler {
   private async rewriteLatest(key: string, latest: Revision): Promise<void> {
     const namespace = key.slice(0, key.indexOf('/'));
     try {
-      const secret = await this.client.getJson<Obj>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(latest.secretName)}`);
+      const secret = await this.client.getJson<Obj>(CLUSTER_API_PATHS.secret(namespace, latest.secretName));
       const row = mapHelmReleaseSecret(secret);
       this.writer.enqueue({ op: 'upsert', spec: HELM_RELEASES, key, row: row as unknown as Record<string, unknown>, changedFields: [...this.columns] });
     } catch (err) {

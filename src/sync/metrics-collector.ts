@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../logger.js';
 import { sleep } from './backoff.js';
+import { CLUSTER_API_PATHS } from './cluster-api-paths.js';
 import type { Obj } from './k8s-fields.js';
 import { holdsLease, type LeaseGrant } from './ownership.js';
 import { bytes, cpuNanocores } from './quantity.js';
@@ -105,8 +106,8 @@ export class MetricsCollector {
     let metricsApi = true;
     try {
       const [nodeList, podList] = await Promise.all([
-        this.o.client.getJson<{ items?: Obj[] }>('/apis/metrics.k8s.io/v1beta1/nodes', opts),
-        this.o.client.getJson<{ items?: Obj[] }>('/apis/metrics.k8s.io/v1beta1/pods', opts),
+        this.o.client.getJson<{ items?: Obj[] }>(CLUSTER_API_PATHS.nodeMetrics(), opts),
+        this.o.client.getJson<{ items?: Obj[] }>(CLUSTER_API_PATHS.podMetrics(), opts),
       ]);
       for (const n of nodeList.items ?? []) {
         const s = nodeSample(n.metadata.name);
@@ -155,7 +156,7 @@ export class MetricsCollector {
       while (next < names.length && ok) {
         const name = names[next++]!;
         try {
-          const summary = await this.o.client.getJson<Obj>(`/api/v1/nodes/${encodeURIComponent(name)}/proxy/stats/summary`, opts);
+          const summary = await this.o.client.getJson<Obj>(CLUSTER_API_PATHS.nodeSummary(name), opts);
           const n = nodeSample(name);
           n.rx = num(summary.node?.network?.rxBytes);
           n.tx = num(summary.node?.network?.txBytes);

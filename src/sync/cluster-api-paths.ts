@@ -1,0 +1,36 @@
+/**
+ * Every request the sync makes to a cluster's API server, declared once: the sync builds its paths from here, and the
+ * ClusterRole of deploy/kubernetes grants exactly what these need (test/deploy/manifests.test.ts derives its check
+ * from this file). All of them are GETs.
+ */
+
+/** Collections listed and watched across all namespaces, by resource name. */
+export const WATCHED_COLLECTIONS = {
+  namespaces: '/api/v1/namespaces',
+  deployments: '/apis/apps/v1/deployments',
+  replicasets: '/apis/apps/v1/replicasets',
+  nodes: '/api/v1/nodes',
+  pods: '/api/v1/pods',
+  persistentvolumeclaims: '/api/v1/persistentvolumeclaims',
+  // Helm keeps each release revision in a Secret; only those are selected (cluster-sync.ts), but RBAC cannot grant by selector.
+  secrets: '/api/v1/secrets',
+  resourcequotas: '/api/v1/resourcequotas',
+  limitranges: '/api/v1/limitranges',
+} as const;
+
+export type WatchedResource = keyof typeof WATCHED_COLLECTIONS;
+
+const segment = encodeURIComponent;
+
+/** Single GETs besides the lists and watches. */
+export const CLUSTER_API_PATHS = {
+  /** The health probe. */
+  version: () => '/version',
+  /** Usage from metrics.k8s.io (metrics-server). */
+  nodeMetrics: () => '/apis/metrics.k8s.io/v1beta1/nodes',
+  podMetrics: () => '/apis/metrics.k8s.io/v1beta1/pods',
+  /** Network and storage usage from the kubelet Summary API, through the API server's node proxy. */
+  nodeSummary: (node: string) => `/api/v1/nodes/${segment(node)}/proxy/stats/summary`,
+  /** A Helm release revision read again when the latest revision's Secret goes. */
+  secret: (namespace: string, name: string) => `/api/v1/namespaces/${segment(namespace)}/secrets/${segment(name)}`,
+} as const;
