@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, QueryRunner } from 'typeorm';
 
 /**
  * Class of the two-key advisory locks (classid, objid) that keep replicas from running the same job at once;
@@ -12,9 +12,26 @@ export const AdvisoryLock = {
   partitionMaintenance: 1,
   /** Rewriting the cost rows of an hour or a day (cost roll-up). */
   costRollup: 2,
+  /** Applying migrations: replicas started together on one database take turns. */
+  migrations: 3,
 } as const;
 
+type Lock = (typeof AdvisoryLock)[keyof typeof AdvisoryLock];
+
 /** Waits for `lock`, then holds it until the transaction of `manager` ends. */
-export async function lockForTransaction(manager: EntityManager, lock: (typeof AdvisoryLock)[keyof typeof AdvisoryLock]): Promise<void> {
+export async function lockForTransaction(manager: EntityManager, lock: Lock): Promise<void> {
   await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, lock]);
+}
+
+/**
+ * Waits for `lock` on the connection of `runner`, runs `fn` and lets the lock go: for work of several transactions. The
+ * lock is a session's, so it is released here before the connection goes back to the pool (or ends with a broken one).
+ */
+export async function withSessionLock<T>(runner: QueryRunner, lock: Lock, fn: () => Promise<T>): Promise<T> {
+  await runner.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, lock]);
+  try {
+    return await fn();
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, lock]).catch(() => undefined);
+  }
 }

@@ -1,5 +1,7 @@
-import type { DataSource } from 'typeorm';
+import { type DataSource, MigrationExecutor } from 'typeorm';
+import { AdvisoryLock, withSessionLock } from './advisory-locks.js';
 import { migrations } from './migrations.js';
+import { acquireConnection, releaseConnection } from './pool-connections.js';
 
 const MIGRATIONS_TABLE = 'migrations';
 
@@ -17,10 +19,22 @@ export async function pendingMigrations(dataSource: DataSource): Promise<string[
   return migrations.map((m) => new m().name ?? m.name).filter((name) => !applied.has(name));
 }
 
-/** Applies every pending migration, each in its own transaction; returns their names. */
+/**
+ * Applies every pending migration, each in its own transaction; returns their names. Replicas started together on an
+ * empty database would otherwise run the same migrations at once, all but one failing: they take turns under an advisory
+ * lock, on the connection that runs the migrations, and those coming later find nothing pending.
+ */
 export async function applyMigrations(dataSource: DataSource): Promise<string[]> {
-  const done = await dataSource.runMigrations({ transaction: 'each' });
-  return done.map((m) => m.name);
+  const runner = await acquireConnection(dataSource);
+  try {
+    return await withSessionLock(runner, AdvisoryLock.migrations, async () => {
+      const executor = new MigrationExecutor(dataSource, runner);
+      executor.transaction = 'each';
+      return (await executor.executePendingMigrations()).map((m) => m.name);
+    });
+  } finally {
+    await releaseConnection(runner);
+  }
 }
 
 /**

@@ -1,4 +1,7 @@
+import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createDataSource } from '../../src/db/data-source.js';
+import { closeDataSource } from '../../src/db/pool-connections.js';
 import { appliedMigrations, applyMigrations, pendingMigrations, revertLastMigration } from '../../src/db/migration-runner.js';
 import { migrations } from '../../src/db/migrations.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -105,6 +108,30 @@ describe('migrations on an empty database', () => {
     expect(await applyMigrations(ds)).toHaveLength(migrations.length);
     expect(await catalogObjects(ds)).toEqual(objects);
     expect(await schemaDefinition(ds)).toEqual(definition);
+  });
+});
+
+describe('migrations applied by replicas starting together', () => {
+  let db: TestDatabase;
+  let other: DataSource;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+    other = createDataSource(db.url, { poolSize: 2 });
+    await other.initialize();
+  });
+  afterAll(async () => {
+    await closeDataSource(other, { timeoutMs: 5000 });
+    await db?.drop();
+  });
+
+  test('take turns on an empty database: one applies every migration, the other finds none pending, neither fails', async () => {
+    // Without the lock, both create the first tables at once and one fails (a duplicate key in pg_type).
+    const applied = await Promise.all([applyMigrations(db.dataSource), applyMigrations(other)]);
+    expect(applied.map((names) => names.length).sort((a, b) => a - b)).toEqual([0, migrations.length]);
+    expect(await pendingMigrations(other)).toEqual([]);
+    // The lock went with the work, though both connections went back to their pools.
+    const [{ n }] = await other.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+    expect(n).toBe(0);
   });
 });
 
