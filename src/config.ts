@@ -26,6 +26,8 @@ export interface Config {
   partitionMonthsAhead: number;
   /** Months of data kept per partitioned table before its partitions are dropped. */
   retentionMonths: { resourceMetrics: number; pods: number };
+  /** Whether Helm releases are synced (read from Secrets, which the cluster's credentials must then allow listing). */
+  helmReleases: boolean;
   /** Namespace label keys that name the owning team and cost centre. */
   teamLabelKeys: string[];
   costCenterLabelKeys: string[];
@@ -71,6 +73,13 @@ export function parseKey(name: string, value: string): Buffer {
   return key;
 }
 
+function parseSwitch(name: string, value: string | undefined, fallback: boolean): boolean {
+  const v = value?.trim().toLowerCase();
+  if (v === undefined || v === '') return fallback;
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw new ConfigError(`${name} must be true or false (got "${value}")`);
+}
+
 function parseList(value: string | undefined, fallback: string[]): string[] {
   if (value === undefined || value.trim() === '') return fallback;
   return value
@@ -113,6 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
       resourceMetrics: parseInteger('KUBEGRAPH_RETENTION_METRICS_MONTHS', env.KUBEGRAPH_RETENTION_METRICS_MONTHS, 13, 1, 1200),
       pods: parseInteger('KUBEGRAPH_RETENTION_PODS_MONTHS', env.KUBEGRAPH_RETENTION_PODS_MONTHS, 25, 1, 1200),
     },
+    helmReleases: parseSwitch('KUBEGRAPH_HELM_RELEASES', env.KUBEGRAPH_HELM_RELEASES, true),
     teamLabelKeys: parseList(env.KUBEGRAPH_TEAM_LABELS, ['team']),
     costCenterLabelKeys: parseList(env.KUBEGRAPH_COST_CENTER_LABELS, ['cost-center']),
     corsOrigins: parseList(env.KUBEGRAPH_CORS_ORIGINS, ['*']),

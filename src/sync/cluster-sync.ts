@@ -162,7 +162,10 @@ export class ClusterSync {
       resourcequotas: { handler: policies.current.quotaHandler },
       limitranges: { handler: policies.current.limitRangeHandler },
     };
-    this.kinds = (Object.keys(kinds) as WatchedResource[]).map((resource) => ({ resource, path: WATCHED_COLLECTIONS[resource], ...kinds[resource] }));
+    this.kinds = (Object.keys(kinds) as WatchedResource[])
+      // Without Helm releases no Secret is read, so the cluster's credentials need not allow it.
+      .filter((resource) => resource !== 'secrets' || o.config.helmReleases)
+      .map((resource) => ({ resource, path: WATCHED_COLLECTIONS[resource], ...kinds[resource] }));
     this.progress = new SyncProgress(o.cluster.name, this.log);
     for (const kind of this.kinds) {
       this.reflectors.set(

@@ -47,6 +47,8 @@ export interface HarnessOptions {
   tuning?: Partial<SyncTuning>;
   db?: TestDatabase;
   name?: string;
+  /** Environment of the sync's configuration (none by default). */
+  env?: Record<string, string>;
   /** Runs before the sync starts (to change the simulator, or take the cluster's lease); a grant it returns is the lease the sync writes under. */
   prepare?: (h: { db: TestDatabase; sim: SimulatedCluster; clusterId: string }) => Promise<LeaseGrant | void>;
 }
@@ -64,7 +66,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const sync = new ClusterSync({
     dataSource: db.dataSource,
     eventBus: bus,
-    config: loadConfig({}),
+    config: loadConfig(opts.env ?? {}),
     cluster: { id: clusterId, organizationId, name },
     client,
     tuning: { ...TEST_TUNING, ...opts.tuning },
