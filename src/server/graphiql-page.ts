@@ -25,7 +25,8 @@ export const graphiqlPage: RequestHandler = (req, res, next) => {
   }
   graphiqlFiles().then(({ page }) => {
     // Revalidated at every load (a few hundred bytes, or a 304), so a new version's assets are picked up at once.
-    res.set({ 'Content-Type': page.contentType, 'Cache-Control': 'no-cache', ETag: page.identity.etag });
+    // The same URL answers API clients with JSON: a cache keeps the two apart by Accept.
+    res.set({ 'Content-Type': page.contentType, 'Cache-Control': 'no-cache', ETag: page.identity.etag, Vary: 'Accept' });
     res.send(page.identity.body);
   }, next);
 };

@@ -35,6 +35,7 @@ describe('GraphiQL page', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers.vary).toBe('Accept');
     const html = res.body.toString();
     expect(html).toContain('<title>kubegraph GraphiQL</title>');
     expect(res.body.length).toBeLessThan(2048);
