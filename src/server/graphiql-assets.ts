@@ -84,7 +84,7 @@ let files: Promise<GraphiQLFiles> | undefined;
 
 /**
  * GraphiQL as a small page and separate, content-named assets, all from this server (no CDN: it works offline and
- * sends requests only here), compressed once per process and kept in memory (about 14 MB with their encodings).
+ * sends requests only here), compressed once per process and kept in memory (about 13 MB with their encodings).
  */
 export function graphiqlFiles(): Promise<GraphiQLFiles> {
   files ??= build();

@@ -6,13 +6,13 @@ import { preferredCoding } from './response-compression.js';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
- * Sends one representation; express answers a matching If-None-Match with 304 (the ETag names this representation).
- * `Vary` tells caches that the encoding depends on Accept-Encoding.
+ * Sends one representation of an asset; express answers a matching If-None-Match with 304 (the ETag names this
+ * representation). `Vary` tells caches that the encoding depends on Accept-Encoding.
  */
-function send(req: Request, res: Response, file: StaticFile, cacheControl: string): void {
+function sendAsset(req: Request, res: Response, file: StaticFile): void {
   const encoding = preferredCoding(req.headers['accept-encoding']) ?? 'identity';
   const chosen: Representation = file[encoding];
-  res.set({ 'Content-Type': file.contentType, 'Cache-Control': cacheControl, ETag: chosen.etag, Vary: 'Accept-Encoding' });
+  res.set({ 'Content-Type': file.contentType, 'Cache-Control': IMMUTABLE, ETag: chosen.etag, Vary: 'Accept-Encoding' });
   if (encoding !== 'identity') res.set('Content-Encoding', encoding);
   res.send(chosen.body);
 }
@@ -35,7 +35,7 @@ export const graphiqlPage: RequestHandler = (req, res, next) => {
 export function graphiqlAssets(req: Request<{ file: string }>, res: Response, next: NextFunction): void {
   graphiqlFiles().then(({ assets }) => {
     const file = assets.get(req.params.file);
-    if (file) send(req, res, file, IMMUTABLE);
+    if (file) sendAsset(req, res, file);
     else res.status(404).type('text/plain').send(`No GraphiQL asset ${JSON.stringify(req.params.file)}; reload /graphql for the current ones\n`);
   }, next);
 }
