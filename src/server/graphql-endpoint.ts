@@ -3,7 +3,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { ApiTokenService } from '../auth/api-token.service.js';
@@ -13,11 +13,13 @@ import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { logger } from '../logger.js';
 import type { GraphQLContext, Services } from './context.js';
 import { answeredCode, countErrors, ErrorCode, formatError, RETRY_AFTER_SECONDS, serviceUnavailable, unauthenticated } from './errors.js';
-import { graphiqlPage } from './graphiql-page.js';
+import { GRAPHIQL_ASSETS_PATH } from './graphiql-assets.js';
+import { graphiqlAssets, graphiqlPage } from './graphiql-page.js';
 import { compiledExecutor, executorGateway, type ExecutorStats } from './jit-executor.js';
 import { createLoaders, type LoaderOptions } from './loaders.js';
 import { GraphQLMetrics, MetricsRegistry } from './metrics-registry.js';
 import { refuseNulCharacters } from './nul-characters.js';
+import { compressJsonResponses } from './response-compression.js';
 import { enforceQueryLimits, rootFieldNames } from './query-limits.js';
 import { authenticateBearer, type RequestAuth } from './request-auth.js';
 import { buildKubegraphSchema } from './schema.js';
@@ -137,8 +139,9 @@ function corsOptions(origins: string[]): cors.CorsOptions {
 }
 
 /**
- * Serves GraphQL on `/graphql`: Apollo for queries and mutations (CSRF prevention on, CORS from config),
- * GraphiQL for browsers, graphql-ws subscriptions on the same path, and Prometheus text on `/metrics`.
+ * Serves GraphQL on `/graphql`: Apollo for queries and mutations (CSRF prevention on, CORS from config, JSON
+ * compressed for clients that accept it), GraphiQL for browsers (its assets under `/graphiql`), graphql-ws
+ * subscriptions on the same path, and Prometheus text on `/metrics`.
  */
 export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: GraphQLEndpointDeps): Promise<GraphQLEndpoint> {
   const { config, dataSource, eventBus } = deps;
@@ -193,21 +196,12 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
     res.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.registry.render());
   });
 
+  app.get(`${GRAPHIQL_ASSETS_PATH}/:file`, graphiqlAssets);
   app.use(
     GRAPHQL_PATH,
     cors(corsOptions(config.corsOrigins)),
-    async (req: Request, res: Response, next: NextFunction) => {
-      if (req.method === 'GET' && req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html') {
-        const encoding = req.acceptsEncodings('br', 'gzip', 'identity') || 'identity';
-        const page = (await graphiqlPage())[encoding as 'br' | 'gzip' | 'identity'];
-        res.set({ ETag: page.etag, 'Cache-Control': 'no-cache', Vary: 'Accept-Encoding' });
-        if (encoding !== 'identity') res.set('Content-Encoding', encoding);
-        if (req.headers['if-none-match'] === page.etag) res.status(304).end();
-        else res.type('html').send(page.body);
-        return;
-      }
-      next();
-    },
+    graphiqlPage,
+    compressJsonResponses(),
     express.json({ limit: MAX_BODY_BYTES }),
     bodyErrors,
     expressMiddleware(apollo, {
