@@ -222,6 +222,11 @@ describe('over GraphQL', () => {
     }
     expect(await clusterRows()).toEqual(rows);
     expect(logs.text().slice(before)).not.toContain('S3cret-Pa55');
+
+    // A URL with credentials written by other means (an older version, by hand) is still answered without them.
+    await server.db.dataSource.query(`UPDATE k8s_clusters SET api_server_url = $2 WHERE id = $1`, [cluster.id, sim.url.replace('https://', USERINFO)]);
+    const listed = await gql<{ cluster: { apiServerUrl: string } }>(server, `query ($id: ID!) { cluster(id: $id) { apiServerUrl } }`, { token: editor.secret, variables: { id } });
+    expect(listed.body).toEqual({ data: { cluster: { apiServerUrl: sim.url } } });
   });
 });
 
