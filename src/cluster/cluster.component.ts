@@ -5,7 +5,7 @@ import { BOOTSTRAP_ORGANIZATION } from '../auth/bootstrap-token.js';
 import { ApiServerAddressGuard } from './api-server-address.js';
 import { ClusterRegistrationError } from './cluster-registration.error.js';
 import { ClusterRegistrationService } from './cluster-registration.service.js';
-import { readInClusterEnvironment } from './in-cluster.js';
+import { readInClusterEnvironment, type InClusterEnvironment } from './in-cluster.js';
 import { KubeconfigError } from './kube-client.js';
 import { startDemoCluster, type DemoCluster } from './demo-cluster.js';
 import { resolveKubeconfigCrypto } from './key-store.js';
@@ -15,8 +15,9 @@ const log = logger.child({ component: 'clusters' });
 /** KUBEGRAPH_IN_CLUSTER_NAME: the cluster serve runs in, registered by whichever replica gets there first. */
 async function registerOwnCluster(registration: ClusterRegistrationService, name: string, serviceAccountDir: string): Promise<void> {
   let result: Awaited<ReturnType<ClusterRegistrationService['ensureInCluster']>>;
+  let environment: InClusterEnvironment;
   try {
-    const environment = readInClusterEnvironment(process.env, serviceAccountDir);
+    environment = readInClusterEnvironment(process.env, serviceAccountDir);
     result = await registration.ensureInCluster({ organizationName: BOOTSTRAP_ORGANIZATION, name, environment });
   } catch (err) {
     if (err instanceof KubeconfigError || err instanceof ClusterRegistrationError) {
@@ -24,7 +25,9 @@ async function registerOwnCluster(registration: ClusterRegistrationService, name
     }
     throw err;
   }
-  if (!result.created) log.info({ clusterId: result.cluster.id, name }, 'the cluster this server runs in is registered already');
+  if (result.created) return;
+  if (result.cluster.apiServerUrl === environment.server) log.info({ clusterId: result.cluster.id, name }, 'the cluster this server runs in is registered already');
+  else log.warn({ clusterId: result.cluster.id, name, registered: result.cluster.apiServerUrl, here: environment.server }, 'a cluster of this name is registered with another API server; left as it is');
 }
 
 /**

@@ -155,6 +155,15 @@ describe('processes', () => {
     expect(await db.dataSource.query(`SELECT name FROM k8s_clusters`)).toEqual([{ name: 'cli-home' }]);
   });
 
+  it('serve with KUBEGRAPH_IN_CLUSTER_NAME outside a pod does not start, and says why', async () => {
+    const result = await runCli(['serve', '--port', '0'], { DATABASE_URL: db.url, BYOK_ENCRYPTION_KEY: KEY.toString('base64'), KUBEGRAPH_IN_CLUSTER_NAME: 'self', LOG_LEVEL: 'fatal', KUBERNETES_SERVICE_HOST: undefined, KUBERNETES_SERVICE_PORT: undefined });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'kubegraph: KUBEGRAPH_IN_CLUSTER_NAME=self: cannot register the cluster this server runs in: not running in a Kubernetes pod: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set\n',
+    );
+    expect(await db.dataSource.query(`SELECT count(*)::int AS n FROM k8s_clusters`)).toEqual([{ n: 0 }]);
+  });
+
   it('two serve replicas with KUBEGRAPH_IN_CLUSTER_NAME register it once, sync it, and keep syncing across a token rotation', async () => {
     const env = {
       ...podEnv,
