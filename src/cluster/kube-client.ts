@@ -315,7 +315,13 @@ export class KubeClient {
     const opened = await this.sendWithAuth(url, signal, timeoutMs, wholeRequest);
     // A projected service account token is replaced in its file before it expires: on a 401, read it again and, if
     // it changed, retry once with the new one.
-    if (opened.res.statusCode !== 401 || !this.serviceAccountToken || !(await this.serviceAccountToken.reload())) return opened;
+    if (opened.res.statusCode !== 401 || !this.serviceAccountToken) return opened;
+    const changed = await this.serviceAccountToken.reload().catch((err: unknown) => {
+      opened.cancel();
+      opened.req.destroy();
+      throw err;
+    });
+    if (!changed) return opened;
     opened.cancel();
     opened.req.destroy();
     return this.sendWithAuth(url, signal, timeoutMs, wholeRequest);

@@ -186,8 +186,8 @@ const UPDATE = `mutation ($id: ID!, $input: UpdateClusterInput!) { updateCluster
 
 describe('over GraphQL', () => {
   it('refuses registering a denied address, by IP or by a name that resolves to one, and stores nothing', async () => {
-    for (const server_ of [sim.url, sim.url.replace('127.0.0.1', 'localhost')]) {
-      const res = await gql(server, REGISTER, { token: editor.secret, variables: { input: { kubeconfig: withServer(sim.kubeconfig(), server_), name: 'denied' } } });
+    for (const url of [sim.url, sim.url.replace('127.0.0.1', 'localhost')]) {
+      const res = await gql(server, REGISTER, { token: editor.secret, variables: { input: { kubeconfig: withServer(sim.kubeconfig(), url), name: 'denied' } } });
       expect(res.status).toBe(200);
       expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
       expect(res.body.errors![0]!.extensions!.reason).toBe('ADDRESS_NOT_ALLOWED');

@@ -98,6 +98,9 @@ describe('in-cluster credentials', () => {
       const refused = client.stats.requests;
       await expect(client.getJson('/api/v1/nodes')).rejects.toBeInstanceOf(KubeApiError);
       expect(client.stats.requests - refused).toBe(1);
+      // A token file that is gone is named, not reported as a refusal.
+      await rm(path.join(dir, 'token'));
+      await expect(client.getJson('/api/v1/nodes')).rejects.toThrow(/^cannot read the service account token at .*\/token \(ENOENT\)$/);
     } finally {
       client.close();
       sim.rotateToken(sim.token);
