@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /** Environment → typed configuration, validated in one place. */
 
 export class ConfigError extends Error {
@@ -40,7 +42,30 @@ export interface Config {
     /** How often the tokens of open graphql-ws connections are checked again; a revoked one closes its connection. */
     subscriptionAuthRecheckSeconds: number;
   };
+  /** Which addresses kubegraph may connect to as a cluster's API server. */
+  apiServerAddresses: ApiServerAddressRule;
+  /** Service account files (ca.crt, token, namespace) of an in-cluster registration; the token is re-read from here. */
+  serviceAccountDir: string;
+  /** `serve` registers the cluster it runs in under this name (once; replicas and restarts find it registered). */
+  inClusterName: string | undefined;
 }
+
+/** An address block: `address/prefix` (a single address has the family's full prefix). */
+export interface Cidr {
+  address: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
+
+/** An API server address is refused when it is in `deny`, or when `allow` is set and it is in none of `allow`. */
+export interface ApiServerAddressRule {
+  deny: Cidr[];
+  allow: Cidr[] | undefined;
+}
+
+/** Link-local ranges and the cloud metadata services reached through them or beside them (AWS IPv6, Alibaba). */
+export const DEFAULT_API_SERVER_DENY = '169.254.0.0/16,fe80::/10,fd00:ec2::254/128,100.100.100.200/32';
+export const DEFAULT_SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 type Env = Record<string, string | undefined>;
 
@@ -102,6 +127,45 @@ function parseDatabaseUrl(value: string | undefined): string | undefined {
   return value;
 }
 
+function parseCidrs(name: string, value: string): Cidr[] {
+  return parseList(value, []).map((entry) => {
+    const slash = entry.indexOf('/');
+    const address = slash < 0 ? entry : entry.slice(0, slash);
+    const version = isIP(address);
+    if (version === 0) throw new ConfigError(`${name} must list IP addresses or CIDR blocks such as 10.0.0.0/8 or fd00::/8 (got "${entry}")`);
+    const bits = version === 4 ? 32 : 128;
+    const prefixText = slash < 0 ? String(bits) : entry.slice(slash + 1);
+    const prefix = Number(prefixText);
+    if (!/^\d{1,3}$/.test(prefixText) || prefix > bits) {
+      throw new ConfigError(`${name}: the prefix length of "${entry}" must be a whole number from 0 to ${bits}`);
+    }
+    return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+  });
+}
+
+/** `KUBEGRAPH_API_SERVER_DENY` (unset: the defaults; `none`: nothing) and `KUBEGRAPH_API_SERVER_ALLOW` (unset: everything not denied). */
+export function loadApiServerAddressRule(env: Env = process.env): ApiServerAddressRule {
+  const deny = env.KUBEGRAPH_API_SERVER_DENY?.trim() || DEFAULT_API_SERVER_DENY;
+  const allow = env.KUBEGRAPH_API_SERVER_ALLOW?.trim();
+  return {
+    deny: deny === 'none' ? [] : parseCidrs('KUBEGRAPH_API_SERVER_DENY', deny),
+    allow: allow ? parseCidrs('KUBEGRAPH_API_SERVER_ALLOW', allow) : undefined,
+  };
+}
+
+export function loadServiceAccountDir(env: Env = process.env): string {
+  return env.KUBEGRAPH_SERVICE_ACCOUNT_DIR?.trim() || DEFAULT_SERVICE_ACCOUNT_DIR;
+}
+
+function parseInClusterName(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const name = value.trim();
+  if (name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new ConfigError('KUBEGRAPH_IN_CLUSTER_NAME must be a cluster name of at most 200 characters without control characters');
+  }
+  return name;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   return {
     databaseUrl: parseDatabaseUrl(env.DATABASE_URL),
@@ -138,5 +202,8 @@ export function loadConfig(env: Env = process.env): Config {
         3600,
       ),
     },
+    apiServerAddresses: loadApiServerAddressRule(env),
+    serviceAccountDir: loadServiceAccountDir(env),
+    inClusterName: parseInClusterName(env.KUBEGRAPH_IN_CLUSTER_NAME),
   };
 }

@@ -65,7 +65,7 @@ async function loadCluster(context: GraphQLContext, id: string, organizationId: 
 export class ClusterAdminResolver {
   @Mutation(() => Cluster, {
     description:
-      'Registers a cluster (editor or admin). The kubeconfig is validated and the API server contacted first; a malformed kubeconfig, unknown context, unreachable server, TLS failure, or rejected credentials each fail with BAD_USER_INPUT and a distinct `extensions.reason`, and nothing is stored.',
+      'Registers a cluster (editor or admin). The kubeconfig is validated and the API server contacted first; a malformed kubeconfig, unknown context, credentials in the server URL (CREDENTIALS_IN_URL), an API server address the server may not contact (ADDRESS_NOT_ALLOWED), unreachable server, TLS failure, or rejected credentials each fail with BAD_USER_INPUT and a distinct `extensions.reason`, and nothing is stored.',
   })
   async registerCluster(
     @Arg('input', () => RegisterClusterInput, { description: 'The cluster and its kubeconfig.' }) input: RegisterClusterInput,

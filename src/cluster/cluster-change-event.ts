@@ -1,4 +1,5 @@
 import type { ChangeEvent, ChangeType } from '../events/change-event.js';
+import { withoutUrlCredentials } from '../formats.js';
 import type { ClusterEntity } from './cluster.entity.js';
 
 /**
@@ -19,7 +20,7 @@ export function clusterChangeEvent(cluster: ClusterEntity, type: ChangeType, cha
       id: cluster.id,
       name: cluster.name,
       provider: cluster.provider,
-      apiServerUrl: cluster.apiServerUrl,
+      apiServerUrl: cluster.apiServerUrl === null ? null : withoutUrlCredentials(cluster.apiServerUrl),
       kubernetesVersion: cluster.kubernetesVersion,
       contextName: cluster.contextName,
       status: cluster.status,

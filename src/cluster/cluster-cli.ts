@@ -3,8 +3,11 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { isUuid } from '../formats.js';
 import { resolveCliOrganization, withCliDatabase } from './cli-database.js';
+import { ApiServerAddressGuard } from './api-server-address.js';
 import { ClusterRegistrationError } from './cluster-registration.error.js';
 import { ClusterRegistrationService } from './cluster-registration.service.js';
+import { readInClusterEnvironment, type InClusterEnvironment } from './in-cluster.js';
+import { KubeconfigError } from './kube-client.js';
 import { rotateKubeconfigKeys } from './kubeconfig-rotation.js';
 
 /** Registration failures read as one line saying what failed; the cause's code is for scripts. */
@@ -42,35 +45,49 @@ async function findClusterId(dataSource: DataSource, organizationId: string, nam
 const write = (line: string) => process.stdout.write(`${line}\n`);
 
 export interface AddClusterOptions {
-  kubeconfig: string;
+  kubeconfig?: string;
+  inCluster?: boolean;
   context?: string;
   name?: string;
   org?: string;
   label: Record<string, string>;
 }
 
-export async function addCluster(opts: AddClusterOptions): Promise<void> {
-  const file = path.resolve(opts.kubeconfig);
-  let text: string;
+async function readKubeconfig(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  await withCliDatabase(async ({ dataSource, crypto, openEventBus }) => {
+}
+
+/** Registers from a kubeconfig file (`--kubeconfig`) or with the pod's service account (`--in-cluster`). */
+export async function addCluster(opts: AddClusterOptions): Promise<void> {
+  const file = opts.kubeconfig === undefined ? undefined : path.resolve(opts.kubeconfig);
+  const text = file === undefined ? undefined : await readKubeconfig(file);
+  await withCliDatabase(async ({ config, dataSource, crypto, openEventBus }) => {
+    const environment = opts.inCluster ? inClusterEnvironment(config.serviceAccountDir) : undefined;
     const org = await resolveCliOrganization(dataSource, opts.org, { create: true });
-    const service = new ClusterRegistrationService({ dataSource, crypto, eventBus: await openEventBus() });
-    const registered = await service
-      .register({
-        ...(org.id ? { organizationId: org.id } : { organizationName: org.name }),
-        name: opts.name,
-        kubeconfig: text,
-        context: opts.context,
-        labels: opts.label,
-        localCredentials: true,
-        kubeconfigDir: path.dirname(file),
-      })
-      .catch((err: unknown) => explain(err, 'register the cluster'));
+    const service = new ClusterRegistrationService({
+      dataSource,
+      crypto,
+      eventBus: await openEventBus(),
+      addressGuard: new ApiServerAddressGuard(config.apiServerAddresses),
+      serviceAccountDir: config.serviceAccountDir,
+    });
+    const organization = org.id ? { organizationId: org.id } : { organizationName: org.name };
+    const registered = await (environment
+      ? service.registerInCluster({ ...organization, name: opts.name, labels: opts.label, environment })
+      : service.register({
+          ...organization,
+          name: opts.name,
+          kubeconfig: text!,
+          context: opts.context,
+          labels: opts.label,
+          localCredentials: true,
+          kubeconfigDir: path.dirname(file!),
+        })
+    ).catch((err: unknown) => explain(err, 'register the cluster'));
     if (!org.id) write(`created organisation "${org.name}"`);
     write(
       `registered cluster "${registered.name}" (id ${registered.id}) in organisation "${org.name}": ` +
@@ -78,6 +95,15 @@ export async function addCluster(opts: AddClusterOptions): Promise<void> {
     );
     write('kubegraph serve syncs it (a running server starts at once)');
   });
+}
+
+function inClusterEnvironment(serviceAccountDir: string): InClusterEnvironment {
+  try {
+    return readInClusterEnvironment(process.env, serviceAccountDir);
+  } catch (err) {
+    if (err instanceof KubeconfigError) throw new Error(`cannot register the cluster: ${err.message}`);
+    throw err;
+  }
 }
 
 export async function listClusters(opts: { org?: string }): Promise<void> {

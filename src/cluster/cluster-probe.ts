@@ -24,6 +24,7 @@ interface NodeList {
 /** Turns a failed request into the registration error for its cause, naming the server and never the credentials. */
 function classify(err: unknown, server: string, what: string): ClusterRegistrationError {
   if (err instanceof KubeTransportError) {
+    if (err.reason === 'AddressNotAllowed') return new ClusterRegistrationError(err.message, 'ADDRESS_NOT_ALLOWED');
     const reason = err.reason === 'TLSError' ? 'TLS_FAILURE' : 'UNREACHABLE';
     const prefix = reason === 'UNREACHABLE' ? `the API server at ${server} is unreachable: ` : '';
     return new ClusterRegistrationError(`${prefix}${err.message}`, reason);

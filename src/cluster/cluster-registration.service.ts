@@ -10,7 +10,9 @@ import { clusterChangeEvent } from './cluster-change-event.js';
 import { ClusterEntity } from './cluster.entity.js';
 import { probeCluster, type ProbeResult } from './cluster-probe.js';
 import { ClusterRegistrationError, type RegistrationFailure } from './cluster-registration.error.js';
-import { KubeClient, KubeconfigError } from './kube-client.js';
+import type { ApiServerAddressGuard } from './api-server-address.js';
+import { IN_CLUSTER_CONTEXT, inClusterKubeconfig, type InClusterEnvironment } from './in-cluster.js';
+import { KubeClient, KubeconfigError, type KubeClientOptions } from './kube-client.js';
 import type { KubeconfigCrypto } from './kubeconfig-crypto.js';
 import { prepareKubeconfig, type PreparedKubeconfig } from './kubeconfig-preparation.js';
 
@@ -36,11 +38,20 @@ export type RegisterClusterParams = KubeconfigSource & {
   /** Defaults to the context name. */
   name?: string;
   labels?: Record<string, string>;
-} & (
-    | { organizationId: string; organizationName?: never }
-    /** The organisation of this name, created in the registration's transaction when missing, so a failed registration leaves none behind. */
-    | { organizationName: string; organizationId?: never }
-  );
+} & Organization;
+
+type Organization =
+  | { organizationId: string; organizationName?: never }
+  /** The organisation of this name, created in the registration's transaction when missing, so a failed registration leaves none behind. */
+  | { organizationName: string; organizationId?: never };
+
+/** The cluster this process runs in, reached with the pod's service account. */
+export type RegisterInClusterParams = {
+  /** Defaults to `in-cluster`. */
+  name?: string;
+  labels?: Record<string, string>;
+  environment: InClusterEnvironment;
+} & Organization;
 
 export interface UpdateClusterParams {
   name?: string;
@@ -57,6 +68,10 @@ export interface ClusterRegistrationDeps {
   /** Where registrations, updates and removals are published once committed (live `clusterStatusChanged`). */
   eventBus?: EventBus;
   log?: Logger;
+  /** Addresses a cluster's API server may have (default: the rule of this process's environment). */
+  addressGuard?: ApiServerAddressGuard;
+  /** Where the service account token of an in-cluster registration is read from (default: the environment's). */
+  serviceAccountDir?: string;
 }
 
 type Change = 'registered' | 'updated' | 'removed' | 'resync';
@@ -73,8 +88,10 @@ export class ClusterRegistrationService {
   private readonly probeTimeoutMs: number;
   private readonly eventBus: EventBus | undefined;
   private readonly log: Logger;
+  private readonly clientOptions: KubeClientOptions;
 
   constructor(deps: ClusterRegistrationDeps) {
+    this.clientOptions = { addressGuard: deps.addressGuard, serviceAccountDir: deps.serviceAccountDir };
     this.dataSource = deps.dataSource;
     this.crypto = deps.crypto;
     this.probeTimeoutMs = deps.probeTimeoutMs ?? 5000;
@@ -84,7 +101,48 @@ export class ClusterRegistrationService {
 
   async register(params: RegisterClusterParams): Promise<ClusterEntity> {
     const labels = validLabels(params.labels ?? {});
-    const prepared = prepare(params);
+    return this.registerPrepared(params, prepare(params), labels);
+  }
+
+  /** Registers the cluster this process runs in: only its server and CA are stored; the token is read from its file at each use. */
+  async registerInCluster(params: RegisterInClusterParams): Promise<ClusterEntity> {
+    const labels = validLabels(params.labels ?? {});
+    return this.registerPrepared(params, inClusterPrepared(params.environment), labels);
+  }
+
+  /**
+   * `serve` with KUBEGRAPH_IN_CLUSTER_NAME: registers the cluster it runs in unless a cluster of that name exists. Replicas
+   * starting at once may all get past the first look; the insert's ON CONFLICT lets exactly one of them write.
+   */
+  async ensureInCluster(params: { organizationName: string; name: string; environment: InClusterEnvironment }): Promise<{ cluster: ClusterEntity; created: boolean }> {
+    const name = validName(params.name);
+    const existingOrganizationId = await this.organizationIdByName(params.organizationName);
+    const existing = existingOrganizationId ? await this.dataSource.getRepository(ClusterEntity).findOneBy({ organizationId: existingOrganizationId, name }) : null;
+    if (existing) return { cluster: existing, created: false };
+    const prepared = inClusterPrepared(params.environment);
+    const probe = await this.probe(prepared);
+    const id = randomUUID();
+    const { cluster, created } = await this.dataSource.transaction(async (tx) => {
+      const organizationId = (await new ApiTokenService(this.dataSource, tx).ensureOrganization(params.organizationName)).id;
+      await tx
+        .createQueryBuilder()
+        .insert()
+        .into(ClusterEntity)
+        .values(this.newRow(id, organizationId, name, {}, { prepared, probe }))
+        .orIgnore()
+        .execute();
+      const row = await tx.getRepository(ClusterEntity).findOneByOrFail({ organizationId, name });
+      if (row.id === id) await announce(tx, 'registered', id);
+      return { cluster: row, created: row.id === id };
+    });
+    if (created) {
+      this.log.info({ clusterId: id, organizationId: cluster.organizationId, name, provider: cluster.provider, server: cluster.apiServerUrl }, 'registered the cluster this server runs in');
+      await this.publish(clusterChangeEvent(cluster, 'ADDED', []));
+    }
+    return { cluster, created };
+  }
+
+  private async registerPrepared(params: Organization & { name?: string }, prepared: PreparedKubeconfig, labels: Record<string, string>): Promise<ClusterEntity> {
     const name = validName(params.name ?? prepared.contextName);
     // Everything that needs no network is checked before the cluster is contacted. In an organisation still to be
     // created no name is taken; a name taken meanwhile is caught by the insert, as a concurrent registration is.
@@ -92,25 +150,9 @@ export class ClusterRegistrationService {
     if (knownOrganizationId) await this.assertNameFree(knownOrganizationId, name, undefined);
     const connection = { prepared, probe: await this.probe(prepared) };
     const id = randomUUID();
-    const encrypted = this.crypto.encrypt(connection.prepared.kubeconfig, id);
     const cluster = await this.dataSource.transaction(async (tx) => {
       const organizationId = params.organizationId ?? (await new ApiTokenService(this.dataSource, tx).ensureOrganization(params.organizationName!)).id;
-      await this.writeOrExplain(tx, organizationId, name, () =>
-        tx.getRepository(ClusterEntity).insert({
-          id,
-          organizationId,
-          name,
-          provider: connection.probe.provider,
-          apiServerUrl: connection.prepared.server,
-          kubernetesVersion: connection.probe.gitVersion,
-          contextName: connection.prepared.contextName,
-          kubeconfigEncrypted: encrypted.ciphertext,
-          encryptionKeyId: encrypted.keyId,
-          status: 'pending',
-          apiLatencyMs: connection.probe.latencyMs,
-          labels,
-        }),
-      );
+      await this.writeOrExplain(tx, organizationId, name, () => tx.getRepository(ClusterEntity).insert(this.newRow(id, organizationId, name, labels, connection)));
       await announce(tx, 'registered', id);
       return tx.getRepository(ClusterEntity).findOneByOrFail({ id });
     });
@@ -219,6 +261,30 @@ export class ClusterRegistrationService {
     return existing;
   }
 
+  private newRow(
+    id: string,
+    organizationId: string,
+    name: string,
+    labels: Record<string, string>,
+    connection: { prepared: PreparedKubeconfig; probe: ProbeResult },
+  ): QueryDeepPartialEntity<ClusterEntity> {
+    const encrypted = this.crypto.encrypt(connection.prepared.kubeconfig, id);
+    return {
+      id,
+      organizationId,
+      name,
+      provider: connection.probe.provider,
+      apiServerUrl: connection.prepared.server,
+      kubernetesVersion: connection.probe.gitVersion,
+      contextName: connection.prepared.contextName,
+      kubeconfigEncrypted: encrypted.ciphertext,
+      encryptionKeyId: encrypted.keyId,
+      status: 'pending',
+      apiLatencyMs: connection.probe.latencyMs,
+      labels,
+    };
+  }
+
   /** After commit: the change is stored whatever happens here, so a bus failure is logged, not thrown. */
   private async publish(event: ChangeEvent): Promise<void> {
     try {
@@ -238,7 +304,7 @@ export class ClusterRegistrationService {
   private async probe(prepared: PreparedKubeconfig): Promise<ProbeResult> {
     let client: KubeClient;
     try {
-      client = KubeClient.fromKubeconfig(prepared.kubeconfig);
+      client = KubeClient.fromKubeconfig(prepared.kubeconfig, this.clientOptions);
     } catch (err) {
       throw fromKubeconfigError(err);
     }
@@ -296,6 +362,10 @@ function prepare(source: KubeconfigSource): PreparedKubeconfig {
   }
 }
 
+function inClusterPrepared(environment: InClusterEnvironment): PreparedKubeconfig {
+  return { kubeconfig: inClusterKubeconfig(environment), contextName: IN_CLUSTER_CONTEXT, server: environment.server };
+}
+
 async function announce(manager: EntityManager, change: Change, clusterId: string): Promise<void> {
   // Inside a transaction NOTIFY is delivered on commit, and not at all on rollback.
   await manager.query('SELECT pg_notify($1, $2)', [CLUSTER_REGISTRY_CHANNEL, JSON.stringify({ change, clusterId })]);
@@ -311,6 +381,7 @@ const KUBECONFIG_FAILURES: Record<KubeconfigError['problem'], RegistrationFailur
   context: 'UNKNOWN_CONTEXT',
   credentials: 'CREDENTIALS_FAILED',
   policy: 'CREDENTIALS_NOT_ALLOWED',
+  'url-credentials': 'CREDENTIALS_IN_URL',
 };
 
 function fromKubeconfigError(err: unknown): ClusterRegistrationError {

@@ -15,12 +15,15 @@ export function registerClusterCommands(program: Command): void {
   cluster
     .command('add')
     .description('Check a kubeconfig against its cluster, then register the cluster with the kubeconfig encrypted')
-    .requiredOption('--kubeconfig <file>', 'kubeconfig file')
+    .option('--kubeconfig <file>', 'kubeconfig file')
+    .option('--in-cluster', "the cluster this command runs in, with the pod's service account (its token is read from its file at each use, never stored)")
     .option('--context <name>', 'context to use (default: its current-context)')
-    .option('--name <name>', 'cluster name, unique in the organisation (default: the context name)')
+    .option('--name <name>', 'cluster name, unique in the organisation (default: the context name; in-cluster with --in-cluster)')
     .option('--org <name>', 'organisation (default: the only one, or "default")')
     .option('--label <key=value>', 'label, repeatable', collectLabel)
-    .action(async (opts: { kubeconfig: string; context?: string; name?: string; org?: string; label?: Record<string, string> }) => {
+    .action(async (opts: { kubeconfig?: string; inCluster?: boolean; context?: string; name?: string; org?: string; label?: Record<string, string> }, command: Command) => {
+      if (!opts.kubeconfig === !opts.inCluster) command.error('give either --kubeconfig FILE or --in-cluster');
+      if (opts.inCluster && opts.context !== undefined) command.error('--context applies to --kubeconfig only');
       const { addCluster } = await import('./cluster-cli.js');
       await addCluster({ ...opts, label: opts.label ?? {} });
     });

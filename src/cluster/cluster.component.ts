@@ -1,11 +1,34 @@
 import { logger } from '../logger.js';
 import type { Component, ServeContext } from '../server/serve.js';
 import { SyncCoordinator } from '../sync/sync-coordinator.js';
+import { BOOTSTRAP_ORGANIZATION } from '../auth/bootstrap-token.js';
+import { ApiServerAddressGuard } from './api-server-address.js';
+import { ClusterRegistrationError } from './cluster-registration.error.js';
 import { ClusterRegistrationService } from './cluster-registration.service.js';
+import { readInClusterEnvironment, type InClusterEnvironment } from './in-cluster.js';
+import { KubeconfigError } from './kube-client.js';
 import { startDemoCluster, type DemoCluster } from './demo-cluster.js';
 import { resolveKubeconfigCrypto } from './key-store.js';
 
 const log = logger.child({ component: 'clusters' });
+
+/** KUBEGRAPH_IN_CLUSTER_NAME: the cluster serve runs in, registered by whichever replica gets there first. */
+async function registerOwnCluster(registration: ClusterRegistrationService, name: string, serviceAccountDir: string): Promise<void> {
+  let result: Awaited<ReturnType<ClusterRegistrationService['ensureInCluster']>>;
+  let environment: InClusterEnvironment;
+  try {
+    environment = readInClusterEnvironment(process.env, serviceAccountDir);
+    result = await registration.ensureInCluster({ organizationName: BOOTSTRAP_ORGANIZATION, name, environment });
+  } catch (err) {
+    if (err instanceof KubeconfigError || err instanceof ClusterRegistrationError) {
+      throw new Error(`KUBEGRAPH_IN_CLUSTER_NAME=${name}: cannot register the cluster this server runs in: ${err.message}`);
+    }
+    throw err;
+  }
+  if (result.created) return;
+  if (result.cluster.apiServerUrl === environment.server) log.info({ clusterId: result.cluster.id, name }, 'the cluster this server runs in is registered already');
+  else log.warn({ clusterId: result.cluster.id, name, registered: result.cluster.apiServerUrl, here: environment.server }, 'a cluster of this name is registered with another API server; left as it is');
+}
 
 /**
  * Clusters inside `serve`: resolves the kubeconfig encryption key (refusing to start without one when
@@ -19,8 +42,16 @@ export function clusterComponent(ctx: ServeContext): Component {
     name: 'clusters',
     async start() {
       const crypto = await resolveKubeconfigCrypto(ctx.config);
-      const registration = new ClusterRegistrationService({ dataSource: ctx.dataSource, crypto, eventBus: ctx.eventBus });
+      const addressGuard = new ApiServerAddressGuard(ctx.config.apiServerAddresses);
+      const registration = new ClusterRegistrationService({
+        dataSource: ctx.dataSource,
+        crypto,
+        eventBus: ctx.eventBus,
+        addressGuard,
+        serviceAccountDir: ctx.config.serviceAccountDir,
+      });
       ctx.services.clusterRegistration = registration;
+      if (ctx.config.inClusterName) await registerOwnCluster(registration, ctx.config.inClusterName, ctx.config.serviceAccountDir);
       // The demo first, so that a demo cluster kept from an earlier run is synced from this run's simulator at once.
       if (ctx.demo) demo = await startDemoCluster({ dataSource: ctx.dataSource, registration, log });
       coordinator = new SyncCoordinator({ dataSource: ctx.dataSource, eventBus: ctx.eventBus, config: ctx.config, crypto });

@@ -1,5 +1,6 @@
 /** k8s_clusters and v_k8s_cluster_health rows → GraphQL objects. The kubeconfig columns are never read. */
 import { effectivePricing } from '../cost/pricing.js';
+import { withoutUrlCredentials } from '../formats.js';
 import { num, numOrNull, type Row } from '../inventory/inventory.rows.js';
 import { toGlobalId } from '../server/relay/index.js';
 import { ClusterHealth } from './cluster-health.type.js';
@@ -21,7 +22,8 @@ export function toCluster(r: Row): Cluster {
     rowId: r.id as string,
     name: r.name as string,
     provider: r.provider as ClusterProvider,
-    apiServerUrl: (r.api_server_url as string | null) ?? null,
+    // Registration refuses URLs with credentials; a row written otherwise is still shown without them.
+    apiServerUrl: r.api_server_url == null ? null : withoutUrlCredentials(r.api_server_url as string),
     kubernetesVersion: (r.kubernetes_version as string | null) ?? null,
     contextName: (r.context_name as string | null) ?? null,
     status: r.status as ClusterStatus,

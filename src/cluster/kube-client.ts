@@ -1,58 +1,18 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { KubeConfig, type Cluster as KcCluster, type Context as KcContext, type User as KcUser } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
+import { loadServiceAccountDir } from '../config.js';
 import { withoutUrlCredentials } from '../formats.js';
 import { redactSecrets } from '../logger.js';
+import { ApiServerAddressGuard } from './api-server-address.js';
+import { hasInClusterMarker, ServiceAccountToken } from './in-cluster.js';
+import { apiError, KubeApiError, KubeconfigError, KubeTransportError, toTransportError } from './kube-client-errors.js';
 
-/**
- * A kubeconfig that cannot be used: the message names the problem and never quotes secret material.
- * `problem`: the document itself is wrong (`invalid`), the context cannot be found (`context`), its
- * credentials cannot be obtained (`credentials`, e.g. a failing exec plugin), or they are of a kind this
- * caller may not use (`policy`).
- */
-export class KubeconfigError extends Error {
-  override name = 'KubeconfigError';
-  constructor(
-    message: string,
-    readonly problem: 'invalid' | 'context' | 'credentials' | 'policy' = 'invalid',
-  ) {
-    super(message);
-  }
-}
-
-/**
- * The Kubernetes API answered with an error (`status` is the HTTP status, `reason`/`code` come from the
- * returned Status object), or — as the subclass {@link KubeTransportError} — never answered at all.
- */
-export class KubeApiError extends Error {
-  override name = 'KubeApiError';
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly reason: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
-}
-
-export type TransportReason = 'ConnectionRefused' | 'DNSLookupFailed' | 'Timeout' | 'TLSError' | 'ConnectionReset' | 'NetworkError';
-
-/** No HTTP answer: refused, unresolvable, timed out, TLS rejected or cut. `status` and `code` are 0. */
-export class KubeTransportError extends KubeApiError {
-  override name = 'KubeTransportError';
-  constructor(
-    message: string,
-    override readonly reason: TransportReason,
-    /** The node error code, e.g. ECONNREFUSED or ERR_TLS_CERT_ALTNAME_INVALID. */
-    readonly errno: string | undefined,
-  ) {
-    super(message, 0, reason, 0);
-  }
-}
+export { KubeApiError, KubeconfigError, KubeTransportError, type TransportReason } from './kube-client-errors.js';
 
 export interface WatchEvent<T = KubeObject> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -75,92 +35,13 @@ export interface RequestOptions {
 export interface KubeClientOptions {
   /** Context to use; defaults to the kubeconfig's current-context. */
   context?: string;
+  /** Addresses that may be contacted; defaults to the rule of this process's environment. */
+  addressGuard?: ApiServerAddressGuard;
+  /** Where an in-cluster registration's token is read from; defaults to KUBEGRAPH_SERVICE_ACCOUNT_DIR or the pod's. */
+  serviceAccountDir?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-
-const TLS_ERROR_CODES = new Set([
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'HOSTNAME_MISMATCH',
-  'EPROTO',
-]);
-
-/** Plain-language description of a TLS verification failure, keyed by node's error code. */
-function describeTlsFailure(errno: string): string {
-  switch (errno) {
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-    case 'HOSTNAME_MISMATCH':
-      return "the server's certificate does not match its host name";
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'UNABLE_TO_GET_ISSUER_CERT':
-    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-      return "the server's certificate is not signed by a trusted certificate authority (check certificate-authority-data)";
-    case 'CERT_HAS_EXPIRED':
-      return "the server's certificate has expired";
-    case 'CERT_NOT_YET_VALID':
-      return "the server's certificate is not valid yet";
-    default:
-      return 'the TLS handshake failed';
-  }
-}
-
-function toTransportError(err: unknown, server: string): KubeTransportError {
-  const e = err as NodeJS.ErrnoException;
-  const errno = typeof e?.code === 'string' ? e.code : undefined;
-  if (errno && (TLS_ERROR_CODES.has(errno) || errno.startsWith('ERR_SSL_') || errno.startsWith('ERR_TLS_'))) {
-    return new KubeTransportError(`TLS failure talking to ${server}: ${describeTlsFailure(errno)} (${errno})`, 'TLSError', errno);
-  }
-  switch (errno) {
-    case 'ECONNREFUSED':
-      return new KubeTransportError(`cannot connect to ${server}: connection refused (ECONNREFUSED)`, 'ConnectionRefused', errno);
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new KubeTransportError(`cannot resolve the host of ${server} (${errno})`, 'DNSLookupFailed', errno);
-    case 'ETIMEDOUT':
-      return new KubeTransportError(`connection to ${server} timed out (ETIMEDOUT)`, 'Timeout', errno);
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return new KubeTransportError(`connection to ${server} was reset (${errno})`, 'ConnectionReset', errno);
-    default:
-      return new KubeTransportError(
-        `cannot reach ${server}${errno ? ` (${errno})` : ''}: ${e instanceof Error ? e.message : String(e)}`,
-        'NetworkError',
-        errno,
-      );
-  }
-}
-
-interface StatusBody {
-  kind?: string;
-  message?: string;
-  reason?: string;
-  code?: number;
-}
-
-function apiError(status: number, body: string, method: string, path: string): KubeApiError {
-  let parsed: StatusBody | undefined;
-  try {
-    parsed = JSON.parse(body) as StatusBody;
-  } catch {
-    parsed = undefined;
-  }
-  const reason = parsed?.reason || http.STATUS_CODES[status]?.replace(/\s+/g, '') || 'Unknown';
-  const code = typeof parsed?.code === 'number' ? parsed.code : status;
-  const detail = parsed?.message ?? (body.length > 0 && body.length <= 200 ? body.trim() : http.STATUS_CODES[status] ?? '');
-  return new KubeApiError(`${method} ${path} failed: HTTP ${status} ${reason}${detail ? `: ${detail}` : ''}`, status, reason, code);
-}
 
 function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
@@ -188,8 +69,8 @@ export function parseKubeconfigYaml(text: string): Record<string, unknown> {
 }
 
 /** The chosen context's cluster, user and context, validated; nothing else from the file is kept. */
-function selectContext(text: string, context: string | undefined): { cluster: KcCluster; user: KcUser; context: KcContext } {
-  parseKubeconfigYaml(text);
+function selectContext(text: string, context: string | undefined): { cluster: KcCluster; user: KcUser; context: KcContext; inCluster: boolean } {
+  const doc = parseKubeconfigYaml(text);
   const kc = new KubeConfig();
   try {
     kc.loadFromString(text);
@@ -228,7 +109,9 @@ function selectContext(text: string, context: string | undefined): { cluster: Kc
     // Same rule as client-node's own agent: plain HTTP only when TLS verification is explicitly off.
     throw new KubeconfigError(`cluster "${cluster.name}" uses an http:// server, which needs insecure-skip-tls-verify: true`);
   }
-  return { cluster, user, context: ctx };
+  const users = Array.isArray(doc.users) ? (doc.users as Array<{ name?: unknown; user?: unknown } | null>) : [];
+  const inCluster = !!ctx.user && hasInClusterMarker(users.find((u) => u?.name === ctx.user)?.user);
+  return { cluster, user, context: ctx, inCluster };
 }
 
 type AuthOptions = https.RequestOptions & { headers?: http.OutgoingHttpHeaders };
@@ -256,8 +139,16 @@ export class KubeClient {
   private agent: http.Agent | undefined;
   private agentIdentity = '';
   private closed = false;
+  private guard: ApiServerAddressGuard | undefined;
 
-  private constructor(kc: KubeConfig, contextName: string, server: string) {
+  private constructor(
+    kc: KubeConfig,
+    contextName: string,
+    server: string,
+    private readonly addressGuard: ApiServerAddressGuard | undefined,
+    /** The service account token of an in-cluster registration, in place of credentials from the kubeconfig. */
+    private readonly serviceAccountToken: ServiceAccountToken | undefined,
+  ) {
     this.kc = kc;
     this.contextName = contextName;
     // Credentials in the server URL are used to connect (base) and appear nowhere else: not in errors, logs or storage.
@@ -267,7 +158,7 @@ export class KubeClient {
   }
 
   static fromKubeconfig(kubeconfig: string, opts: KubeClientOptions = {}): KubeClient {
-    const { cluster, user, context } = selectContext(kubeconfig, opts.context);
+    const { cluster, user, context, inCluster } = selectContext(kubeconfig, opts.context);
     const kc = new KubeConfig();
     kc.loadFromOptions({
       clusters: [cluster],
@@ -275,7 +166,8 @@ export class KubeClient {
       contexts: [context],
       currentContext: context.name,
     });
-    return new KubeClient(kc, context.name, cluster.server);
+    const token = inCluster ? new ServiceAccountToken(join(opts.serviceAccountDir ?? loadServiceAccountDir(), 'token')) : undefined;
+    return new KubeClient(kc, context.name, cluster.server, opts.addressGuard, token);
   }
 
   /** GET a JSON document; non-2xx answers throw KubeApiError, transport failures KubeTransportError. */
@@ -374,6 +266,9 @@ export class KubeClient {
         'credentials',
       );
     }
+    if (this.serviceAccountToken) {
+      opts.headers = { ...(opts.headers as http.OutgoingHttpHeaders), Authorization: `Bearer ${await this.serviceAccountToken.current()}` };
+    }
     return opts;
   }
 
@@ -387,7 +282,7 @@ export class KubeClient {
       .digest('hex');
     if (!this.agent || identity !== this.agentIdentity) {
       const previous = this.agent;
-      const common = { keepAlive: true, keepAliveMsecs: 15_000, maxSockets: 64, maxFreeSockets: 16 };
+      const common = { keepAlive: true, keepAliveMsecs: 15_000, maxSockets: 64, maxFreeSockets: 16, lookup: this.guard!.lookup };
       this.agent = this.isHttps
         ? new https.Agent({
             ...common,
@@ -415,8 +310,42 @@ export class KubeClient {
   ): Promise<Opened> {
     if (this.closed) throw new KubeTransportError(`client for ${this.server} is closed`, 'NetworkError', undefined);
     if (signal?.aborted) throw abortError(signal);
-    const auth = await this.authOptions();
+    await this.checkAddress();
     const url = new URL(path, this.base);
+    const opened = await this.sendWithAuth(url, signal, timeoutMs, wholeRequest);
+    // A projected service account token is replaced in its file before it expires: on a 401, read it again and, if
+    // it changed, retry once with the new one.
+    if (opened.res.statusCode !== 401 || !this.serviceAccountToken) return opened;
+    const changed = await this.serviceAccountToken.reload().catch((err: unknown) => {
+      opened.cancel();
+      opened.req.destroy();
+      throw err;
+    });
+    if (!changed) return opened;
+    opened.cancel();
+    opened.req.destroy();
+    return this.sendWithAuth(url, signal, timeoutMs, wholeRequest);
+  }
+
+  /** IP literals are checked here (no lookup happens for them), and everything before a proxy, which resolves names itself. */
+  private async checkAddress(): Promise<void> {
+    try {
+      // Resolved on first use: a client built only to validate a kubeconfig never needs it.
+      this.guard ??= this.addressGuard ?? ApiServerAddressGuard.fromEnvironment();
+      const proxyUrl = this.kc.getCurrentCluster()?.proxyUrl;
+      if (proxyUrl) {
+        await this.guard.checkResolved(new URL(proxyUrl).hostname);
+        await this.guard.checkResolved(this.base.hostname);
+      } else {
+        this.guard.checkHost(this.base.hostname);
+      }
+    } catch (err) {
+      throw toTransportError(err, this.server);
+    }
+  }
+
+  private async sendWithAuth(url: URL, signal: AbortSignal | undefined, timeoutMs: number, wholeRequest: boolean): Promise<Opened> {
+    const auth = await this.authOptions();
     const headers: http.OutgoingHttpHeaders = { ...(auth.headers as http.OutgoingHttpHeaders), Accept: 'application/json' };
     if (auth.auth) headers.Authorization = `Basic ${Buffer.from(auth.auth).toString('base64')}`;
     try {

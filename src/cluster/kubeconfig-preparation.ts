@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
+import { hasInClusterMarker, IN_CLUSTER_EXTENSION } from './in-cluster.js';
 import { KubeClient, KubeconfigError, parseKubeconfigYaml } from './kube-client.js';
 
 export interface PrepareOptions {
@@ -61,6 +62,10 @@ export function prepareKubeconfig(text: string, opts: PrepareOptions): PreparedK
   if (contextEntry && clusterEntry && (context.user === undefined || userEntry)) {
     const cluster = fieldsOf(clusterEntry, 'cluster');
     const user = fieldsOf(userEntry, 'user');
+    refuseUrlCredentials(String(clusterEntry.name), cluster.server);
+    if (hasInClusterMarker(user)) {
+      throw new KubeconfigError(`user "${String(userEntry?.name)}" carries the ${IN_CLUSTER_EXTENSION} extension, which only \`kubegraph cluster add --in-cluster\` sets`, 'policy');
+    }
     if (!opts.localCredentials) refuseLocalCredentials(String(clusterEntry.name), cluster, String(userEntry?.name ?? ''), user);
     else inlineFiles(String(clusterEntry.name), cluster, String(userEntry?.name ?? ''), user, opts.baseDir ?? process.cwd());
     const minified = {
@@ -82,6 +87,23 @@ export function prepareKubeconfig(text: string, opts: PrepareOptions): PreparedK
   throw new KubeconfigError('kubeconfig is invalid: the context, its cluster or its user could not be read');
 }
 
+/** Refused rather than stripped: a URL's user info would travel wherever the URL is shown, logged or stored. */
+function refuseUrlCredentials(clusterName: string, server: unknown): void {
+  if (typeof server !== 'string') return;
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    return;
+  }
+  if (url.username || url.password) {
+    throw new KubeconfigError(
+      `cluster "${clusterName}" has a user name or password in its server URL; credentials belong in the kubeconfig's user section (token, client certificate, or username and password)`,
+      'url-credentials',
+    );
+  }
+}
+
 function refuseLocalCredentials(clusterName: string, cluster: Fields, userName: string, user: Fields): void {
   const viaCli = 'register it with `kubegraph cluster add` on the server instead';
   if (user.exec !== undefined && user.exec !== null) {
@@ -90,6 +112,10 @@ function refuseLocalCredentials(clusterName: string, cluster: Fields, userName: 
   const providerConfig = asFields(asFields(user['auth-provider']).config);
   if (providerConfig['cmd-path'] !== undefined || providerConfig.exec !== undefined) {
     throw new KubeconfigError(`user "${userName}" uses an auth-provider that runs a command on the server; ${viaCli}`, 'policy');
+  }
+  // client-node reads the token of any auth-provider with a tokenFile from that file on this host.
+  if (providerConfig.tokenFile !== undefined) {
+    throw new KubeconfigError(`user "${userName}" uses an auth-provider that reads a local file (tokenFile); embed the token instead`, 'policy');
   }
   for (const f of FILE_FIELDS) {
     const section = f.section === 'cluster' ? cluster : user;

@@ -74,7 +74,7 @@ export interface KubeconfigOptions {
 }
 
 export class SimulatedCluster {
-  readonly token: string;
+  private adminToken: string;
   /** A ServiceAccount's token bound to no role: it authenticates, and every request but discovery gets 403. */
   readonly unprivilegedToken: string;
   readonly name: string;
@@ -118,7 +118,7 @@ export class SimulatedCluster {
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
     };
     this.name = (opts.name ?? 'kubegraph-sim').toLowerCase().replace(/[^a-z0-9-]/g, '-');
-    this.token = opts.token ?? randomBytes(24).toString('base64url');
+    this.adminToken = opts.token ?? randomBytes(24).toString('base64url');
     this.unprivilegedToken = randomBytes(24).toString('base64url');
     this.clock = opts.clock ?? Date.now;
     const startTime = opts.startTime ?? this.clock();
@@ -151,7 +151,7 @@ export class SimulatedCluster {
     }
     this.server = new ApiServer({
       store: this.store, controller: this.controller, usage: new UsageModel(this.options.seed), profile: PROVIDER_PROFILES[this.options.provider],
-      watches: this.watches, token: this.token, now: this.clock,
+      watches: this.watches, token: () => this.adminToken, now: this.clock,
       unprivilegedToken: this.unprivilegedToken, unprivilegedUser: `system:serviceaccount:default:${this.name}-unprivileged`, continueTokenTtlMs: this.options.continueTokenTtlMs,
       injectedError: () => (this.clock() < this.errorUntil ? this.errorStatus : undefined),
       admin: (action, body) => this.admin(action, body),
@@ -159,6 +159,17 @@ export class SimulatedCluster {
     }, tls);
     this.port = await this.server.listen(port, this.options.host);
     if (this.options.churn > 0) this.ticker = setInterval(() => void this.autoTick(), this.options.tickIntervalMs);
+  }
+
+  /** The admin bearer token; {@link rotateToken} replaces it. */
+  get token(): string {
+    return this.adminToken;
+  }
+
+  /** Replaces the admin token, as a projected service account token is replaced: the old one is refused from now on. */
+  rotateToken(next: string = randomBytes(24).toString('base64url')): string {
+    this.adminToken = next;
+    return next;
   }
 
   get url(): string {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { CLUSTER_REGISTRY_CHANNEL } from '../cluster/cluster-registration.service.js';
+import { ApiServerAddressGuard } from '../cluster/api-server-address.js';
 import { KubeClient } from '../cluster/kube-client.js';
 import type { KubeconfigCrypto } from '../cluster/kubeconfig-crypto.js';
 import type { Config } from '../config.js';
@@ -100,7 +101,10 @@ class OwnedCluster {
   private async runOnce(): Promise<string> {
     const { dataSource, eventBus, config, backoff, log, lease } = this.deps;
     try {
-      this.client = KubeClient.fromKubeconfig(this.kubeconfig);
+      this.client = KubeClient.fromKubeconfig(this.kubeconfig, {
+        addressGuard: new ApiServerAddressGuard(config.apiServerAddresses),
+        serviceAccountDir: config.serviceAccountDir,
+      });
       const sync = new ClusterSync({
         dataSource,
         eventBus,

@@ -25,7 +25,8 @@ export interface ApiServerDeps {
   usage: UsageModel;
   profile: ProviderProfile;
   watches: WatchHub;
-  token: string;
+  /** The current admin token (a rotated one replaces it). */
+  token: () => string;
   /** Authenticates as `unprivilegedUser`, bound to no role: discovery only, 403 for everything else (as RBAC answers). */
   unprivilegedToken: string;
   unprivilegedUser: string;
@@ -149,7 +150,7 @@ export class ApiServer {
   private identify(req: IncomingMessage): 'admin' | 'unprivileged' | undefined {
     const h = req.headers.authorization;
     const token = typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
-    if (token === this.deps.token) return 'admin';
+    if (token === this.deps.token()) return 'admin';
     return token === this.deps.unprivilegedToken ? 'unprivileged' : undefined;
   }
 
