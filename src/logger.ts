@@ -81,11 +81,6 @@ export function withLogContext<T>(fields: Record<string, string>, fn: () => T): 
   return logContext.run(fields, fn);
 }
 
-/** Runs `fn` outside any log context: for long-lived work that a request merely set going (a timer chain, a sync). */
-export function withoutLogContext<T>(fn: () => T): T {
-  return logContext.exit(fn);
-}
-
 interface Destination {
   fd: number;
   stream: { write(line: string): unknown };

@@ -1,4 +1,3 @@
-import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,19 +31,19 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 /**
  * Gives every request an id: the `x-request-id` it came with when sane, a new one otherwise. It is echoed in the
- * response header, and every line logged while the request is handled carries it, even from code run after the
- * body has been read: the request's and response's events are bound to the request's log context.
+ * response header, and every line logged while the request is handled carries it (the body reader hands the body on
+ * in the context the request began in).
  */
 function requestIds(req: Request, res: Response, next: NextFunction): void {
   const sent = req.headers['x-request-id'];
   const requestId = typeof sent === 'string' && SANE_REQUEST_ID.test(sent) ? sent : randomUUID();
   res.setHeader('X-Request-Id', requestId);
   withLogContext({ requestId }, () => {
-    req.emit = AsyncResource.bind(req.emit, 'request', req);
-    res.emit = AsyncResource.bind(res.emit, 'response', res);
     const started = performance.now();
+    // Taken now, before routers rewrite it; without the query string, which may carry anything.
+    const path = req.path;
     res.once('close', () => {
-      log.debug({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+      log.debug({ method: req.method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
     });
     next();
   });

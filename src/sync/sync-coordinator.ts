@@ -6,7 +6,7 @@ import { KubeClient } from '../cluster/kube-client.js';
 import type { KubeconfigCrypto } from '../cluster/kubeconfig-crypto.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../events/event-bus.js';
-import { logger, withoutLogContext, type Logger } from '../logger.js';
+import { logger, type Logger } from '../logger.js';
 import { Backoff, sleep } from './backoff.js';
 import { ClusterSync } from './cluster-sync.js';
 import { ClusterOwnership, DEFAULT_LEASE_TIMINGS, newReplicaId, type LeaseGrant, type LeaseTimings } from './ownership.js';
@@ -231,8 +231,7 @@ export class SyncCoordinator {
 
   /** Runs an ownership round now (after a registration or removal in this process). */
   refresh(): Promise<void> {
-    // A round a request set going (a registration) is not part of that request, nor are the syncs and rounds it starts.
-    const round = this.chain.then(() => withoutLogContext(() => this.round()));
+    const round = this.chain.then(() => this.round());
     this.chain = round.catch(() => undefined);
     return round;
   }
