@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import { describe, expect, test, vi } from 'vitest';
 import WebSocket from 'ws';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { createTestDatabase } from '../support/database.js';
 import { exitOf, freePort, runCli, spawnUntil } from './support/processes.js';
@@ -70,6 +71,19 @@ async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('KUBEGRAPH_SHUTDOWN_DELAY', () => {
+  test('is 5 s in Kubernetes and 0 elsewhere unless set, and must be shorter than the grace period', () => {
+    expect(loadConfig({}).shutdownDelayMs).toBe(0);
+    expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1' }).shutdownDelayMs).toBe(5000);
+    expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBEGRAPH_SHUTDOWN_DELAY: '0s' }).shutdownDelayMs).toBe(0);
+    expect(loadConfig({ KUBEGRAPH_SHUTDOWN_DELAY: '1500ms' }).shutdownDelayMs).toBe(1500);
+    expect(() => loadConfig({ KUBEGRAPH_SHUTDOWN_DELAY: '30s' })).toThrow(
+      new ConfigError('KUBEGRAPH_SHUTDOWN_DELAY (30s) must be shorter than KUBEGRAPH_SHUTDOWN_GRACE (25000 ms)'),
+    );
+    expect(() => loadConfig({ KUBEGRAPH_SHUTDOWN_DELAY: 'soon' })).toThrow('KUBEGRAPH_SHUTDOWN_DELAY must be a duration such as 500ms, 30s, 5m or 1h (got "soon")');
+  });
+});
 
 describe('serve readiness', () => {
   test('from the first moment of a starting serve, /readyz is never 200 while /graphql answers 404', async () => {
