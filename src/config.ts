@@ -14,6 +14,8 @@ export interface Config {
   /** Port of the embedded PostgreSQL (used when `databaseUrl` is unset); not 5432, which a system server may hold. */
   embeddedPostgresPort: number;
   logLevel: string;
+  /** `json` or `pretty`; unset, readable lines on a terminal and JSON lines elsewhere (the logger reads it itself). */
+  logFormat: 'json' | 'pretty' | undefined;
   /** How often metrics.k8s.io and the kubelet Summary API are polled. */
   metricsIntervalMs: number;
   /** Longest `serve` takes to stop after SIGTERM/SIGINT; past it, it exits with status 1, naming what had not stopped. */
@@ -53,6 +55,13 @@ export function parseDuration(name: string, value: string): number {
   const ms = Math.round(n * factor);
   if (ms <= 0) throw new ConfigError(`${name} must be greater than zero (got "${value}")`);
   return ms;
+}
+
+function parseLogFormat(value: string | undefined): 'json' | 'pretty' | undefined {
+  const format = value?.trim().toLowerCase();
+  if (!format) return undefined;
+  if (format === 'json' || format === 'pretty') return format;
+  throw new ConfigError(`LOG_FORMAT must be json or pretty (got "${value}")`);
 }
 
 /**
@@ -116,6 +125,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: env.KUBEGRAPH_DATA_DIR?.trim() || './.kubegraph',
     embeddedPostgresPort: parseInteger('KUBEGRAPH_EMBEDDED_PG_PORT', env.KUBEGRAPH_EMBEDDED_PG_PORT, 54329, 1, 65535),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    logFormat: parseLogFormat(env.LOG_FORMAT),
     metricsIntervalMs: parseDuration('KUBEGRAPH_METRICS_INTERVAL', env.KUBEGRAPH_METRICS_INTERVAL ?? '30s'),
     // Below Kubernetes' default terminationGracePeriodSeconds (30), so that serve, not the kubelet's SIGKILL, says what was left.
     shutdownGraceMs: parseDuration('KUBEGRAPH_SHUTDOWN_GRACE', env.KUBEGRAPH_SHUTDOWN_GRACE ?? '25s'),

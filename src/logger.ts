@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
 import { pino, stdSerializers, type Logger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
 
 const REDACTED = '[REDACTED]';
 
@@ -102,6 +102,8 @@ function prettifierFor(fd: number): ((line: string) => string) | null {
   const format = process.env.LOG_FORMAT?.trim().toLowerCase();
   const tty = (fd === 1 ? process.stdout : process.stderr).isTTY === true;
   if (format === 'json' || (format !== 'pretty' && !tty)) return null;
+  // Loaded only for a terminal: it adds tens of milliseconds to every start that would not use it.
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   return prettyFactory({ colorize: tty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'service', singleLine: true });
 }
 

@@ -6,6 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { childEnv, exitOf, ROOT, runCli, spawnUntil } from '../db/support/processes.js';
@@ -27,6 +28,14 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>): Pr
 
 /** Whether util-linux `script` is there to give serve a terminal. */
 const hasScript = ['/usr/bin/script', '/bin/script'].some((p) => fs.existsSync(p));
+
+describe('LOG_FORMAT', () => {
+  test('is json, pretty or unset', () => {
+    expect(loadConfig({ LOG_FORMAT: 'JSON' }).logFormat).toBe('json');
+    expect(loadConfig({}).logFormat).toBeUndefined();
+    expect(() => loadConfig({ LOG_FORMAT: 'text' })).toThrow(new ConfigError('LOG_FORMAT must be json or pretty (got "text")'));
+  });
+});
 
 describe('serve logs', () => {
   let db: TestDatabase;
