@@ -113,12 +113,6 @@ function write(line: string): void {
   d.stream.write(d.pretty ? d.pretty(line) : line);
 }
 
-/** Whether log lines go out as readable text (a terminal) rather than JSON. */
-export function logsArePretty(): boolean {
-  if (destination.pretty === undefined) destination.pretty = prettifierFor(destination.fd);
-  return destination.pretty !== null;
-}
-
 /**
  * Log lines go to standard error from now on: for CLI commands whose standard output is their result (a token's
  * secret in `TOKEN=$(kubegraph token create …)`, a cluster table). The service itself logs to standard output.
