@@ -212,7 +212,7 @@ describe('serve shutdown', () => {
       const failures: unknown[] = [];
       const worker = async () => {
         let afterNotReady = 0;
-        while (afterNotReady < 2) {
+        while (afterNotReady < 1) {
           if (notReady) afterNotReady++;
           try {
             answers.push(await graphql(base, token, CLUSTERS_QUERY));
