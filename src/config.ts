@@ -16,10 +16,14 @@ export interface Config {
   /** Port of the embedded PostgreSQL (used when `databaseUrl` is unset); not 5432, which a system server may hold. */
   embeddedPostgresPort: number;
   logLevel: string;
+  /** `json` or `pretty`; unset, readable lines on a terminal and JSON lines elsewhere (the logger reads it itself). */
+  logFormat: 'json' | 'pretty' | undefined;
   /** How often metrics.k8s.io and the kubelet Summary API are polled. */
   metricsIntervalMs: number;
   /** Longest `serve` takes to stop after SIGTERM/SIGINT; past it, it exits with status 1, naming what had not stopped. */
   shutdownGraceMs: number;
+  /** After SIGTERM/SIGINT, how long serve reports not ready while still serving, before it stops accepting connections. */
+  shutdownDelayMs: number;
   /** Current kubeconfig encryption key (32 bytes), if configured. */
   encryptionKey: Buffer | undefined;
   /** Earlier keys, still accepted for decryption until `keys rotate` has run. */
@@ -77,6 +81,26 @@ export function parseDuration(name: string, value: string): number {
   const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
   const ms = Math.round(n * factor);
   if (ms <= 0) throw new ConfigError(`${name} must be greater than zero (got "${value}")`);
+  return ms;
+}
+
+function parseLogFormat(value: string | undefined): 'json' | 'pretty' | undefined {
+  const format = value?.trim().toLowerCase();
+  if (!format) return undefined;
+  if (format === 'json' || format === 'pretty') return format;
+  throw new ConfigError(`LOG_FORMAT must be json or pretty (got "${value}")`);
+}
+
+/**
+ * In Kubernetes, endpoints stop routing to a terminating pod only after the kubelet, the endpoints controller and
+ * every kube-proxy or load balancer have noticed: 5 s of still serving covers that. Elsewhere (a terminal's Ctrl-C)
+ * nothing routes to serve, so it stops at once unless told otherwise.
+ */
+function shutdownDelay(env: Env): number {
+  const value = env.KUBEGRAPH_SHUTDOWN_DELAY?.trim() || (env.KUBERNETES_SERVICE_HOST ? '5s' : '0');
+  const ms = /^0+(\.0*)?(ms|s|m|h)?$/.test(value) ? 0 : parseDuration('KUBEGRAPH_SHUTDOWN_DELAY', value);
+  const graceMs = parseDuration('KUBEGRAPH_SHUTDOWN_GRACE', env.KUBEGRAPH_SHUTDOWN_GRACE ?? '25s');
+  if (ms >= graceMs) throw new ConfigError(`KUBEGRAPH_SHUTDOWN_DELAY (${value}) must be shorter than KUBEGRAPH_SHUTDOWN_GRACE (${graceMs} ms)`);
   return ms;
 }
 
@@ -174,9 +198,11 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: env.KUBEGRAPH_DATA_DIR?.trim() || './.kubegraph',
     embeddedPostgresPort: parseInteger('KUBEGRAPH_EMBEDDED_PG_PORT', env.KUBEGRAPH_EMBEDDED_PG_PORT, 54329, 1, 65535),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    logFormat: parseLogFormat(env.LOG_FORMAT),
     metricsIntervalMs: parseDuration('KUBEGRAPH_METRICS_INTERVAL', env.KUBEGRAPH_METRICS_INTERVAL ?? '30s'),
     // Below Kubernetes' default terminationGracePeriodSeconds (30), so that serve, not the kubelet's SIGKILL, says what was left.
     shutdownGraceMs: parseDuration('KUBEGRAPH_SHUTDOWN_GRACE', env.KUBEGRAPH_SHUTDOWN_GRACE ?? '25s'),
+    shutdownDelayMs: shutdownDelay(env),
     encryptionKey: env.BYOK_ENCRYPTION_KEY ? parseKey('BYOK_ENCRYPTION_KEY', env.BYOK_ENCRYPTION_KEY) : undefined,
     oldEncryptionKeys: parseList(env.BYOK_ENCRYPTION_KEYS_OLD, []).map((k, i) =>
       parseKey(`BYOK_ENCRYPTION_KEYS_OLD[${i}]`, k),

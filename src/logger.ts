@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
 import { pino, stdSerializers, type Logger } from 'pino';
 
 const REDACTED = '[REDACTED]';
@@ -68,8 +70,48 @@ function errWithoutInput(err: unknown): unknown {
   return record;
 }
 
-const destinations = { stdout: pino.destination({ fd: 1 }), stderr: pino.destination({ fd: 2 }) };
+/**
+ * Fields every line logged while handling one thing carries, however deep the code that logs it (a request's id:
+ * a service it calls, the database error it meets). Set with `withLogContext`.
+ */
+const logContext = new AsyncLocalStorage<Record<string, string>>();
+
+/** Runs `fn` with `fields` on every line it logs, and on every line of what it starts (timers, promises). */
+export function withLogContext<T>(fields: Record<string, string>, fn: () => T): T {
+  return logContext.run(fields, fn);
+}
+
+interface Destination {
+  fd: number;
+  stream: { write(line: string): unknown };
+  /** Readable lines rather than JSON, decided when first written to. */
+  pretty?: ((line: string) => string) | null;
+}
+
+const destinations: Record<'stdout' | 'stderr', Destination> = {
+  stdout: { fd: 1, stream: pino.destination({ fd: 1 }) },
+  stderr: { fd: 2, stream: pino.destination({ fd: 2 }) },
+};
 let destination = destinations.stdout;
+
+/**
+ * `LOG_FORMAT=json` or `pretty` decides; unset, a person at a terminal reads lines, while a pipe, a file or a
+ * container's log collector gets JSON lines. Formatted synchronously, so no line is lost when the process exits.
+ */
+function prettifierFor(fd: number): ((line: string) => string) | null {
+  const format = process.env.LOG_FORMAT?.trim().toLowerCase();
+  const tty = (fd === 1 ? process.stdout : process.stderr).isTTY === true;
+  if (format === 'json' || (format !== 'pretty' && !tty)) return null;
+  // Loaded only for a terminal: it adds tens of milliseconds to every start that would not use it.
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  return prettyFactory({ colorize: tty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'service', singleLine: true });
+}
+
+function write(line: string): void {
+  const d = destination;
+  if (d.pretty === undefined) d.pretty = prettifierFor(d.fd);
+  d.stream.write(d.pretty ? d.pretty(line) : line);
+}
 
 /**
  * Log lines go to standard error from now on: for CLI commands whose standard output is their result (a token's
@@ -80,16 +122,17 @@ export function logToStderr(): void {
 }
 
 // One root logger; domains take children (`logger.child({ component: 'sync' })`) so every line says where it came from.
-// Secrets are taken out of every finished line, whichever key or message carried them.
+// Secrets are taken out of every finished line, whichever key or message carried them, before it is made readable.
 export const logger: Logger = pino(
   {
     level: process.env.LOG_LEVEL ?? 'info',
     base: { service: 'kubegraph' },
     timestamp: pino.stdTimeFunctions.isoTime,
     serializers: { err: errWithoutInput },
+    mixin: () => logContext.getStore() ?? {},
     hooks: { streamWrite: redactSecrets },
   },
-  { write: (line: string) => destination.write(line) },
+  { write },
 );
 
 export type { Logger };

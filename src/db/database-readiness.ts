@@ -14,6 +14,9 @@ export interface ReadinessReport {
   checks: Record<string, string>;
 }
 
+/** What the database said: the migrations it lacks, or why it could not be asked. */
+type Probe = { pending: string[] } | { unavailable: string };
+
 export interface Readiness {
   check(): Promise<ReadinessReport>;
 }
@@ -30,7 +33,12 @@ export class DatabaseReadiness implements Readiness {
   /** The database is failing readiness checks: logged once per outage, not at every probe. */
   private unavailable = false;
 
-  constructor(private readonly timeoutMs = 2000) {}
+  private lastProbe: { at: number; answer: Promise<Probe> } | undefined;
+
+  constructor(
+    private readonly timeoutMs = 2000,
+    private readonly cacheMs = 1000,
+  ) {}
 
   starting(step: string): void {
     this.step = step;
@@ -54,6 +62,31 @@ export class DatabaseReadiness implements Readiness {
     if (this.shuttingDown) return { ready: false, reason: 'shutting down', checks: { server: 'stopping' } };
     const ds = this.dataSource;
     if (!ds || !ds.isInitialized) return { ready: false, reason: `starting: ${this.step}`, checks: { database: this.step } };
+    const probed = await this.probe(ds);
+    // The shutdown may have begun while the database was asked.
+    if (this.shuttingDown) return { ready: false, reason: 'shutting down', checks: { server: 'stopping' } };
+    if ('unavailable' in probed) return { ready: false, reason: probed.unavailable, checks: { database: 'unavailable' } };
+    const { pending } = probed;
+    if (pending.length > 0) {
+      return { ready: false, reason: `${pending.length} migration(s) not applied: ${pending.join(', ')}`, checks: { database: 'ok', migrations: 'pending' } };
+    }
+    if (!this.isServing) return { ready: false, reason: `starting: ${this.step}`, checks: { database: 'ok', migrations: 'applied', server: this.step } };
+    return { ready: true, checks: { database: 'ok', migrations: 'applied' } };
+  }
+
+  /**
+   * The database's answer, shared by every probe within `cacheMs` of it: load balancers and kubelets probing often
+   * (and anyone else: /readyz needs no token) cost one query per interval, not one each.
+   */
+  private probe(ds: DataSource): Promise<Probe> {
+    const now = performance.now();
+    if (this.lastProbe && now - this.lastProbe.at < this.cacheMs) return this.lastProbe.answer;
+    const answer = this.ask(ds);
+    this.lastProbe = { at: now, answer };
+    return answer;
+  }
+
+  private async ask(ds: DataSource): Promise<Probe> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new NoAnswer(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
@@ -62,17 +95,12 @@ export class DatabaseReadiness implements Readiness {
       const pending = await Promise.race([pendingMigrations(ds), timeout]);
       if (this.unavailable) log.info('database answers again');
       this.unavailable = false;
-      if (pending.length > 0) {
-        return { ready: false, reason: `${pending.length} migration(s) not applied: ${pending.join(', ')}`, checks: { database: 'ok', migrations: 'pending' } };
-      }
-      if (!this.isServing) return { ready: false, reason: `starting: ${this.step}`, checks: { database: 'ok', migrations: 'applied', server: this.step } };
-      return { ready: true, checks: { database: 'ok', migrations: 'applied' } };
+      return { pending };
     } catch (err) {
       // /readyz answers anyone: the driver's message (an internal address, a database name) goes to the log only.
       if (!this.unavailable) log.warn({ err }, 'database unavailable; not ready');
       this.unavailable = true;
-      const reason = err instanceof NoAnswer ? `database unavailable: ${err.message}` : 'database unavailable (the server log says why)';
-      return { ready: false, reason, checks: { database: 'unavailable' } };
+      return { unavailable: err instanceof NoAnswer ? `database unavailable: ${err.message}` : 'database unavailable (the server log says why)' };
     } finally {
       clearTimeout(timer);
     }

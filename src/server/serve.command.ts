@@ -10,6 +10,26 @@ function portOption(value: string): number {
   return n;
 }
 
+/**
+ * Where to go, said once serve is ready: on a terminal a block of its own between the log lines, elsewhere one line
+ * that a log collector keeps whole.
+ */
+function servingBanner(url: string, terminal: boolean): string {
+  if (!terminal) return `kubegraph is serving at ${url}  (GraphQL: ${url}/graphql, health: ${url}/healthz, ${url}/readyz)\n`;
+  return [
+    '',
+    `  kubegraph is serving at ${url}`,
+    '',
+    `    GraphQL, GraphiQL and graphql-ws   ${url}/graphql`,
+    `    health                             ${url}/healthz  ${url}/readyz`,
+    `    Prometheus metrics                 ${url}/metrics`,
+    '',
+    '  Ctrl-C stops it.',
+    '',
+    '',
+  ].join('\n');
+}
+
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
@@ -61,7 +81,7 @@ export function registerServeCommand(program: Command): void {
         }
         throw err;
       }
-      process.stdout.write(`kubegraph is serving at ${running.url}  (GraphQL: ${running.url}/graphql, health: ${running.url}/healthz, ${running.url}/readyz)\n`);
+      process.stdout.write(servingBanner(running.url, process.stdout.isTTY === true));
 
       const sig = await signalled;
       log.info({ signal: sig }, 'shutting down');

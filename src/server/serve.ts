@@ -77,15 +77,31 @@ export interface ServeOptions {
 /**
  * config → database (embedded when DATABASE_URL is unset) → migrations → components → ready.
  * The HTTP server listens first, so /healthz answers and /readyz explains the wait during startup.
- * Shutdown marks the server not ready, then undoes each completed step in reverse: components,
- * event bus, database (pool, then the embedded server), and last the HTTP server.
+ * Shutdown marks the server not ready and, once it was serving, keeps serving for `shutdownDelayMs` (load balancers
+ * notice), then stops accepting connections and answers the requests in flight. Then it undoes each completed step in
+ * reverse: components (GraphQL closes subscriptions with 1001, the syncs commit what they hold and give their leases
+ * back), event bus, database (pool, then the embedded server), and last the HTTP server.
  */
 export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   const { config } = opts;
   const readiness = new DatabaseReadiness();
   const undo: Array<{ what: string; fn: () => Promise<void> }> = [];
+  let http: HttpServer | undefined;
+  let serving = false;
   const stopAll = async (): Promise<void> => {
     readiness.stopping();
+    if (serving && http) {
+      // Still serving while reported not ready, until load balancers have noticed and send nothing new.
+      opts.onStopping?.('draining');
+      if (config.shutdownDelayMs > 0) {
+        log.info({ delayMs: config.shutdownDelayMs }, 'not ready; serving on until load balancers have noticed');
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      }
+      // Then no new connection, and every request in flight answered while the API and the database are still up.
+      opts.onStopping?.('requests in flight');
+      await http.stopAccepting(Math.max(1000, config.shutdownGraceMs - config.shutdownDelayMs - 10_000));
+      log.info('stopped accepting connections; requests in flight answered');
+    }
     while (undo.length > 0) {
       const { what, fn } = undo.pop()!;
       opts.onStopping?.(what);
@@ -102,9 +118,10 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   };
 
   try {
-    const http = createHttpServer({ config, readiness });
-    const url = await http.listen();
-    undo.push({ what: 'http server', fn: () => http.close() });
+    const server = createHttpServer({ config, readiness });
+    http = server;
+    const url = await server.listen();
+    undo.push({ what: 'http server', fn: () => server.close() });
     checkpoint();
 
     readiness.starting(config.databaseUrl ? 'connecting to the database' : 'starting the embedded database');
@@ -122,7 +139,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
     // Several replicas can only share an external database; there, events travel between them over NOTIFY.
     const eventBus: EventBus = (await sharedEventBus(config, database.dataSource)) ?? new InProcessEventBus();
     undo.push({ what: 'event bus', fn: () => eventBus.close() });
-    const context: ServeContext = { config, demo: opts.demo ?? false, dataSource: database.dataSource, database, eventBus, http, services: {} };
+    const context: ServeContext = { config, demo: opts.demo ?? false, dataSource: database.dataSource, database, eventBus, http: server, services: {} };
 
     for (const factory of opts.components ?? components) {
       const component = await factory(context);
@@ -136,6 +153,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
 
     // Only now: the GraphQL endpoint is mounted by its component, and a replica reported ready gets traffic.
     readiness.serving();
+    serving = true;
     return { url, context, stop: stopAll };
   } catch (err) {
     await stopAll();

@@ -31,11 +31,11 @@ contexts: [unclosed
 `;
 
 /** Runs the fixture and returns what the service's logger wrote to stdout. */
-function logsOf(args: Record<string, string>): Promise<string> {
+function logsOf(args: Record<string, string>, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'test/logging/fixtures/log-secrets.ts', JSON.stringify(args)], {
       cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'info' },
+      env: { ...process.env, LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -99,5 +99,12 @@ describe('the service logger', () => {
     });
     expect(statement.err).not.toHaveProperty('parameters');
     expect(statement.err).not.toHaveProperty('detail');
+  });
+
+  it('writes no secret either as readable lines for a terminal (LOG_FORMAT=pretty)', async () => {
+    const output = await logsOf({ kubeconfig, jwt, apiToken, rowValue, url: testServerUrl() }, { LOG_FORMAT: 'pretty' });
+    expect(output).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] WARN: kubeconfig rejected /m);
+    expect(output).toContain('Authorization: Bearer [REDACTED]');
+    for (const secret of [userToken, clientKeyData, jwt, jwt.split('.')[2], apiToken, rowValue]) expect(output).not.toContain(secret);
   });
 });
