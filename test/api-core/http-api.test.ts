@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/server/relay/global-id.js';
 import { createCaller, errorCodes, gql, startApiServer, type ApiServer, type Caller } from './support/api-server.js';
 
+/** What fetch's untyped json() gives for a refused request. */
+type GraphQLErrorBody = { errors: Array<{ message: string; extensions: Record<string, unknown> }> };
+
 let server: ApiServer;
 let admin: Caller;
 let editor: Caller;
@@ -245,7 +248,7 @@ describe('request limits and errors', () => {
       body: JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(1024 * 1024) } }),
     });
     expect(res.status).toBe(413);
-    expect((await res.json()).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(((await res.json()) as GraphQLErrorBody).errors[0]!.extensions.code).toBe('BAD_REQUEST');
     const malformed = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toEqual({ errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
@@ -263,9 +266,9 @@ describe('request limits and errors', () => {
       const res = await post(headers);
       expect(res.status, message).toBe(status);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      const body = await res.json();
-      expect(body.errors[0].message).toContain(message);
-      expect(body.errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
+      const body = (await res.json()) as GraphQLErrorBody;
+      expect(body.errors[0]!.message).toContain(message);
+      expect(body.errors[0]!.extensions).toEqual({ code: 'BAD_REQUEST' });
     }
   });
 
@@ -281,7 +284,7 @@ describe('request limits and errors', () => {
       body: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }),
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).errors).toEqual([{ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } }]);
+    expect(((await res.json()) as GraphQLErrorBody).errors).toEqual([{ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } }]);
     expect(await metric('BAD_REQUEST')).toBe(before.badRequest + 1);
     expect(await metric('INTERNAL_SERVER_ERROR')).toBe(before.internal);
   });
