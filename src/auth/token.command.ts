@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../common/config.js';
 import { isRole, ROLES } from './roles.js';
 
 /** Longer is as good as never expiring, and far enough beyond it the date cannot be stored at all. */

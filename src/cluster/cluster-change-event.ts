@@ -1,5 +1,5 @@
 import type { ChangeEvent, ChangeType } from '../events/change-event.js';
-import type { ClusterEntity } from './cluster.entity.js';
+import type { ClusterEntity } from '../db/entities/cluster.entity.js';
 
 /**
  * The change event for a registration, an update or a removal. It carries the row's identifying columns, so

@@ -1,4 +1,4 @@
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 import type { Component, ServeContext } from '../server/serve.js';
 import { SyncCoordinator } from '../sync/sync-coordinator.js';
 import { ClusterRegistrationService } from './cluster-registration.service.js';

@@ -4,8 +4,8 @@ import https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import { KubeConfig, type Cluster as KcCluster, type Context as KcContext, type User as KcUser } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
-import { withoutUrlCredentials } from '../formats.js';
-import { redactSecrets } from '../logger.js';
+import { withoutUrlCredentials } from '../common/formats.js';
+import { redactSecrets } from '../common/logger.js';
 
 /**
  * A kubeconfig that cannot be used: the message names the problem and never quotes secret material.

@@ -1,4 +1,4 @@
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 import type { Component, ServeContext } from '../server/serve.js';
 import { HOUR_MS, hourStart, rollUpCosts } from './cost-rollup.js';
 

@@ -1,4 +1,4 @@
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 import type { ChangeEvent } from './change-event.js';
 
 const log = logger.child({ component: 'event-bus' });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 import type { ChangeEvent, ChangeKind } from './change-event.js';
 import { callEach, type ChangeListener, type EventBus } from './event-bus.js';
 

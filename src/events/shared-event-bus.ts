@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config.js';
+import type { Config } from '../common/config.js';
 import type { EventBus } from './event-bus.js';
 import { PgNotifyEventBus } from './pg-notify-event-bus.js';
 

@@ -3,7 +3,7 @@
  * partitions of k8s_resource_metrics that overlap [from, to): the range is a plain condition on the
  * partition key, so the planner prunes the others.
  */
-import { parseDuration } from '../config.js';
+import { parseDuration } from '../common/config.js';
 import { numOrNull, num } from '../inventory/inventory.rows.js';
 import type { SqlRunner } from '../inventory/row-source.js';
 import { SqlParams } from '../inventory/sql-params.js';

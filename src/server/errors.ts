@@ -4,7 +4,7 @@ import type { ValidationError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 import type { GraphQLMetrics } from './metrics-registry.js';
 
 const log = logger.child({ component: 'graphql' });

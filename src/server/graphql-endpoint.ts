@@ -7,10 +7,10 @@ import express, { type ErrorRequestHandler, type Express, type NextFunction, typ
 import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { ApiTokenService } from '../auth/api-token.service.js';
-import type { Config } from '../config.js';
+import type { Config } from '../common/config.js';
 import type { EventBus } from '../events/event-bus.js';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 import type { GraphQLContext, Services } from './context.js';
 import { answeredCode, countErrors, ErrorCode, formatError, RETRY_AFTER_SECONDS, serviceUnavailable, unauthenticated } from './errors.js';
 import { graphiqlPage } from './graphiql-page.js';

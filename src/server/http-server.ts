@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
-import type { Config } from '../config.js';
+import type { Config } from '../common/config.js';
 import type { Readiness } from '../db/database-readiness.js';
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 
 const log = logger.child({ component: 'http' });
 

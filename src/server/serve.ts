@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config.js';
+import type { Config } from '../common/config.js';
 import { DatabaseReadiness } from '../db/database-readiness.js';
 import { type OpenDatabase, openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migration-runner.js';
@@ -7,7 +7,7 @@ import { PartitionMaintainer } from '../db/partition-maintenance.js';
 import type { EventBus } from '../events/event-bus.js';
 import { InProcessEventBus } from '../events/in-process-event-bus.js';
 import { sharedEventBus } from '../events/shared-event-bus.js';
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 import { clusterComponent } from '../cluster/cluster.component.js';
 import { costComponent } from '../cost/cost.component.js';
 import type { Services } from './context.js';

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { execute as executeWithGraphQLJs, parse, type ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokenService } from '../../src/auth/api-token.service.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
 import { compiledExecutor } from '../../src/server/jit-executor.js';
 import { createLoaders } from '../../src/server/loaders.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokenService } from '../../src/auth/api-token.service.js';
 import { ClusterRegistrationService, CLUSTER_REGISTRY_CHANNEL } from '../../src/cluster/cluster-registration.service.js';
 import { KubeconfigCrypto } from '../../src/cluster/kubeconfig-crypto.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import { mountGraphQL, type GraphQLEndpoint } from '../../src/server/graphql-endpoint.js';
 import { createHttpServer } from '../../src/server/http-server.js';
 import { toGlobalId, uuidFromGlobalId } from '../../src/server/relay/index.js';

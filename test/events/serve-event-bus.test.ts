@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import type { ChangeEvent } from '../../src/events/change-event.js';
 import { PgNotifyEventBus } from '../../src/events/pg-notify-event-bus.js';
 import { startServe, type RunningServer } from '../../src/server/serve.js';

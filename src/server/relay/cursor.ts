@@ -1,4 +1,4 @@
-import { isCalendarDay, isUuid } from '../../formats.js';
+import { isCalendarDay, isUuid } from '../../common/formats.js';
 import { badInput } from '../errors.js';
 
 export type CursorValue = string | number | boolean | null;

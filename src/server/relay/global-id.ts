@@ -1,4 +1,4 @@
-import { isUuid } from '../../formats.js';
+import { isUuid } from '../../common/formats.js';
 import { badInput } from '../errors.js';
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;

@@ -5,7 +5,7 @@ import type { DataSource, Logger } from 'typeorm';
 import type { AuthContext } from '../../../src/auth/access.js';
 import { ApiTokenService } from '../../../src/auth/api-token.service.js';
 import type { Role } from '../../../src/auth/roles.js';
-import { loadConfig, type Config } from '../../../src/config.js';
+import { loadConfig, type Config } from '../../../src/common/config.js';
 import { InProcessEventBus } from '../../../src/events/in-process-event-bus.js';
 import type { GraphQLContext } from '../../../src/server/context.js';
 import { compiledExecutor, type CompiledExecutor } from '../../../src/server/jit-executor.js';

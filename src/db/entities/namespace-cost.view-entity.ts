@@ -1,5 +1,5 @@
 import { ViewColumn, ViewEntity } from 'typeorm';
-import { numberTransformer } from '../db/transformers.js';
+import { numberTransformer } from '../transformers.js';
 
 /**
  * `v_k8s_namespace_costs`: per namespace, daily cost rows of the last 30 UTC days (today included).

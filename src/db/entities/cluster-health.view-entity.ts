@@ -1,5 +1,5 @@
 import { ViewColumn, ViewEntity } from 'typeorm';
-import { numberTransformer } from '../db/transformers.js';
+import { numberTransformer } from '../transformers.js';
 
 /** `v_k8s_cluster_health`: one row per cluster, counting live objects only. Defined in the migration. */
 @ViewEntity({ name: 'v_k8s_cluster_health', synchronize: false })

@@ -1,7 +1,7 @@
-import { OrganizationEntity } from '../auth/organization.entity.js';
-import { ClusterHealthView } from '../cluster/cluster-health.view-entity.js';
-import { ClusterEntity } from '../cluster/cluster.entity.js';
-import { NamespaceCostView } from '../cost/namespace-cost.view-entity.js';
+import { OrganizationEntity } from './organization.entity.js';
+import { ClusterHealthView } from './cluster-health.view-entity.js';
+import { ClusterEntity } from './cluster.entity.js';
+import { NamespaceCostView } from './namespace-cost.view-entity.js';
 
 /**
  * The entities read and written through TypeORM repositories; the data source registers exactly these. Every other

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation, UpdateDateColumn } from 'typeorm';
-import { OrganizationEntity } from '../auth/organization.entity.js';
-import { numberTransformer } from '../db/transformers.js';
+import { OrganizationEntity } from './organization.entity.js';
+import { numberTransformer } from '../transformers.js';
 
 export type ClusterProvider = 'eks' | 'gke' | 'aks' | 'k3s' | 'kind' | 'openshift' | 'vanilla' | 'unknown';
 export type ClusterStatus = 'pending' | 'healthy' | 'degraded' | 'unreachable' | 'error';
