@@ -1,9 +1,9 @@
 import { logger } from '../common/logger.js';
-import type { Component, ServeContext } from '../server/serve.js';
+import type { Component, ServeContext } from './serve.js';
 import { SyncCoordinator } from '../sync/sync-coordinator.js';
-import { ClusterRegistrationService } from './cluster-registration.service.js';
-import { startDemoCluster, type DemoCluster } from './demo-cluster.js';
-import { resolveKubeconfigCrypto } from './key-store.js';
+import { ClusterRegistrationService } from '../cluster/cluster-registration.service.js';
+import { startDemoCluster, type DemoCluster } from '../cluster/demo-cluster.js';
+import { resolveKubeconfigCrypto } from '../cluster/key-store.js';
 
 const log = logger.child({ component: 'clusters' });
 

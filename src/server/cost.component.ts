@@ -1,6 +1,6 @@
 import { logger } from '../common/logger.js';
-import type { Component, ServeContext } from '../server/serve.js';
-import { HOUR_MS, hourStart, rollUpCosts } from './cost-rollup.js';
+import type { Component, ServeContext } from './serve.js';
+import { HOUR_MS, hourStart, rollUpCosts } from '../cost/cost-rollup.js';
 
 const log = logger.child({ component: 'cost' });
 
