@@ -1,7 +1,7 @@
 /** k8s_clusters and v_k8s_cluster_health rows → GraphQL objects. The kubeconfig columns are never read. */
 import { effectivePricing } from '../cost/pricing.js';
 import { num, numOrNull, type Row } from '../inventory/inventory.rows.js';
-import { toGlobalId } from '../server/relay/index.js';
+import { toGlobalId } from '../graphql/relay/index.js';
 import { ClusterHealth } from './cluster-health.type.js';
 import type { ClusterProvider, ClusterStatus } from './cluster.enums.js';
 import { Cluster } from './cluster.type.js';

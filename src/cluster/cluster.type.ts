@@ -1,6 +1,6 @@
 import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { connectionType, Node } from '../server/relay/index.js';
+import { connectionType, Node } from '../graphql/relay/index.js';
 import { ClusterPricing } from '../cost/cluster-pricing.type.js';
 import { ClusterProvider, ClusterStatus } from './cluster.enums.js';
 

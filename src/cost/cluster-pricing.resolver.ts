@@ -1,10 +1,10 @@
 import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import { requireRole } from '../auth/access.js';
+import { requireRole } from '../graphql/access.js';
 import { CLUSTER_COLUMNS, toCluster } from '../cluster/cluster.rows.js';
 import { Cluster } from '../cluster/cluster.type.js';
-import type { GraphQLContext } from '../server/context.js';
-import { badInput, notFound } from '../server/errors.js';
-import { uuidFromGlobalId } from '../server/relay/index.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { badInput, notFound } from '../graphql/errors.js';
+import { uuidFromGlobalId } from '../graphql/relay/index.js';
 import { ClusterPricingInput } from './cluster-pricing.type.js';
 import { pricingProblems, type Pricing } from './pricing.js';
 

@@ -1,8 +1,8 @@
 import { Arg, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { requireRole } from '../auth/access.js';
+import { requireRole } from '../graphql/access.js';
 import { CLUSTER_COLUMNS, toCluster } from '../cluster/cluster.rows.js';
-import type { GraphQLContext } from '../server/context.js';
-import { uuidFromGlobalId } from '../server/relay/global-id.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { uuidFromGlobalId } from '../graphql/relay/global-id.js';
 import type { ChangeEvent } from './change-event.js';
 import { ChangeTypeEnum } from './change-type.enum.js';
 import { ClusterStatusEvent } from './cluster-status-event.type.js';

@@ -1,9 +1,9 @@
 import { Field, ID, InputType } from 'type-graphql';
 import { PodPhase } from '../inventory/inventory.enums.js';
-import { LabelSelectorError, parseLabelSelector, type LabelRequirement } from '../inventory/label-selector.js';
+import { LabelSelectorError, parseLabelSelector, type LabelRequirement } from '../graphql/label-selector.js';
 import type { Pod } from '../inventory/pod.type.js';
-import { badInput } from '../server/errors.js';
-import { uuidFromGlobalId } from '../server/relay/global-id.js';
+import { badInput } from '../graphql/errors.js';
+import { uuidFromGlobalId } from '../graphql/relay/global-id.js';
 
 @InputType({ description: 'Which pod changes to deliver; every given field must match (AND).' })
 export class PodChangedFilter {

@@ -1,7 +1,7 @@
 import { Arg, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { requireRole } from '../auth/access.js';
+import { requireRole } from '../graphql/access.js';
 import { toPod } from '../inventory/inventory.rows.js';
-import type { GraphQLContext } from '../server/context.js';
+import type { GraphQLContext } from '../graphql/context.js';
 import type { ChangeEvent } from './change-event.js';
 import { ChangeTypeEnum } from './change-type.enum.js';
 import { stateAsRow } from './event-state.js';

@@ -7,7 +7,7 @@ import type { HelmRelease } from './helm-release.type.js';
 import { toClusterNode, toDeployment, toHelmRelease, toNamespace, toPod } from './inventory.rows.js';
 import type { Namespace } from './namespace.type.js';
 import type { Pod } from './pod.type.js';
-import type { RowSource } from './row-source.js';
+import type { RowSource } from '../graphql/row-source.js';
 
 const same = (...fields: string[]) => Object.fromEntries(fields.map((f) => [f, [f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]]));
 /** Relations resolved by the object's own id (its children) read no column beyond it. */

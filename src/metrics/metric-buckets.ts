@@ -5,10 +5,10 @@
  */
 import { parseDuration } from '../common/config.js';
 import { numOrNull, num } from '../inventory/inventory.rows.js';
-import type { SqlRunner } from '../inventory/row-source.js';
-import { SqlParams } from '../inventory/sql-params.js';
-import { checkDateTimeArgument } from '../server/date-time-argument.js';
-import { badInput } from '../server/errors.js';
+import type { SqlRunner } from '../graphql/row-source.js';
+import { SqlParams } from '../graphql/sql-params.js';
+import { checkDateTimeArgument } from '../graphql/date-time-argument.js';
+import { badInput } from '../graphql/errors.js';
 import { MetricLevel } from './metric-level.enum.js';
 import { MetricPoint } from './metric-point.type.js';
 

@@ -5,19 +5,19 @@
  */
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
-import type { AuthContext } from '../auth/access.js';
+import type { AuthContext } from '../graphql/access.js';
 import { toClusterHealth } from '../cluster/cluster.rows.js';
 import type { ClusterHealth } from '../cluster/cluster-health.type.js';
 import type { Cluster } from '../cluster/cluster.type.js';
 import { namespaceCostSource } from '../cost/namespace-cost.rows.js';
 import type { NamespaceCost } from '../cost/namespace-cost.type.js';
 import type { ClusterNode } from '../inventory/cluster-node.type.js';
-import { byIdLoader, NestedConnectionLoader } from '../inventory/connection-loader.js';
+import { byIdLoader, NestedConnectionLoader } from '../graphql/connection-loader.js';
 import type { Deployment } from '../inventory/deployment.type.js';
 import type { HelmRelease } from '../inventory/helm-release.type.js';
 import type { Namespace } from '../inventory/namespace.type.js';
 import type { Pod } from '../inventory/pod.type.js';
-import type { RowSource, SqlRunner } from '../inventory/row-source.js';
+import type { RowSource, SqlRunner } from '../graphql/row-source.js';
 import {
   clusterNodeSource,
   clusterSource,
@@ -27,8 +27,8 @@ import {
   podOnNodeSource,
   podSource,
 } from '../inventory/sources.js';
-import { SqlParams } from '../inventory/sql-params.js';
-import { unauthenticated } from './errors.js';
+import { SqlParams } from '../graphql/sql-params.js';
+import { unauthenticated } from '../graphql/errors.js';
 
 export interface LoaderOptions {
   /** Batch loads into one statement per level (default). Off only to measure what batching saves. */

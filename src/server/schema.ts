@@ -16,9 +16,9 @@ import { NamespaceResolver } from '../inventory/namespace.resolver.js';
 import { PodResolver } from '../inventory/pod.resolver.js';
 import { bindScheduledNodeField } from '../inventory/scheduled-nodes.js';
 import { MetricsResolver } from '../metrics/metrics.resolver.js';
-import { bindConnectionCounts } from './relay/connection.js';
-import { bindNodeTypeResolver } from './relay/node.js';
-import { NodeResolver } from './relay/node.resolver.js';
+import { bindConnectionCounts } from '../graphql/relay/connection.js';
+import { bindNodeTypeResolver } from '../graphql/relay/node.js';
+import { NodeResolver } from './node.resolver.js';
 
 /** Every resolver class of the API; each domain adds its own line here. */
 const resolvers: NonEmptyArray<Function> = [

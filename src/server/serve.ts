@@ -10,7 +10,7 @@ import { sharedEventBus } from '../events/shared-event-bus.js';
 import { logger } from '../common/logger.js';
 import { clusterComponent } from './cluster.component.js';
 import { costComponent } from './cost.component.js';
-import type { Services } from './context.js';
+import type { Services } from '../graphql/context.js';
 import { graphqlComponent } from './graphql.component.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ChangeEvent, ChangeType } from '../../src/events/change-event.js';
 import { logger } from '../../src/common/logger.js';
-import { toGlobalId } from '../../src/server/relay/global-id.js';
+import { toGlobalId } from '../../src/graphql/relay/global-id.js';
 import { createCaller, gql, startApiServer, waitFor, type ApiServer, type Caller } from './support/api-server.js';
 
 let server: ApiServer;

@@ -11,7 +11,7 @@ import { KubeconfigCrypto } from '../../src/cluster/kubeconfig-crypto.js';
 import { loadConfig } from '../../src/common/config.js';
 import { mountGraphQL, type GraphQLEndpoint } from '../../src/server/graphql-endpoint.js';
 import { createHttpServer } from '../../src/server/http-server.js';
-import { toGlobalId, uuidFromGlobalId } from '../../src/server/relay/index.js';
+import { toGlobalId, uuidFromGlobalId } from '../../src/graphql/relay/index.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { createCaller, errorCodes, gql, ObservedEventBus, waitFor, type ApiServer, type Caller } from '../api-core/support/api-server.js';
 import { createTestDatabase } from '../support/database.js';

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'typeorm';
 import { ApiTokenService } from '../../../src/auth/api-token.service.js';
-import type { Role } from '../../../src/auth/roles.js';
+import type { Role } from '../../../src/graphql/roles.js';
 import { loadConfig, type Config } from '../../../src/common/config.js';
 import type { ChangeListener } from '../../../src/events/event-bus.js';
 import { InProcessEventBus } from '../../../src/events/in-process-event-bus.js';

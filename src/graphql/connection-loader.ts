@@ -4,8 +4,8 @@
  */
 import DataLoader from 'dataloader';
 import pg from 'pg';
-import { buildConnection, type Connection, type CursorKey, type PageRequest } from '../server/relay/index.js';
-import type { Row } from './inventory.rows.js';
+import { buildConnection, type Connection, type CursorKey, type PageRequest } from './relay/index.js';
+import type { Row } from './row-source.js';
 import { buildPageQuery, type Ordering } from './page-query.js';
 import { scoped, type RowSource, type SqlRunner } from './row-source.js';
 import { SqlParams } from './sql-params.js';

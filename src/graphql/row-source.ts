@@ -2,7 +2,8 @@
  * Where each kind of inventory object is read from, always through its cluster and so always within
  * one organisation: `FROM <table> <alias> JOIN k8s_clusters c ON … AND c.organization_id = $n`.
  */
-import type { Row } from './inventory.rows.js';
+/** A database row as the driver returns it. */
+export type Row = Record<string, unknown>;
 import type { SqlParams } from './sql-params.js';
 
 /** Runs one SQL statement with bind parameters. */

@@ -1,10 +1,10 @@
 import type { DataSource } from 'typeorm';
-import type { AuthContext } from '../auth/access.js';
+import type { AuthContext } from './access.js';
 import type { ApiTokenService } from '../auth/api-token.service.js';
 import type { ClusterRegistrationService } from '../cluster/cluster-registration.service.js';
 import type { Config } from '../common/config.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Loaders } from './loaders.js';
+import type { Loaders } from '../server/loaders.js';
 
 /** Services resolvers call into; each domain adds its own here. */
 export interface Services {

@@ -1,4 +1,4 @@
-import { forbidden, unauthenticated } from '../server/errors.js';
+import { forbidden, unauthenticated } from './errors.js';
 import { ROLES, type Role } from './roles.js';
 
 /** Who is asking: resolved from the API token on every request and every graphql-ws connection. */

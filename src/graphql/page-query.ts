@@ -3,7 +3,7 @@
  * single statement (a LATERAL page and count per parent), with the totals in the same statement.
  * Keyset conditions come from API-CORE's cursors.
  */
-import type { CursorValue, CursorValueType, PageRequest } from '../server/relay/index.js';
+import type { CursorValue, CursorValueType, PageRequest } from './relay/index.js';
 import type { SqlParams } from './sql-params.js';
 
 /** A sort expression that is never NULL (row comparison needs that) and the SQL type its cursor value is cast to. */

@@ -1,6 +1,6 @@
 /** SQL conditions shared by the inventory filters; every value is a bind parameter. */
-import { badInput } from '../server/errors.js';
-import { uuidFromGlobalId } from '../server/relay/index.js';
+import { badInput } from './errors.js';
+import { uuidFromGlobalId } from './relay/index.js';
 import { LabelSelectorError, labelRequirementsToSql, parseLabelSelector } from './label-selector.js';
 import { likePattern, type SqlParams } from './sql-params.js';
 

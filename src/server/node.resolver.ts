@@ -1,9 +1,9 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import type { GraphQLContext } from '../context.js';
-import { requireRole } from '../../auth/access.js';
-import { badInput } from '../errors.js';
-import { fromGlobalId } from './global-id.js';
-import { loadNode, Node } from './node.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { requireRole } from '../graphql/access.js';
+import { badInput } from '../graphql/errors.js';
+import { fromGlobalId } from '../graphql/relay/global-id.js';
+import { loadNode, Node } from '../graphql/relay/node.js';
 
 /** Largest `nodes(ids:)` request; the complexity limit counts each id as one object. */
 export const MAX_NODE_IDS = 500;

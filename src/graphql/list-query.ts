@@ -1,6 +1,6 @@
 /** Turns connection arguments, a filter and an ordering into a validated list query. */
-import type { GraphQLContext } from '../server/context.js';
-import { pageRequest, type ConnectionArgs } from '../server/relay/index.js';
+import type { GraphQLContext } from './context.js';
+import { pageRequest, type ConnectionArgs } from './relay/index.js';
 import type { ListQuery } from './connection-loader.js';
 import type { Ordering } from './page-query.js';
 import { SqlParams } from './sql-params.js';
