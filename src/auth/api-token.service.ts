@@ -212,3 +212,9 @@ export class ApiTokenService {
     return { id: existing[0].id, name: existing[0].name, createdAt: existing[0].created_at, created: false };
   }
 }
+
+declare module '../graphql/context.js' {
+  interface Services {
+    apiTokens: ApiTokenService;
+  }
+}

@@ -346,3 +346,10 @@ function validLabels(labels: Record<string, unknown>): Record<string, string> {
   }
   return out;
 }
+
+declare module '../graphql/context.js' {
+  interface Services {
+    /** Set by serve's cluster component; absent where no kubeconfig key is configured (then cluster mutations fail). */
+    clusterRegistration?: ClusterRegistrationService;
+  }
+}

@@ -5,7 +5,8 @@ import { toGlobalId, type Connection, type PageRequest } from '../graphql/relay/
 import { rowsToConnection } from '../graphql/connection-loader.js';
 import { idsCondition, valuesCondition } from '../graphql/filter-sql.js';
 import { OrderDirection } from '../graphql/order-direction.js';
-import { num, type Row } from '../inventory/inventory.rows.js';
+import { num } from '../graphql/row-values.js';
+import type { Row } from '../graphql/row-source.js';
 import { buildPageQuery, type Ordering } from '../graphql/page-query.js';
 import type { SqlRunner } from '../graphql/row-source.js';
 import { SqlParams } from '../graphql/sql-params.js';

@@ -145,3 +145,20 @@ export function byIdLoader<T>(
     { batch },
   );
 }
+
+/** What a domain needs to build its per-request loaders: one organisation, one way to run SQL, one batching choice. */
+export class LoaderKit {
+  constructor(
+    readonly sql: SqlRunner,
+    readonly organizationId: () => string,
+    readonly batch: boolean,
+  ) {}
+
+  byId<T>(source: RowSource<T>, column = 'id'): DataLoader<string, T | null> {
+    return byIdLoader(this.sql, source, this.organizationId, this.batch, column);
+  }
+
+  nested<T>(source: RowSource<T>, parentExpr: string): NestedConnectionLoader<T> {
+    return new NestedConnectionLoader<T>(this.sql, source, this.organizationId, parentExpr, this.batch);
+  }
+}

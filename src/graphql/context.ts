@@ -1,16 +1,21 @@
 import type { DataSource } from 'typeorm';
 import type { AuthContext } from './access.js';
-import type { ApiTokenService } from '../auth/api-token.service.js';
-import type { ClusterRegistrationService } from '../cluster/cluster-registration.service.js';
 import type { Config } from '../common/config.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Loaders } from '../server/loaders.js';
+import type { SqlRunner } from './row-source.js';
 
-/** Services resolvers call into; each domain adds its own here. */
-export interface Services {
-  apiTokens: ApiTokenService;
-  /** Set by serve's cluster component; absent where no kubeconfig key is configured (then cluster mutations fail). */
-  clusterRegistration?: ClusterRegistrationService;
+/** Services resolvers call into; each domain declares its own by augmenting this interface (declaration merging). */
+export interface Services {}
+
+/**
+ * Per-request DataLoaders (one batch per relation and level), scoped to the caller's organisation. Each domain
+ * declares its loaders by augmenting this interface beside the code that builds them.
+ */
+export interface Loaders {
+  /** The caller's organisation; throws UNAUTHENTICATED without a token. */
+  organizationId(): string;
+  /** Runs one statement (top-level lists and other single queries). */
+  sql: SqlRunner;
 }
 
 /** Built per HTTP request and per graphql-ws operation. */

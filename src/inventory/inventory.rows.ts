@@ -10,16 +10,7 @@ import { Namespace } from './namespace.type.js';
 import { Pod } from './pod.type.js';
 
 import type { Row } from '../graphql/row-source.js';
-export type { Row };
-
-/** bigint and numeric columns arrive as strings. */
-export function num(value: unknown): number {
-  return value === null || value === undefined ? 0 : Number(value);
-}
-
-export function numOrNull(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
+import { num, numOrNull } from '../graphql/row-values.js';
 
 function str(value: unknown): string | null {
   return typeof value === 'string' ? value : null;

@@ -2,7 +2,6 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
 import { requireRole } from '../graphql/access.js';
 import { Cluster } from '../cluster/cluster.type.js';
-import { NamespaceCost } from '../cost/namespace-cost.type.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { ConnectionArgs, registerNodeType, type Connection } from '../graphql/relay/index.js';
 import { fetchConnection } from '../graphql/connection-loader.js';
@@ -79,10 +78,5 @@ export class NamespaceResolver {
   ): Promise<Connection<HelmRelease>> {
     const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, helmReleaseConditions, helmReleaseOrdering);
     return context.loaders.helmReleasesOfNamespace.load(namespace.rowId, variant, build);
-  }
-
-  @FieldResolver(() => NamespaceCost, { nullable: true, description: 'Cost of the namespace over the last 30 days; null for a namespace deleted more than 30 days ago.' })
-  async cost(@Root() namespace: Namespace, @Ctx() context: GraphQLContext): Promise<NamespaceCost | null> {
-    return context.loaders.namespaceCost.load(namespace.rowId);
   }
 }

@@ -4,7 +4,7 @@
  * partition key, so the planner prunes the others.
  */
 import { parseDuration } from '../common/config.js';
-import { numOrNull, num } from '../inventory/inventory.rows.js';
+import { numOrNull, num } from '../graphql/row-values.js';
 import type { SqlRunner } from '../graphql/row-source.js';
 import { SqlParams } from '../graphql/sql-params.js';
 import { checkDateTimeArgument } from '../graphql/date-time-argument.js';

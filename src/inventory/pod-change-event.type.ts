@@ -1,7 +1,7 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ObjectType } from 'type-graphql';
-import { Pod } from '../inventory/pod.type.js';
-import { ChangeTypeEnum } from './change-type.enum.js';
+import { Pod } from './pod.type.js';
+import { ChangeTypeEnum } from '../events/change-type.enum.js';
 
 @ObjectType({ description: 'A committed change of a pod. Delivered after the row is stored: a query run on receipt sees this state.' })
 export class PodChangeEvent {

@@ -1,7 +1,7 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ObjectType } from 'type-graphql';
-import { Cluster } from '../cluster/cluster.type.js';
-import { ChangeTypeEnum } from './change-type.enum.js';
+import { Cluster } from './cluster.type.js';
+import { ChangeTypeEnum } from '../events/change-type.enum.js';
 
 @ObjectType({ description: 'A committed change of a cluster\'s status (healthy, degraded, unreachable, …) or its registration.' })
 export class ClusterStatusEvent {

@@ -1,13 +1,13 @@
 import { Arg, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { requireRole } from '../graphql/access.js';
-import { CLUSTER_COLUMNS, toCluster } from '../cluster/cluster.rows.js';
+import { CLUSTER_COLUMNS, toCluster } from './cluster.rows.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { uuidFromGlobalId } from '../graphql/relay/global-id.js';
-import type { ChangeEvent } from './change-event.js';
-import { ChangeTypeEnum } from './change-type.enum.js';
+import type { ChangeEvent } from '../events/change-event.js';
+import { ChangeTypeEnum } from '../events/change-type.enum.js';
 import { ClusterStatusEvent } from './cluster-status-event.type.js';
-import { stateAsRow } from './event-state.js';
-import { eventStream, mapStream } from './event-stream.js';
+import { stateAsRow } from '../events/event-state.js';
+import { eventStream, mapStream } from '../events/event-stream.js';
 
 /** Columns whose change is a status change worth telling a dashboard about. */
 const STATUS_FIELDS = new Set(['status', 'statusMessage', 'status_message']);

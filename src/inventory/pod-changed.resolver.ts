@@ -1,11 +1,11 @@
 import { Arg, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { requireRole } from '../graphql/access.js';
-import { toPod } from '../inventory/inventory.rows.js';
+import { toPod } from './inventory.rows.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import type { ChangeEvent } from './change-event.js';
-import { ChangeTypeEnum } from './change-type.enum.js';
-import { stateAsRow } from './event-state.js';
-import { eventStream } from './event-stream.js';
+import type { ChangeEvent } from '../events/change-event.js';
+import { ChangeTypeEnum } from '../events/change-type.enum.js';
+import { stateAsRow } from '../events/event-state.js';
+import { eventStream } from '../events/event-stream.js';
 import { compilePodChangeFilter, PodChangedFilter } from './pod-change.filter.js';
 import { PodChangeEvent } from './pod-change-event.type.js';
 

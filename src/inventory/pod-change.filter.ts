@@ -1,7 +1,7 @@
 import { Field, ID, InputType } from 'type-graphql';
-import { PodPhase } from '../inventory/inventory.enums.js';
+import { PodPhase } from './inventory.enums.js';
 import { LabelSelectorError, parseLabelSelector, type LabelRequirement } from '../graphql/label-selector.js';
-import type { Pod } from '../inventory/pod.type.js';
+import type { Pod } from './pod.type.js';
 import { badInput } from '../graphql/errors.js';
 import { uuidFromGlobalId } from '../graphql/relay/global-id.js';
 
