@@ -7,21 +7,26 @@ import type { ChangeEvent } from '../events/change-event.js';
 import { ChangeTypeEnum } from '../events/change-type.enum.js';
 import { ClusterStatusEvent } from './cluster-status-event.type.js';
 import { stateAsRow } from '../events/event-state.js';
+import { encodeEventCursor, resumePoint } from '../events/event-cursor.js';
 import { eventStream, mapStream } from '../events/event-stream.js';
 
 /** Columns whose change is a status change worth telling a dashboard about. */
 const STATUS_FIELDS = new Set(['status', 'statusMessage', 'status_message']);
 
-function clusterStatusChanges({ args, context }: SubscribeResolverData<unknown, { clusterId?: string | null }, GraphQLContext>): AsyncIterableIterator<ClusterStatusEvent> {
+async function clusterStatusChanges({
+  args,
+  context,
+}: SubscribeResolverData<unknown, { clusterId?: string | null; after?: string | null }, GraphQLContext>): Promise<AsyncIterableIterator<ClusterStatusEvent>> {
   const auth = requireRole(context, 'viewer');
   const clusterRowId = args.clusterId ? uuidFromGlobalId(args.clusterId, 'Cluster', 'clusterId') : null;
+  const after = await resumePoint(context.eventBus, args.after);
   const events = eventStream(context.eventBus, (event: ChangeEvent) => {
     if (event.kind !== 'Cluster' || event.organizationId !== auth.organizationId) return null;
     if (clusterRowId !== null && event.clusterId !== clusterRowId) return null;
     // An empty list means the publisher does not know what changed (its first report after a start).
     if (event.type === 'MODIFIED' && event.changedFields.length > 0 && !event.changedFields.some((f) => STATUS_FIELDS.has(f))) return null;
     return event;
-  });
+  }, after);
   return mapStream(events, async (event) => {
     // Cluster changes are rare: read the committed row (the event may carry only the changed columns).
     const rows: Array<Record<string, unknown>> = await context.dataSource.query(
@@ -35,6 +40,7 @@ function clusterStatusChanges({ args, context }: SubscribeResolverData<unknown, 
       cluster: toCluster(row),
       changedFields: event.changedFields,
       committedAt: event.committedAt,
+      cursor: encodeEventCursor(event.seq ?? 0),
     });
   });
 }
@@ -44,12 +50,14 @@ export class ClusterStatusChangedResolver {
   @Subscription(() => ClusterStatusEvent, {
     subscribe: clusterStatusChanges,
     description:
-      'Live status changes of the caller\'s clusters: registration, removal, and status/statusMessage changes. A feed that falls too far behind (code SUBSCRIBER_TOO_SLOW) or may have missed changes (CHANGES_MISSED) ends with that error: query the current state and subscribe again.',
+      'Live status changes of the caller\'s clusters: registration, removal, and status/statusMessage changes. A client that reconnects with `after:` the last cursor it received misses nothing. A feed that falls too far behind (code SUBSCRIBER_TOO_SLOW) ends with that error: subscribe again with `after:`.',
   })
   clusterStatusChanged(
     @Root() event: ClusterStatusEvent,
     @Arg('clusterId', () => ID, { nullable: true, description: 'Only this cluster; all clusters of the organisation when omitted.' })
     _clusterId: string | null,
+    @Arg('after', () => String, { nullable: true, description: 'Resume after this event cursor: the changes committed since are delivered first, in order, then live ones.' })
+    _after: string | null,
   ): ClusterStatusEvent {
     return event;
   }

@@ -16,4 +16,7 @@ export class ClusterStatusEvent {
 
   @Field(() => GraphQLDateTime, { description: 'When the change was committed to the database.' })
   committedAt: Date;
+
+  @Field(() => String, { description: 'Position of this change in the change log: subscribe again with `after:` this cursor to get every change since, with none missed and none twice.' })
+  cursor: string;
 }

@@ -22,6 +22,8 @@ export interface Config {
   encryptionKey: Buffer | undefined;
   /** Earlier keys, still accepted for decryption until `keys rotate` has run. */
   oldEncryptionKeys: Buffer[];
+  /** How long change events stay in the change log (how far back a subscription can resume). */
+  eventRetentionMs: number;
   /** Monthly partitions kept ready ahead of the current month. */
   partitionMonthsAhead: number;
   /** Months of data kept per partitioned table before its partitions are dropped. */
@@ -108,6 +110,7 @@ export function loadConfig(env: Env = process.env): Config {
     oldEncryptionKeys: parseList(env.BYOK_ENCRYPTION_KEYS_OLD, []).map((k, i) =>
       parseKey(`BYOK_ENCRYPTION_KEYS_OLD[${i}]`, k),
     ),
+    eventRetentionMs: parseDuration('KUBEGRAPH_EVENT_RETENTION', env.KUBEGRAPH_EVENT_RETENTION ?? '24h'),
     partitionMonthsAhead: parseInteger('KUBEGRAPH_PARTITION_MONTHS_AHEAD', env.KUBEGRAPH_PARTITION_MONTHS_AHEAD, 3, 0, 60),
     retentionMonths: {
       resourceMetrics: parseInteger('KUBEGRAPH_RETENTION_METRICS_MONTHS', env.KUBEGRAPH_RETENTION_METRICS_MONTHS, 13, 1, 1200),

@@ -12,9 +12,16 @@ export const AdvisoryLock = {
   partitionMaintenance: 1,
   /** Rewriting the cost rows of an hour or a day (cost roll-up). */
   costRollup: 2,
+  /** Appending to the change log: held to commit, so that sequence order is commit order. */
+  changeLog: 3,
 } as const;
 
 /** Waits for `lock`, then holds it until the transaction of `manager` ends. */
 export async function lockForTransaction(manager: EntityManager, lock: (typeof AdvisoryLock)[keyof typeof AdvisoryLock]): Promise<void> {
   await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, lock]);
+}
+
+/** The advisory lock's SQL and parameters, for callers that run SQL without an EntityManager. */
+export function transactionLockSql(lock: (typeof AdvisoryLock)[keyof typeof AdvisoryLock]): [string, unknown[]] {
+  return ['SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, lock]];
 }

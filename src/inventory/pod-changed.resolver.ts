@@ -5,13 +5,18 @@ import type { GraphQLContext } from '../graphql/context.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import { ChangeTypeEnum } from '../events/change-type.enum.js';
 import { stateAsRow } from '../events/event-state.js';
+import { encodeEventCursor, resumePoint } from '../events/event-cursor.js';
 import { eventStream } from '../events/event-stream.js';
 import { compilePodChangeFilter, PodChangedFilter } from './pod-change.filter.js';
 import { PodChangeEvent } from './pod-change-event.type.js';
 
-function podChanges({ args, context }: SubscribeResolverData<unknown, { filter?: PodChangedFilter | null }, GraphQLContext>): AsyncIterable<PodChangeEvent> {
+async function podChanges({
+  args,
+  context,
+}: SubscribeResolverData<unknown, { filter?: PodChangedFilter | null; after?: string | null }, GraphQLContext>): Promise<AsyncIterable<PodChangeEvent>> {
   const auth = requireRole(context, 'viewer');
   const matcher = compilePodChangeFilter(auth.organizationId, args.filter);
+  const after = await resumePoint(context.eventBus, args.after);
   return eventStream(context.eventBus, (event: ChangeEvent) => {
     // Organisation first: another organisation's events are never mapped, let alone delivered.
     if (event.kind !== 'Pod' || event.organizationId !== matcher.organizationId) return null;
@@ -23,8 +28,9 @@ function podChanges({ args, context }: SubscribeResolverData<unknown, { filter?:
       pod,
       changedFields: event.changedFields,
       committedAt: event.committedAt,
+      cursor: encodeEventCursor(event.seq ?? 0),
     });
-  });
+  }, after);
 }
 
 @Resolver()
@@ -32,12 +38,14 @@ export class PodChangedResolver {
   @Subscription(() => PodChangeEvent, {
     subscribe: podChanges,
     description:
-      'Live pod changes of the caller\'s organisation (added, modified, deleted), filtered on the server. Use it for CrashLoopBackOff/OOMKilled alerts and rollout feeds. A feed that falls too far behind (code SUBSCRIBER_TOO_SLOW) or may have missed changes (CHANGES_MISSED) ends with that error: query the current state and subscribe again.',
+      'Live pod changes of the caller\'s organisation (added, modified, deleted), filtered on the server. Use it for CrashLoopBackOff/OOMKilled alerts and rollout feeds. A client that reconnects with `after:` the last cursor it received misses nothing. A feed that falls too far behind (code SUBSCRIBER_TOO_SLOW) ends with that error: subscribe again with `after:`.',
   })
   podChanged(
     @Root() event: PodChangeEvent,
     @Arg('filter', () => PodChangedFilter, { nullable: true, description: 'Which changes to deliver; all pods of the organisation when omitted.' })
     _filter: PodChangedFilter | null,
+    @Arg('after', () => String, { nullable: true, description: 'Resume after this event cursor: the changes committed since are delivered first, in order, then live ones.' })
+    _after: string | null,
   ): PodChangeEvent {
     return event;
   }

@@ -445,7 +445,7 @@ describe('podChanged', () => {
     expect(feed.items.map((i) => i.podChanged.pod.name)).toEqual([delivered.name]);
     expect(errors).toEqual([
       {
-        message: "Changes from other replicas may have been missed while this server's change feed was reconnecting to PostgreSQL; query the current state and subscribe again",
+        message: 'Changes may have been missed: this server could not read them from the change log before they expired; query the current state and subscribe again',
         extensions: { code: 'CHANGES_MISSED' },
       },
     ]);
