@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { DataSource } from 'typeorm';
 import { ApiTokenService } from '../src/auth/api-token.service.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/common/config.js';
 import { InProcessEventBus } from '../src/events/in-process-event-bus.js';
 import { mountGraphQL } from '../src/server/graphql-endpoint.js';
 import { createHttpServer } from '../src/server/http-server.js';

@@ -1,5 +1,5 @@
 import { InProcessEventBus } from '../src/events/in-process-event-bus.js';
-import { logger } from '../src/logger.js';
+import { logger } from '../src/common/logger.js';
 import type { AppliedChange } from '../src/simulator/sim-change.js';
 import { percentile } from './stats.js';
 import { line, startSimulatorProcess, startSync } from './sync-support.js';

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { InProcessEventBus } from '../src/events/in-process-event-bus.js';
-import { logger } from '../src/logger.js';
+import { logger } from '../src/common/logger.js';
 import { createClusterRow, line, startSimulatorProcess, startSync } from './sync-support.js';
 import { machineBusySeconds } from './stats.js';
 import { scratchDatabase } from './scratch-database.js';

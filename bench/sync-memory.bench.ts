@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { InProcessEventBus } from '../src/events/in-process-event-bus.js';
-import { logger } from '../src/logger.js';
+import { logger } from '../src/common/logger.js';
 import { line, type SimulatorProcess, startSimulatorProcess, startSync } from './sync-support.js';
 import { scratchDatabase } from './scratch-database.js';
 

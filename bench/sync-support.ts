@@ -5,7 +5,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import type { DataSource } from 'typeorm';
 import { KubeClient } from '../src/cluster/kube-client.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/common/config.js';
 import type { EventBus } from '../src/events/event-bus.js';
 import { ClusterSync, type SyncTuning } from '../src/sync/cluster-sync.js';
 

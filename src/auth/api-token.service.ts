@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { badInput } from '../server/errors.js';
-import type { PageRequest } from '../server/relay/connection-args.js';
-import { buildConnection, type Connection } from '../server/relay/connection.js';
-import type { CursorValueType } from '../server/relay/cursor.js';
-import type { AuthContext } from './access.js';
-import { isRole, ROLES, type Role } from './roles.js';
+import { badInput } from '../graphql/errors.js';
+import type { PageRequest } from '../graphql/relay/connection-args.js';
+import { buildConnection, type Connection } from '../graphql/relay/connection.js';
+import type { CursorValueType } from '../graphql/relay/cursor.js';
+import type { AuthContext } from '../graphql/access.js';
+import { isRole, ROLES, type Role } from '../graphql/roles.js';
 
 /** `kg_` + 32 random bytes in base64url: recognisable in leaked-secret scans, 256 bits of entropy. */
 const TOKEN_PATTERN = /^kg_[A-Za-z0-9_-]{43}$/;
@@ -210,5 +210,11 @@ export class ApiTokenService {
       [orgName],
     );
     return { id: existing[0].id, name: existing[0].name, createdAt: existing[0].created_at, created: false };
+  }
+}
+
+declare module '../graphql/context.js' {
+  interface Services {
+    apiTokens: ApiTokenService;
   }
 }

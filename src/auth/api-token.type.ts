@@ -1,11 +1,11 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { connectionType } from '../server/relay/connection.js';
-import { toGlobalId } from '../server/relay/global-id.js';
-import { Node } from '../server/relay/node.js';
+import { connectionType } from '../graphql/relay/connection.js';
+import { toGlobalId } from '../graphql/relay/global-id.js';
+import { Node } from '../graphql/relay/node.js';
 import type { ApiTokenRecord } from './api-token.service.js';
 import { RoleEnum } from './role.type.js';
-import type { Role } from './roles.js';
+import type { Role } from '../graphql/roles.js';
 
 @ObjectType({ implements: Node, description: 'An API token. Its secret is shown once, when created, and never again: only a hash is stored.' })
 export class ApiToken implements Node {

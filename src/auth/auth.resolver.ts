@@ -1,17 +1,17 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { GraphQLContext } from '../server/context.js';
-import { notFound } from '../server/errors.js';
-import { ConnectionArgs, pageRequest } from '../server/relay/connection-args.js';
-import type { Connection } from '../server/relay/connection.js';
-import { uuidFromGlobalId } from '../server/relay/global-id.js';
-import { registerNodeType } from '../server/relay/node.js';
-import { hasRole, requireRole } from './access.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { notFound } from '../graphql/errors.js';
+import { ConnectionArgs, pageRequest } from '../graphql/relay/connection-args.js';
+import type { Connection } from '../graphql/relay/connection.js';
+import { uuidFromGlobalId } from '../graphql/relay/global-id.js';
+import { registerNodeType } from '../graphql/relay/node.js';
+import { hasRole, requireRole } from '../graphql/access.js';
 import { TOKEN_ORDER_TAG, TOKEN_ORDER_TYPES } from './api-token.service.js';
 import { ApiToken, ApiTokenConnection, CreateApiTokenPayload } from './api-token.type.js';
 import { Organization } from './organization.type.js';
 import { RoleEnum } from './role.type.js';
-import type { Role } from './roles.js';
+import type { Role } from '../graphql/roles.js';
 import { Viewer } from './viewer.type.js';
 
 registerNodeType({

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config.js';
+import type { Config } from '../common/config.js';
 import { ApiTokenService } from './api-token.service.js';
 
 export const BOOTSTRAP_ORGANIZATION = 'default';

@@ -1,7 +1,7 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
-import { toGlobalId } from '../server/relay/global-id.js';
-import { Node } from '../server/relay/node.js';
+import { toGlobalId } from '../graphql/relay/global-id.js';
+import { Node } from '../graphql/relay/node.js';
 import type { OrganizationRecord } from './api-token.service.js';
 
 @ObjectType({ implements: Node, description: 'A tenant: owns clusters and API tokens. A token sees only its own organisation.' })

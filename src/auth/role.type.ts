@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import type { Role } from './roles.js';
+import type { Role } from '../graphql/roles.js';
 
 /** GraphQL names of the roles (ROLES in upper case); the values are the stored ones. */
 export const RoleEnum: { readonly [R in Role as Uppercase<R>]: R } = { VIEWER: 'viewer', EDITOR: 'editor', ADMIN: 'admin' };

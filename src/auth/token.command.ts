@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { isRole, ROLES } from './roles.js';
+import { loadConfig } from '../common/config.js';
+import { isRole, ROLES } from '../graphql/roles.js';
 
 /** Longer is as good as never expiring, and far enough beyond it the date cannot be stored at all. */
 const MAX_EXPIRY_DAYS = 36_500;

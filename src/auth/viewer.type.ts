@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
-import type { AuthContext } from './access.js';
+import type { AuthContext } from '../graphql/access.js';
 import { RoleEnum } from './role.type.js';
-import type { Role } from './roles.js';
+import type { Role } from '../graphql/roles.js';
 
 @ObjectType({ description: 'Who is asking: the API token of this request, its role and organisation.' })
 export class Viewer {

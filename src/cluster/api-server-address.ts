@@ -1,6 +1,6 @@
 import dns from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { loadApiServerAddressRule, type ApiServerAddressRule, type Cidr } from '../config.js';
+import { loadApiServerAddressRule, type ApiServerAddressRule, type Cidr } from '../common/config.js';
 
 /** Node error code of a refused address; the transport layer turns it into a KubeTransportError. */
 export const ADDRESS_NOT_ALLOWED = 'EADDRNOTALLOWED';

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { checkOrganizationName } from '../auth/api-token.service.js';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, type Config } from '../common/config.js';
 import { withMigratedDatabase } from '../db/migrated-database.js';
 import type { EventBus } from '../events/event-bus.js';
 import { sharedEventBus } from '../events/shared-event-bus.js';
@@ -32,7 +32,7 @@ export async function withCliDatabase<T>(fn: (db: CliDatabase) => Promise<T>): P
           dataSource,
           crypto,
           openEventBus: async () => {
-            bus ??= await sharedEventBus(config, dataSource);
+            bus ??= sharedEventBus(dataSource);
             return bus;
           },
         });

@@ -1,9 +1,9 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Ctx, Field, ID, InputType, Mutation, Resolver } from 'type-graphql';
-import { requireRole } from '../auth/access.js';
-import type { GraphQLContext } from '../server/context.js';
-import { badInput, notFound } from '../server/errors.js';
-import { uuidFromGlobalId } from '../server/relay/index.js';
+import { requireRole } from '../graphql/access.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { badInput, notFound } from '../graphql/errors.js';
+import { uuidFromGlobalId } from '../graphql/relay/index.js';
 import { CLUSTER_COLUMNS, toCluster } from './cluster.rows.js';
 import { Cluster } from './cluster.type.js';
 import { ClusterRegistrationError } from './cluster-registration.error.js';

@@ -1,6 +1,6 @@
 import type { ChangeEvent, ChangeType } from '../events/change-event.js';
-import { withoutUrlCredentials } from '../formats.js';
-import type { ClusterEntity } from './cluster.entity.js';
+import { withoutUrlCredentials } from '../common/formats.js';
+import type { ClusterEntity } from '../db/entities/cluster.entity.js';
 
 /**
  * The change event for a registration, an update or a removal. It carries the row's identifying columns, so

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { isUuid } from '../formats.js';
+import { isUuid } from '../common/formats.js';
 import { resolveCliOrganization, withCliDatabase } from './cli-database.js';
 import { ApiServerAddressGuard } from './api-server-address.js';
 import { ClusterRegistrationError } from './cluster-registration.error.js';

@@ -1,8 +1,8 @@
 /** The cluster health view as a list source: confined to the organisation and sorted by cluster name. */
-import { idsCondition } from '../inventory/filter-sql.js';
-import type { Ordering } from '../inventory/page-query.js';
-import type { RowSource } from '../inventory/row-source.js';
-import type { SqlParams } from '../inventory/sql-params.js';
+import { idsCondition } from '../graphql/filter-sql.js';
+import type { Ordering } from '../graphql/page-query.js';
+import type { RowSource } from '../graphql/row-source.js';
+import type { SqlParams } from '../graphql/sql-params.js';
 import type { ClusterHealth } from './cluster-health.type.js';
 import { toClusterHealth } from './cluster.rows.js';
 

@@ -1,6 +1,6 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { connectionType } from '../server/relay/index.js';
+import { connectionType } from '../graphql/relay/index.js';
 import { ClusterStatus } from './cluster.enums.js';
 
 @ObjectType({ simpleResolvers: true, description: 'Health summary of one cluster (view v_k8s_cluster_health), computed from the stored inventory.' })

@@ -4,10 +4,10 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { ApiTokenService, checkOrganizationName } from '../auth/api-token.service.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ChangeEvent } from '../events/change-event.js';
-import { isUuid } from '../formats.js';
-import { logger, type Logger } from '../logger.js';
+import { isUuid } from '../common/formats.js';
+import { logger, type Logger } from '../common/logger.js';
 import { clusterChangeEvent } from './cluster-change-event.js';
-import { ClusterEntity } from './cluster.entity.js';
+import { ClusterEntity } from '../db/entities/cluster.entity.js';
 import { probeCluster, type ProbeResult } from './cluster-probe.js';
 import { ClusterRegistrationError, type RegistrationFailure } from './cluster-registration.error.js';
 import type { ApiServerAddressGuard } from './api-server-address.js';
@@ -416,4 +416,11 @@ function validLabels(labels: Record<string, unknown>): Record<string, string> {
     out[key] = value;
   }
   return out;
+}
+
+declare module '../graphql/context.js' {
+  interface Services {
+    /** Set by serve's cluster component; absent where no kubeconfig key is configured (then cluster mutations fail). */
+    clusterRegistration?: ClusterRegistrationService;
+  }
 }

@@ -1,8 +1,8 @@
 import { Field, InputType, registerEnumType } from 'type-graphql';
-import { labelSelectorCondition, searchCondition, valuesCondition } from '../inventory/filter-sql.js';
-import { OrderDirection } from '../inventory/inventory.enums.js';
-import type { Ordering } from '../inventory/page-query.js';
-import type { SqlParams } from '../inventory/sql-params.js';
+import { labelSelectorCondition, searchCondition, valuesCondition } from '../graphql/filter-sql.js';
+import { OrderDirection } from '../graphql/order-direction.js';
+import type { Ordering } from '../graphql/page-query.js';
+import type { SqlParams } from '../graphql/sql-params.js';
 import { ClusterProvider, ClusterStatus } from './cluster.enums.js';
 
 @InputType({ description: 'Narrows the list of clusters; every given field must match (AND).' })

@@ -1,8 +1,8 @@
 /** k8s_clusters and v_k8s_cluster_health rows → GraphQL objects. The kubeconfig columns are never read. */
-import { effectivePricing } from '../cost/pricing.js';
-import { withoutUrlCredentials } from '../formats.js';
-import { num, numOrNull, type Row } from '../inventory/inventory.rows.js';
-import { toGlobalId } from '../server/relay/index.js';
+import { withoutUrlCredentials } from '../common/formats.js';
+import { num, numOrNull } from '../graphql/row-values.js';
+import type { Row } from '../graphql/row-source.js';
+import { toGlobalId } from '../graphql/relay/index.js';
 import { ClusterHealth } from './cluster-health.type.js';
 import type { ClusterProvider, ClusterStatus } from './cluster.enums.js';
 import { Cluster } from './cluster.type.js';
@@ -43,7 +43,7 @@ export function toCluster(r: Row): Cluster {
     cpuAllocatableMillicores: num(r.cpu_allocatable_millicores),
     memoryAllocatableBytes: num(r.memory_allocatable_bytes),
     hourlyCostEstimate: numOrNull(r.hourly_cost_estimate),
-    pricing: effectivePricing(r.pricing),
+    pricingRow: r.pricing ?? null,
     labels: (r.labels as Record<string, string>) ?? {},
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,

@@ -1,7 +1,6 @@
 import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { connectionType, Node } from '../server/relay/index.js';
-import { ClusterPricing } from '../cost/cluster-pricing.type.js';
+import { connectionType, Node } from '../graphql/relay/index.js';
 import { ClusterProvider, ClusterStatus } from './cluster.enums.js';
 
 @ObjectType({
@@ -83,8 +82,8 @@ export class Cluster {
   @Field(() => Float, { nullable: true, description: 'Estimated cost of the cluster per hour at its effective prices, in `pricing.currency`.' })
   hourlyCostEstimate: number | null;
 
-  @Field(() => ClusterPricing, { description: 'Effective prices: those set with setClusterPricing, or the defaults (`isDefault: true`).' })
-  pricing: ClusterPricing;
+  /** k8s_clusters.pricing as stored (null: the defaults); the cost domain serves the effective prices as `pricing`. */
+  pricingRow: unknown;
 
   @Field(() => GraphQLJSONObject, { description: 'Labels given at registration (string keys and values).' })
   labels: Record<string, string>;

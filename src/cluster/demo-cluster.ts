@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { ApiTokenService } from '../auth/api-token.service.js';
 import { BOOTSTRAP_ORGANIZATION } from '../auth/bootstrap-token.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import { SimulatedCluster } from '../simulator/simulated-cluster.js';
 import type { ClusterRegistrationService } from './cluster-registration.service.js';
 

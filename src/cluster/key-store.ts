@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, parseKey, type Config } from '../config.js';
-import { logger, type Logger } from '../logger.js';
+import { ConfigError, parseKey, type Config } from '../common/config.js';
+import { logger, type Logger } from '../common/logger.js';
 import { KubeconfigCrypto, keyIdOf } from './kubeconfig-crypto.js';
 
 export const GENERATED_KEY_FILE = 'encryption.key';

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { logger, type Logger } from '../logger.js';
+import { logger, type Logger } from '../common/logger.js';
 import { KubeconfigDecryptionError, type KubeconfigCrypto } from './kubeconfig-crypto.js';
 
 export interface RotationResult {

@@ -1,4 +1,4 @@
-import type { ClusterProvider } from './cluster.entity.js';
+import type { ClusterProvider } from '../db/entities/cluster.entity.js';
 
 export type { ClusterProvider };
 

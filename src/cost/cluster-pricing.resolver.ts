@@ -1,16 +1,21 @@
-import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import { requireRole } from '../auth/access.js';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { requireRole } from '../graphql/access.js';
 import { CLUSTER_COLUMNS, toCluster } from '../cluster/cluster.rows.js';
 import { Cluster } from '../cluster/cluster.type.js';
-import type { GraphQLContext } from '../server/context.js';
-import { badInput, notFound } from '../server/errors.js';
-import { uuidFromGlobalId } from '../server/relay/index.js';
-import { ClusterPricingInput } from './cluster-pricing.type.js';
-import { pricingProblems, type Pricing } from './pricing.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { badInput, notFound } from '../graphql/errors.js';
+import { uuidFromGlobalId } from '../graphql/relay/index.js';
+import { ClusterPricing, ClusterPricingInput } from './cluster-pricing.type.js';
+import { effectivePricing, pricingProblems, type Pricing } from './pricing.js';
 
 // Arguments carry no class-validator constraints, so `validate: false` skips a per-call validation pass.
-@Resolver()
+@Resolver(() => Cluster)
 export class ClusterPricingResolver {
+  @FieldResolver(() => ClusterPricing, { description: 'Effective prices: those set with setClusterPricing, or the defaults (`isDefault: true`).' })
+  pricing(@Root() cluster: Cluster): ClusterPricing {
+    return effectivePricing(cluster.pricingRow);
+  }
+
   @Mutation(() => Cluster, {
     description: 'Sets the prices used for a cluster’s cost (admin only); `pricing: null` returns the cluster to the default prices. Returns the cluster with its effective `pricing`.',
   })

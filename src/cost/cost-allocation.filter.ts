@@ -1,6 +1,6 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
-import { OrderDirection } from '../inventory/inventory.enums.js';
+import { OrderDirection } from '../graphql/order-direction.js';
 import { CostGranularity, CostOrderField } from './cost.enums.js';
 
 @InputType({ description: 'Which cost rows to aggregate: a period range plus optional cluster, namespace, team and cost-centre filters (AND).' })

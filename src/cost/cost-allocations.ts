@@ -1,14 +1,15 @@
 /** Cost allocation: k8s_cost_attribution rows summed in SQL by the dimensions an analyst groups by. */
-import { checkDateTimeArgument } from '../server/date-time-argument.js';
-import { badInput } from '../server/errors.js';
-import { toGlobalId, type Connection, type PageRequest } from '../server/relay/index.js';
-import { rowsToConnection } from '../inventory/connection-loader.js';
-import { idsCondition, valuesCondition } from '../inventory/filter-sql.js';
-import { OrderDirection } from '../inventory/inventory.enums.js';
-import { num, type Row } from '../inventory/inventory.rows.js';
-import { buildPageQuery, type Ordering } from '../inventory/page-query.js';
-import type { SqlRunner } from '../inventory/row-source.js';
-import { SqlParams } from '../inventory/sql-params.js';
+import { checkDateTimeArgument } from '../graphql/date-time-argument.js';
+import { badInput } from '../graphql/errors.js';
+import { toGlobalId, type Connection, type PageRequest } from '../graphql/relay/index.js';
+import { rowsToConnection } from '../graphql/connection-loader.js';
+import { idsCondition, valuesCondition } from '../graphql/filter-sql.js';
+import { OrderDirection } from '../graphql/order-direction.js';
+import { num } from '../graphql/row-values.js';
+import type { Row } from '../graphql/row-source.js';
+import { buildPageQuery, type Ordering } from '../graphql/page-query.js';
+import type { SqlRunner } from '../graphql/row-source.js';
+import { SqlParams } from '../graphql/sql-params.js';
 import { CostAllocation } from './cost-allocation.type.js';
 import type { CostAllocationFilter, CostAllocationOrder } from './cost-allocation.filter.js';
 import { CostDimension, CostGranularity, CostOrderField } from './cost.enums.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { isCalendarDay } from '../formats.js';
+import { loadConfig } from '../common/config.js';
+import { isCalendarDay } from '../common/formats.js';
 import { monthStart } from '../db/partition-maintenance.js';
 import { HOUR_MS, rollUpCosts } from './cost-rollup.js';
 

@@ -1,10 +1,10 @@
 import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
-import { requireRole } from '../auth/access.js';
-import { fetchConnection } from '../inventory/connection-loader.js';
-import { listQuery } from '../inventory/list-query.js';
-import type { GraphQLContext } from '../server/context.js';
-import { badInput } from '../server/errors.js';
-import { connectionType, ConnectionArgs, pageRequest, type Connection } from '../server/relay/index.js';
+import { requireRole } from '../graphql/access.js';
+import { fetchConnection } from '../graphql/connection-loader.js';
+import { listQuery } from '../graphql/list-query.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { badInput } from '../graphql/errors.js';
+import { connectionType, ConnectionArgs, pageRequest, type Connection } from '../graphql/relay/index.js';
 import { CostAllocationFilter, CostAllocationOrder } from './cost-allocation.filter.js';
 import { CostAllocation } from './cost-allocation.type.js';
 import { costAllocationOrdering, costAllocations } from './cost-allocations.js';

@@ -1,8 +1,8 @@
 import { Field, ID, InputType, registerEnumType } from 'type-graphql';
-import { idsCondition, searchCondition, valuesCondition } from '../inventory/filter-sql.js';
-import { OrderDirection } from '../inventory/inventory.enums.js';
-import type { Ordering } from '../inventory/page-query.js';
-import type { SqlParams } from '../inventory/sql-params.js';
+import { idsCondition, searchCondition, valuesCondition } from '../graphql/filter-sql.js';
+import { OrderDirection } from '../graphql/order-direction.js';
+import type { Ordering } from '../graphql/page-query.js';
+import type { SqlParams } from '../graphql/sql-params.js';
 
 @InputType({ description: 'Narrows namespace costs; every given field must match (AND).' })
 export class NamespaceCostFilter {

@@ -1,7 +1,8 @@
 /** v_k8s_namespace_costs rows → NamespaceCost objects, and the view as a row source. */
-import { num, type Row } from '../inventory/inventory.rows.js';
-import type { RowSource } from '../inventory/row-source.js';
-import { toGlobalId } from '../server/relay/index.js';
+import { num } from '../graphql/row-values.js';
+import type { Row } from '../graphql/row-source.js';
+import type { RowSource } from '../graphql/row-source.js';
+import { toGlobalId } from '../graphql/relay/index.js';
 import { NamespaceCost } from './namespace-cost.type.js';
 
 export function toNamespaceCost(r: Row): NamespaceCost {

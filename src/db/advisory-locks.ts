@@ -14,6 +14,8 @@ export const AdvisoryLock = {
   costRollup: 2,
   /** Applying migrations: replicas started together on one database take turns. */
   migrations: 3,
+  /** Appending to the change log: held to commit, so that sequence order is commit order. */
+  changeLog: 4,
 } as const;
 
 type Lock = (typeof AdvisoryLock)[keyof typeof AdvisoryLock];
@@ -34,4 +36,9 @@ export async function withSessionLock<T>(runner: QueryRunner, lock: Lock, fn: ()
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, lock]).catch(() => undefined);
   }
+}
+
+/** The advisory lock's SQL and parameters, for callers that run SQL without an EntityManager. */
+export function transactionLockSql(lock: Lock): [string, unknown[]] {
+  return ['SELECT pg_advisory_xact_lock($1, $2)', [LOCK_CLASS, lock]];
 }

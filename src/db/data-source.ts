@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
-import { entities } from './entities.js';
+import { entities } from './entities/index.js';
 import { migrations } from './migrations.js';
 
 export interface DataSourceOptions {

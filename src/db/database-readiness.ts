@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 import { pendingMigrations } from './migration-runner.js';
 
 const log = logger.child({ component: 'readiness' });

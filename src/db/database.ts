@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config.js';
-import { logger } from '../logger.js';
+import type { Config } from '../common/config.js';
+import { logger } from '../common/logger.js';
 import { createDataSource, type DataSourceOptions } from './data-source.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { closeDataSource } from './pool-connections.js';

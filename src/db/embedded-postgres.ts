@@ -5,7 +5,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 
 const log = logger.child({ component: 'embedded-postgres' });
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../common/config.js';
 
 export function registerMigrateCommand(program: Command): void {
   program

@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { Config } from '../common/config.js';
 import { type OpenDatabase, openDatabase } from './database.js';
 import { EmbeddedPostgresError } from './embedded-postgres.js';
 import { applyMigrations, pendingMigrations } from './migration-runner.js';

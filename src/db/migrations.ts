@@ -4,6 +4,7 @@ import { ReplicaKeys1764403200000 } from '../../migrations/1764403200000-replica
 import { PodHealthCoveringIndex1764489600000 } from '../../migrations/1764489600000-pod-health-covering-index.js';
 import { ClusterHealthPodsByPhase1764576000000 } from '../../migrations/1764576000000-cluster-health-pods-by-phase.js';
 import { ApiServerUrlWithoutCredentials1764662400000 } from '../../migrations/1764662400000-api-server-url-without-credentials.js';
+import { ChangeEventLog1764748800000 } from '../../migrations/1764748800000-change-event-log.js';
 
 /** Every migration, oldest first. A schema change is a new file appended here; committed ones never change. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   PodHealthCoveringIndex1764489600000,
   ClusterHealthPodsByPhase1764576000000,
   ApiServerUrlWithoutCredentials1764662400000,
+  ChangeEventLog1764748800000,
 ];

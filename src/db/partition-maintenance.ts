@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Config } from '../config.js';
-import { logger } from '../logger.js';
+import type { Config } from '../common/config.js';
+import { logger } from '../common/logger.js';
 import { AdvisoryLock, lockForTransaction } from './advisory-locks.js';
 
 const log = logger.child({ component: 'partitions' });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../common/config.js';
 
 function day(d: Date | null): string {
   return d ? d.toISOString().slice(0, 10) : '';

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import type { DataSource, QueryRunner } from 'typeorm';
 
 /*

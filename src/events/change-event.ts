@@ -26,4 +26,6 @@ export interface ChangeEvent {
   state: Record<string, unknown>;
   /** When the batch committed. */
   committedAt: Date;
+  /** Position in the change log (commit order); set once the event is written there. */
+  seq?: number;
 }

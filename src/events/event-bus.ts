@@ -1,4 +1,4 @@
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 import type { ChangeEvent } from './change-event.js';
 
 const log = logger.child({ component: 'event-bus' });
@@ -18,6 +18,11 @@ export interface EventBus {
    * then no longer every change, and a consumer that needs them all must re-read the current state.
    */
   subscribe(listener: ChangeListener, onMissed?: () => void): () => void;
+  /**
+   * Events committed after sequence number `seq`, oldest first, at most `limit` (for resuming a feed); throws
+   * CursorExpired when the log no longer holds them all. Absent on a bus without a log.
+   */
+  readAfter?(seq: number, limit: number): Promise<ChangeEvent[]>;
   close(): Promise<void>;
 }
 

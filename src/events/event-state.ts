@@ -1,4 +1,5 @@
-import type { Row } from '../inventory/inventory.rows.js';
+/** A row in the database's snake_case, as the read model maps it. */
+type Row = Record<string, unknown>;
 
 /** Column names by state key: a few dozen keys, converted once rather than once per event and subscriber. */
 const COLUMNS = new Map<string, string>();

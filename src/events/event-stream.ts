@@ -15,7 +15,7 @@ export function subscriberTooSlow(): GraphQLError {
 /** Sent to a subscriber when the bus may have lost changes on their way to it; it ends the subscription. */
 export function changesMissed(): GraphQLError {
   return new GraphQLError(
-    "Changes from other replicas may have been missed while this server's change feed was reconnecting to PostgreSQL; query the current state and subscribe again",
+    'Changes may have been missed: this server could not read them from the change log before they expired; query the current state and subscribe again',
     { extensions: { code: 'CHANGES_MISSED' } },
   );
 }
@@ -26,17 +26,29 @@ export interface FailingStream<T> extends AsyncIterableIterator<T> {
   readonly failed: boolean;
 }
 
+/** Events read from the log per statement while a resumed stream catches up. */
+const REPLAY_PAGE = 500;
+
 /**
  * Committed changes from the bus as an async iterator, one item per event that `select` keeps (it filters
  * and maps, synchronously, in bus order). Unsubscribes from the bus when the consumer stops. A `select`
  * that throws ends the stream with that error; so does a bus that may have lost changes (after the ones it
  * delivered before), since a feed with holes would look complete.
+ *
+ * With `afterSeq`, the stream first replays the change log's events after it (read page by page as the consumer
+ * takes them), then goes on with live ones: live events that arrive meanwhile wait, and an event is never given
+ * twice (each carries its sequence number), so there is no gap and no duplicate at the seam.
  */
-export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T | null): FailingStream<T> {
+export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T | null, afterSeq?: number): FailingStream<T> {
   const pending: T[] = [];
   let waiter: (() => void) | null = null;
+  let drained: (() => void) | null = null;
   let failure: Error | null = null;
   let done = false;
+  /** Sequence number of the last event taken (replayed or live). */
+  let seen = afterSeq ?? -1;
+  /** Live events that arrived while the log was being replayed. */
+  let held: ChangeEvent[] | null = afterSeq === undefined ? null : [];
 
   const wake = () => {
     const w = waiter;
@@ -50,18 +62,29 @@ export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T 
     wake();
   };
 
+  const take = (events: readonly ChangeEvent[]) => {
+    for (const event of events) {
+      if (event.seq !== undefined) {
+        if (event.seq <= seen) continue;
+        seen = event.seq;
+      }
+      const item = select(event);
+      if (item === null) continue;
+      if (pending.length >= MAX_PENDING_EVENTS) throw subscriberTooSlow();
+      pending.push(item);
+    }
+  };
+
   const unsubscribe = bus.subscribe(
     (events) => {
       if (done) return;
       try {
-        for (const event of events) {
-          const item = select(event);
-          if (item === null) continue;
-          if (pending.length >= MAX_PENDING_EVENTS) {
-            throw subscriberTooSlow();
-          }
-          pending.push(item);
+        if (held) {
+          if (held.length + events.length > MAX_PENDING_EVENTS) throw subscriberTooSlow();
+          held.push(...events);
+          return;
         }
+        take(events);
       } catch (err) {
         fail(err);
         return;
@@ -73,11 +96,33 @@ export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T 
     },
   );
 
+  if (afterSeq !== undefined) {
+    void (async () => {
+      if (!bus.readAfter) throw new Error('this event bus keeps no log to resume from');
+      for (;;) {
+        // One page at a time, as the consumer takes them: a long replay holds at most a page or so.
+        while (pending.length >= REPLAY_PAGE && !done) await new Promise<void>((resolve) => (drained = resolve));
+        if (done) return;
+        const page = await bus.readAfter(seen, REPLAY_PAGE);
+        if (done) return;
+        take(page);
+        wake();
+        if (page.length < REPLAY_PAGE) break;
+      }
+      const live = held ?? [];
+      held = null;
+      take(live);
+      wake();
+    })().catch(fail);
+  }
+
   const finish = () => {
     done = true;
     pending.length = 0;
+    held = null;
     unsubscribe();
     wake();
+    drained?.();
   };
 
   const iterator: FailingStream<T> = {
@@ -87,7 +132,15 @@ export function eventStream<T>(bus: EventBus, select: (event: ChangeEvent) => T 
     async next(): Promise<IteratorResult<T>> {
       for (;;) {
         if (done) return { value: undefined, done: true };
-        if (pending.length > 0) return { value: pending.shift() as T, done: false };
+        if (pending.length > 0) {
+          const value = pending.shift() as T;
+          if (pending.length < REPLAY_PAGE && drained) {
+            const d = drained;
+            drained = null;
+            d();
+          }
+          return { value, done: false };
+        }
         if (failure) {
           finish();
           throw failure;

@@ -1,12 +1,12 @@
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config.js';
-import type { EventBus } from './event-bus.js';
-import { PgNotifyEventBus } from './pg-notify-event-bus.js';
+import { ChangeLogBus } from './change-log-bus.js';
 
 /**
- * The bus that reaches every process using the database: PostgreSQL NOTIFY on an external one (DATABASE_URL), where
- * several replicas and CLI commands meet; undefined on the embedded one, which a single process holds.
+ * The bus that reaches every process using the database through its change log: replicas, CLI commands, and the
+ * embedded database alike. Its listening connection uses the data source's own connection string.
  */
-export async function sharedEventBus(config: Config, dataSource: DataSource): Promise<EventBus | undefined> {
-  return config.databaseUrl ? PgNotifyEventBus.create({ connectionString: config.databaseUrl, dataSource }) : undefined;
+export function sharedEventBus(dataSource: DataSource): ChangeLogBus {
+  const url = (dataSource.options as { url?: unknown }).url;
+  if (typeof url !== 'string') throw new Error('the change log needs a data source opened from a connection string');
+  return new ChangeLogBus({ connectionString: url, dataSource });
 }

@@ -1,8 +1,9 @@
 import { Field, ID, InputType, registerEnumType } from 'type-graphql';
-import type { Ordering } from './page-query.js';
-import { idsCondition, labelSelectorCondition, searchCondition, valuesCondition } from './filter-sql.js';
-import { DeploymentHealth, OrderDirection } from './inventory.enums.js';
-import type { SqlParams } from './sql-params.js';
+import type { Ordering } from '../graphql/page-query.js';
+import { idsCondition, labelSelectorCondition, searchCondition, valuesCondition } from '../graphql/filter-sql.js';
+import { DeploymentHealth } from './inventory.enums.js';
+import { OrderDirection } from '../graphql/order-direction.js';
+import type { SqlParams } from '../graphql/sql-params.js';
 
 @InputType({ description: 'Narrows a list of Deployments; every given field must match (AND). Deleted ones are left out unless `includeDeleted`.' })
 export class DeploymentFilter {

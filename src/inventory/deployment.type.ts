@@ -1,6 +1,6 @@
 import { GraphQLDateTime, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { connectionType, Node } from '../server/relay/index.js';
+import { connectionType, Node } from '../graphql/relay/index.js';
 import { ContainerSpec } from './container-spec.type.js';
 import { DeploymentHealth } from './inventory.enums.js';
 

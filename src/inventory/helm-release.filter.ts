@@ -1,8 +1,8 @@
 import { Field, ID, InputType, registerEnumType } from 'type-graphql';
-import type { Ordering } from './page-query.js';
-import { idsCondition, searchCondition, valuesCondition } from './filter-sql.js';
-import { OrderDirection } from './inventory.enums.js';
-import type { SqlParams } from './sql-params.js';
+import type { Ordering } from '../graphql/page-query.js';
+import { idsCondition, searchCondition, valuesCondition } from '../graphql/filter-sql.js';
+import { OrderDirection } from '../graphql/order-direction.js';
+import type { SqlParams } from '../graphql/sql-params.js';
 
 @InputType({ description: 'Narrows a list of Helm releases; every given field must match (AND). Uninstalled ones are left out unless `includeDeleted`.' })
 export class HelmReleaseFilter {

@@ -1,12 +1,12 @@
 import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { requireRole } from '../auth/access.js';
+import { requireRole } from '../graphql/access.js';
 import { Cluster } from '../cluster/cluster.type.js';
-import type { GraphQLContext } from '../server/context.js';
-import { ConnectionArgs, registerNodeType, type Connection } from '../server/relay/index.js';
-import { fetchConnection } from './connection-loader.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { ConnectionArgs, registerNodeType, type Connection } from '../graphql/relay/index.js';
+import { fetchConnection } from '../graphql/connection-loader.js';
 import { HelmReleaseFilter, HelmReleaseOrder, helmReleaseConditions, helmReleaseOrdering } from './helm-release.filter.js';
 import { HelmRelease, HelmReleaseConnection } from './helm-release.type.js';
-import { listQuery } from './list-query.js';
+import { listQuery } from '../graphql/list-query.js';
 import { Namespace } from './namespace.type.js';
 import { helmReleaseSource } from './sources.js';
 

@@ -18,11 +18,6 @@ export enum DeploymentHealth {
   SCALED_TO_ZERO = 'scaled_to_zero',
 }
 
-/** Sort direction shared by every `orderBy` input. */
-export enum OrderDirection {
-  ASC = 'ASC',
-  DESC = 'DESC',
-}
 
 registerEnumType(PodPhase, {
   name: 'PodPhase',
@@ -48,8 +43,3 @@ registerEnumType(DeploymentHealth, {
   },
 });
 
-registerEnumType(OrderDirection, {
-  name: 'OrderDirection',
-  description: 'Sort direction.',
-  valuesConfig: { ASC: { description: 'Ascending (A→Z, oldest first, smallest first).' }, DESC: { description: 'Descending.' } },
-});

@@ -1,5 +1,5 @@
 /** Database rows (snake_case, as PostgreSQL returns them) → GraphQL objects of the inventory. */
-import { toGlobalId } from '../server/relay/index.js';
+import { toGlobalId } from '../graphql/relay/index.js';
 import { ClusterNode } from './cluster-node.type.js';
 import { ContainerSpec } from './container-spec.type.js';
 import { ContainerStatus } from './container-status.type.js';
@@ -9,16 +9,8 @@ import type { DeploymentHealth, PodPhase } from './inventory.enums.js';
 import { Namespace } from './namespace.type.js';
 import { Pod } from './pod.type.js';
 
-export type Row = Record<string, unknown>;
-
-/** bigint and numeric columns arrive as strings. */
-export function num(value: unknown): number {
-  return value === null || value === undefined ? 0 : Number(value);
-}
-
-export function numOrNull(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
+import type { Row } from '../graphql/row-source.js';
+import { num, numOrNull } from '../graphql/row-values.js';
 
 function str(value: unknown): string | null {
   return typeof value === 'string' ? value : null;

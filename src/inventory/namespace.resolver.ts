@@ -1,18 +1,17 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Query, Resolver, Root } from 'type-graphql';
-import { requireRole } from '../auth/access.js';
+import { requireRole } from '../graphql/access.js';
 import { Cluster } from '../cluster/cluster.type.js';
-import { NamespaceCost } from '../cost/namespace-cost.type.js';
-import type { GraphQLContext } from '../server/context.js';
-import { ConnectionArgs, registerNodeType, type Connection } from '../server/relay/index.js';
-import { fetchConnection } from './connection-loader.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { ConnectionArgs, registerNodeType, type Connection } from '../graphql/relay/index.js';
+import { fetchConnection } from '../graphql/connection-loader.js';
 import { DeploymentFilter, DeploymentOrder, deploymentConditions, deploymentOrdering } from './deployment.filter.js';
 import { Deployment, DeploymentConnection } from './deployment.type.js';
 import { HelmReleaseFilter, HelmReleaseOrder, helmReleaseConditions, helmReleaseOrdering } from './helm-release.filter.js';
 import { HelmRelease, HelmReleaseConnection } from './helm-release.type.js';
-import { connectionNodeFields, connectionSelectsCursors, projectedColumns } from './selection.js';
+import { connectionNodeFields, connectionSelectsCursors, projectedColumns } from '../graphql/selection.js';
 import { scheduledNodes } from './scheduled-nodes.js';
-import { listQuery, nestedListQuery } from './list-query.js';
+import { listQuery, nestedListQuery } from '../graphql/list-query.js';
 import { NamespaceFilter, NamespaceOrder, namespaceConditions, namespaceOrdering } from './namespace.filter.js';
 import { Namespace, NamespaceConnection } from './namespace.type.js';
 import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js';
@@ -79,10 +78,5 @@ export class NamespaceResolver {
   ): Promise<Connection<HelmRelease>> {
     const { variant, build } = nestedListQuery(context, { connection, filter, orderBy }, helmReleaseConditions, helmReleaseOrdering);
     return context.loaders.helmReleasesOfNamespace.load(namespace.rowId, variant, build);
-  }
-
-  @FieldResolver(() => NamespaceCost, { nullable: true, description: 'Cost of the namespace over the last 30 days; null for a namespace deleted more than 30 days ago.' })
-  async cost(@Root() namespace: Namespace, @Ctx() context: GraphQLContext): Promise<NamespaceCost | null> {
-    return context.loaders.namespaceCost.load(namespace.rowId);
   }
 }

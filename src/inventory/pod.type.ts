@@ -1,6 +1,6 @@
 import { GraphQLDateTime, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import { connectionType, Node } from '../server/relay/index.js';
+import { connectionType, Node } from '../graphql/relay/index.js';
 import type { ClusterNode } from './cluster-node.type.js';
 import { ContainerStatus } from './container-status.type.js';
 import { ContainerSpec } from './container-spec.type.js';

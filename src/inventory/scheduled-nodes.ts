@@ -4,7 +4,7 @@
  * statements as loading each pod's node on its own.
  */
 import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
-import type { GraphQLContext } from '../server/context.js';
+import type { GraphQLContext } from '../graphql/context.js';
 import type { Pod } from './pod.type.js';
 
 export function nodeKey(pod: Pod): string {

@@ -1,13 +1,11 @@
 /** The row sources of every object type the API lists. */
-import { CLUSTER_COLUMNS, toCluster } from '../cluster/cluster.rows.js';
-import type { Cluster } from '../cluster/cluster.type.js';
 import type { ClusterNode } from './cluster-node.type.js';
 import type { Deployment } from './deployment.type.js';
 import type { HelmRelease } from './helm-release.type.js';
 import { toClusterNode, toDeployment, toHelmRelease, toNamespace, toPod } from './inventory.rows.js';
 import type { Namespace } from './namespace.type.js';
 import type { Pod } from './pod.type.js';
-import type { RowSource } from './row-source.js';
+import type { RowSource } from '../graphql/row-source.js';
 
 const same = (...fields: string[]) => Object.fromEntries(fields.map((f) => [f, [f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]]));
 /** Relations resolved by the object's own id (its children) read no column beyond it. */
@@ -75,7 +73,6 @@ const CLUSTER_NODE_PROJECTION: RowSource<unknown>['projection'] = {
   },
 };
 
-export const clusterSource: RowSource<Cluster> = { table: 'k8s_clusters', alias: 'c', key: ['id'], select: CLUSTER_COLUMNS, map: toCluster };
 export const namespaceSource: RowSource<Namespace> = { table: 'k8s_namespaces', alias: 'n', key: ['id'], select: 'n.*', map: toNamespace, projection: NAMESPACE_PROJECTION };
 export const clusterNodeSource: RowSource<ClusterNode> = { table: 'k8s_nodes', alias: 'nd', key: ['id'], select: 'nd.*', map: toClusterNode, projection: CLUSTER_NODE_PROJECTION };
 export const deploymentSource: RowSource<Deployment> = { table: 'k8s_deployments', alias: 'd', key: ['id'], select: 'd.*', map: toDeployment, projection: DEPLOYMENT_PROJECTION };

@@ -3,12 +3,12 @@
  * partitions of k8s_resource_metrics that overlap [from, to): the range is a plain condition on the
  * partition key, so the planner prunes the others.
  */
-import { parseDuration } from '../config.js';
-import { numOrNull, num } from '../inventory/inventory.rows.js';
-import type { SqlRunner } from '../inventory/row-source.js';
-import { SqlParams } from '../inventory/sql-params.js';
-import { checkDateTimeArgument } from '../server/date-time-argument.js';
-import { badInput } from '../server/errors.js';
+import { parseDuration } from '../common/config.js';
+import { numOrNull, num } from '../graphql/row-values.js';
+import type { SqlRunner } from '../graphql/row-source.js';
+import { SqlParams } from '../graphql/sql-params.js';
+import { checkDateTimeArgument } from '../graphql/date-time-argument.js';
+import { badInput } from '../graphql/errors.js';
 import { MetricLevel } from './metric-level.enum.js';
 import { MetricPoint } from './metric-point.type.js';
 

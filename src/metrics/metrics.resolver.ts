@@ -1,9 +1,9 @@
 import { GraphQLDateTime } from 'graphql-scalars';
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { requireRole } from '../auth/access.js';
-import type { GraphQLContext } from '../server/context.js';
-import { notFound } from '../server/errors.js';
-import { uuidFromGlobalId } from '../server/relay/index.js';
+import { requireRole } from '../graphql/access.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { notFound } from '../graphql/errors.js';
+import { uuidFromGlobalId } from '../graphql/relay/index.js';
 import { metricBuckets, metricBucketsSql, TARGET_TYPE } from './metric-buckets.js';
 import { MetricLevel } from './metric-level.enum.js';
 import { MetricPoint } from './metric-point.type.js';

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { bootstrapMessage, ensureBootstrapToken } from '../auth/bootstrap-token.js';
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 import { graphiqlFiles } from './graphiql-assets.js';
 import { GRAPHQL_PATH, mountGraphQL, type GraphQLEndpoint } from './graphql-endpoint.js';
 import type { Component, ServeContext } from './serve.js';

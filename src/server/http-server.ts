@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import type { Config } from '../config.js';
+import type { Config } from '../common/config.js';
 import type { Readiness } from '../db/database-readiness.js';
-import { logger, withLogContext } from '../logger.js';
+import { logger, withLogContext } from '../common/logger.js';
 
 const log = logger.child({ component: 'http' });
 

@@ -1,5 +1,5 @@
 import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
-import { badInput } from './errors.js';
+import { badInput } from '../graphql/errors.js';
 
 const NUL = '\u0000';
 

@@ -19,7 +19,7 @@ import {
   TypeNameMetaFieldDef,
   valueFromASTUntyped,
 } from 'graphql';
-import { checkPageSize, DEFAULT_PAGE_SIZE } from './relay/connection-args.js';
+import { checkPageSize, DEFAULT_PAGE_SIZE } from '../graphql/relay/connection-args.js';
 
 export interface QueryLimits {
   maxDepth: number;

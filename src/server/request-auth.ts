@@ -1,4 +1,4 @@
-import type { AuthContext } from '../auth/access.js';
+import type { AuthContext } from '../graphql/access.js';
 import type { ApiTokenService } from '../auth/api-token.service.js';
 
 /** The outcome of reading a request's credentials: who is asking, or why nobody is. */

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import type { RequestHandler, Response } from 'express';
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 
 const log = logger.child({ component: 'http' });
 

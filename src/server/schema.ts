@@ -3,28 +3,31 @@ import { DateTimeResolver } from 'graphql-scalars';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver.js';
-import { ClusterStatusChangedResolver } from '../events/cluster-status-changed.resolver.js';
-import { PodChangedResolver } from '../events/pod-changed.resolver.js';
 import { ClusterResolver } from '../cluster/cluster.resolver.js';
 import { ClusterAdminResolver } from '../cluster/cluster-admin.resolver.js';
+import { ClusterStatusChangedResolver } from '../cluster/cluster-status-changed.resolver.js';
 import { ClusterPricingResolver } from '../cost/cluster-pricing.resolver.js';
 import { CostResolver } from '../cost/cost.resolver.js';
+import { NamespaceCostResolver } from '../cost/namespace-cost.resolver.js';
+import { ClusterInventoryResolver } from '../inventory/cluster-inventory.resolver.js';
 import { ClusterNodeResolver } from '../inventory/cluster-node.resolver.js';
 import { DeploymentResolver } from '../inventory/deployment.resolver.js';
 import { HelmReleaseResolver } from '../inventory/helm-release.resolver.js';
 import { NamespaceResolver } from '../inventory/namespace.resolver.js';
 import { PodResolver } from '../inventory/pod.resolver.js';
+import { PodChangedResolver } from '../inventory/pod-changed.resolver.js';
 import { bindScheduledNodeField } from '../inventory/scheduled-nodes.js';
 import { MetricsResolver } from '../metrics/metrics.resolver.js';
-import { bindConnectionCounts } from './relay/connection.js';
-import { bindNodeTypeResolver } from './relay/node.js';
-import { NodeResolver } from './relay/node.resolver.js';
+import { bindConnectionCounts } from '../graphql/relay/connection.js';
+import { bindNodeTypeResolver } from '../graphql/relay/node.js';
+import { NodeResolver } from './node.resolver.js';
 
 /** Every resolver class of the API; each domain adds its own line here. */
 const resolvers: NonEmptyArray<Function> = [
   NodeResolver,
   ClusterResolver,
   ClusterAdminResolver,
+  ClusterInventoryResolver,
   NamespaceResolver,
   DeploymentResolver,
   PodResolver,
@@ -32,6 +35,7 @@ const resolvers: NonEmptyArray<Function> = [
   HelmReleaseResolver,
   MetricsResolver,
   CostResolver,
+  NamespaceCostResolver,
   ClusterPricingResolver,
   AuthResolver,
   PodChangedResolver,

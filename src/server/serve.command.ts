@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../config.js';
-import { logger } from '../logger.js';
+import { loadConfig } from '../common/config.js';
+import { logger } from '../common/logger.js';
 
 const log = logger.child({ component: 'serve' });
 

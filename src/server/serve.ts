@@ -1,16 +1,16 @@
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config.js';
+import type { Config } from '../common/config.js';
 import { DatabaseReadiness } from '../db/database-readiness.js';
 import { type OpenDatabase, openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migration-runner.js';
 import { PartitionMaintainer } from '../db/partition-maintenance.js';
+import { ChangeLogPruner } from '../events/change-log-pruner.js';
 import type { EventBus } from '../events/event-bus.js';
-import { InProcessEventBus } from '../events/in-process-event-bus.js';
 import { sharedEventBus } from '../events/shared-event-bus.js';
-import { logger } from '../logger.js';
-import { clusterComponent } from '../cluster/cluster.component.js';
-import { costComponent } from '../cost/cost.component.js';
-import type { Services } from './context.js';
+import { logger } from '../common/logger.js';
+import { clusterComponent } from './cluster.component.js';
+import { costComponent } from './cost.component.js';
+import type { Services } from '../graphql/context.js';
 import { graphqlComponent } from './graphql.component.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
 
@@ -47,6 +47,7 @@ export type ComponentFactory = (ctx: ServeContext) => Component | undefined | Pr
  */
 export const components: ComponentFactory[] = [
   (ctx) => new PartitionMaintainer(ctx.dataSource, ctx.config),
+  (ctx) => new ChangeLogPruner(ctx.dataSource, ctx.config.eventRetentionMs),
   clusterComponent,
   costComponent,
   graphqlComponent,
@@ -136,8 +137,9 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
     readiness.attach(database.dataSource);
     checkpoint();
 
-    // Several replicas can only share an external database; there, events travel between them over NOTIFY.
-    const eventBus: EventBus = (await sharedEventBus(config, database.dataSource)) ?? new InProcessEventBus();
+    // Every replica reads changes from the database's change log, which writers append to as they commit.
+    const eventBus = sharedEventBus(database.dataSource);
+    await eventBus.listen();
     undo.push({ what: 'event bus', fn: () => eventBus.close() });
     const context: ServeContext = { config, demo: opts.demo ?? false, dataSource: database.dataSource, database, eventBus, http: server, services: {} };
 

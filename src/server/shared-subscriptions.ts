@@ -1,5 +1,5 @@
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, execute, print } from 'graphql';
-import type { AuthContext } from '../auth/access.js';
+import type { AuthContext } from '../graphql/access.js';
 import { type FailingStream, MAX_PENDING_EVENTS, subscriberTooSlow } from '../events/event-stream.js';
 
 /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { acquireConnection, releaseConnection } from '../db/pool-connections.js';
+import { appendChangeEvents } from '../events/change-log.js';
 import type { ChangeEvent, ChangeType } from '../events/change-event.js';
 import { copyRows, copyText, copyValue } from './bulk-copy.js';
 import type { Change, RowChange, Sweep } from './change-queue.js';
@@ -64,7 +65,8 @@ function jsonRow(columns: readonly ColumnDef[], row: Row): Record<string, unknow
 
 /**
  * Writes one batch of changes as one transaction of bulk statements, table by table in parent-before-child order, and
- * returns the change events of what it wrote (published by the caller once committed). New pods of an initial list
+ * returns the change events of what it wrote, appended to the change log in that transaction (and published by the
+ * caller once committed). New pods of an initial list
  * go in by COPY. With a lease, the transaction first checks that the lease is still this writer's and holds its row.
  */
 export class BatchSink {
@@ -91,6 +93,8 @@ export class BatchSink {
         if (mine.length > 0) await this.writeTable(qr, spec, mine, events);
       }
       for (const sweep of sweeps) await this.sweep(qr, sweep, events);
+      // In the same transaction as the rows: a change is in the log exactly when it is in the tables.
+      await appendChangeEvents((sql, params) => qr.query(sql, params), events);
       await qr.commitTransaction();
     } catch (err) {
       if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import { CLUSTER_API_PATHS } from './cluster-api-paths.js';
 import { holdsLease, type LeaseGrant } from './ownership.js';
 import type { ListWatchClient, ReflectorStatus } from './reflector.js';

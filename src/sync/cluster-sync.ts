@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config.js';
+import type { Config } from '../common/config.js';
 import type { EventBus } from '../events/event-bus.js';
-import { logger } from '../logger.js';
+import { logger } from '../common/logger.js';
 import { ClaimMounts } from './claim-mounts.js';
 import { WATCHED_COLLECTIONS, type WatchedResource } from './cluster-api-paths.js';
 import { ClusterHealthTracker } from './cluster-health.tracker.js';

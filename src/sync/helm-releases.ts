@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import { CLUSTER_API_PATHS } from './cluster-api-paths.js';
 import { digestColumns, HELM_RELEASES } from './inventory-tables.js';
 import type { Obj } from './k8s-fields.js';

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import { sleep } from './backoff.js';
 import { CLUSTER_API_PATHS } from './cluster-api-paths.js';
 import type { Obj } from './k8s-fields.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import { NAMESPACES } from './inventory-tables.js';
 import type { Obj } from './k8s-fields.js';
 import { mapLimitRange } from './limit-range.mapper.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import { Backoff, sleep } from './backoff.js';
 import type { ListGate } from './list-gate.js';
 import type { RowDigest } from './row-digest.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import { digestColumns, type TableSpec } from './inventory-tables.js';
 import type { Obj } from './k8s-fields.js';
 import { deletionTime } from './k8s-fields.js';

@@ -5,9 +5,9 @@ import { CLUSTER_REGISTRY_CHANNEL } from '../cluster/cluster-registration.servic
 import { ApiServerAddressGuard } from '../cluster/api-server-address.js';
 import { KubeClient } from '../cluster/kube-client.js';
 import type { KubeconfigCrypto } from '../cluster/kubeconfig-crypto.js';
-import type { Config } from '../config.js';
+import type { Config } from '../common/config.js';
 import type { EventBus } from '../events/event-bus.js';
-import { logger, type Logger } from '../logger.js';
+import { logger, type Logger } from '../common/logger.js';
 import { Backoff, sleep } from './backoff.js';
 import { ClusterSync } from './cluster-sync.js';
 import { ClusterOwnership, DEFAULT_LEASE_TIMINGS, newReplicaId, type LeaseGrant, type LeaseTimings } from './ownership.js';

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { isDatabaseUnavailable, sqlstateOf } from '../db/database-errors.js';
 import { warmConnections } from '../db/pool-connections.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../common/logger.js';
 import { Backoff, sleep } from './backoff.js';
 import { BatchSink, LeaseLost } from './batch-sink.js';
 import { type Batch, type Change, ChangeQueue, type Sweep } from './change-queue.js';

@@ -3,11 +3,11 @@ import 'reflect-metadata';
 import { execute as executeWithGraphQLJs, parse, type ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokenService } from '../../src/auth/api-token.service.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
 import { compiledExecutor } from '../../src/server/jit-executor.js';
 import { createLoaders } from '../../src/server/loaders.js';
-import { toGlobalId } from '../../src/server/relay/index.js';
+import { toGlobalId } from '../../src/graphql/relay/index.js';
 import { createCaller, startApiServer, type ApiServer, type Caller } from './support/api-server.js';
 
 let server: ApiServer;

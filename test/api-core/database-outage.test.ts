@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokenService } from '../../src/auth/api-token.service.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import { createDataSource } from '../../src/db/data-source.js';
 import { closeDataSource } from '../../src/db/pool-connections.js';
 import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { toGlobalId } from '../../src/server/relay/global-id.js';
+import { toGlobalId } from '../../src/graphql/relay/global-id.js';
 import { seedInventory, type SeededCluster } from '../support/seed.js';
 import { createCaller, gql, startApiServer, waitFor, type ApiServer, type Caller } from './support/api-server.js';
 

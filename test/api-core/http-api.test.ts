@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toGlobalId } from '../../src/server/relay/global-id.js';
+import { toGlobalId } from '../../src/graphql/relay/global-id.js';
 import { createCaller, errorCodes, gql, startApiServer, type ApiServer, type Caller } from './support/api-server.js';
 
 /** What fetch's untyped json() gives for a refused request. */

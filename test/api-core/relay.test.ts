@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { buildConnection } from '../../src/server/relay/connection.js';
-import { pageRequest, type PageRequest } from '../../src/server/relay/connection-args.js';
-import { decodeCursor, encodeCursor } from '../../src/server/relay/cursor.js';
-import { fromGlobalId, toGlobalId } from '../../src/server/relay/global-id.js';
+import { buildConnection } from '../../src/graphql/relay/connection.js';
+import { pageRequest, type PageRequest } from '../../src/graphql/relay/connection-args.js';
+import { decodeCursor, encodeCursor } from '../../src/graphql/relay/cursor.js';
+import { fromGlobalId, toGlobalId } from '../../src/graphql/relay/global-id.js';
 
 const uuid = '3f2b8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
 

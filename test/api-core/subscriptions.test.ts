@@ -5,8 +5,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ChangeEvent, ChangeType } from '../../src/events/change-event.js';
-import { logger } from '../../src/logger.js';
-import { toGlobalId } from '../../src/server/relay/global-id.js';
+import { logger } from '../../src/common/logger.js';
+import { toGlobalId } from '../../src/graphql/relay/global-id.js';
 import { createCaller, gql, startApiServer, waitFor, type ApiServer, type Caller } from './support/api-server.js';
 
 let server: ApiServer;
@@ -445,7 +445,7 @@ describe('podChanged', () => {
     expect(feed.items.map((i) => i.podChanged.pod.name)).toEqual([delivered.name]);
     expect(errors).toEqual([
       {
-        message: "Changes from other replicas may have been missed while this server's change feed was reconnecting to PostgreSQL; query the current state and subscribe again",
+        message: 'Changes may have been missed: this server could not read them from the change log before they expired; query the current state and subscribe again',
         extensions: { code: 'CHANGES_MISSED' },
       },
     ]);

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokenService } from '../../src/auth/api-token.service.js';
 import { bootstrapMessage, ensureBootstrapToken } from '../../src/auth/bootstrap-token.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 /** Cost queries (namespace costs, allocations grouped by team/namespace/period) and cluster pricing. */
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { toGlobalId } from '../../src/server/relay/index.js';
+import { toGlobalId } from '../../src/graphql/relay/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { insertRows } from '../support/seed.js';
 import { authFor, data, errorCodes, execute } from './support/api-context.js';

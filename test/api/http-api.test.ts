@@ -1,7 +1,7 @@
 /** The inventory API through the real HTTP server: tokens, org scoping, errors and statements per request. */
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { toGlobalId } from '../../src/server/relay/index.js';
+import { toGlobalId } from '../../src/graphql/relay/index.js';
 import { createCaller, errorCodes, gql, startApiServer, StatementLog, type ApiServer, type Caller } from '../api-core/support/api-server.js';
 import { clusterRow, insertRows, seedInventory } from '../support/seed.js';
 

@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { getNamedType, isLeafType, isObjectType, type GraphQLObjectType } from 'graphql';
-import { toGlobalId } from '../../src/server/relay/index.js';
+import { toGlobalId } from '../../src/graphql/relay/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { apiSchema, authFor, data, errorCodes, execute } from './support/api-context.js';
 import { seedFixture, type Fixture } from './fixtures.js';

@@ -1,8 +1,8 @@
 /** kubectl label selectors: parsing, errors that name the problem, and the SQL they compile to. */
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { labelRequirementsToSql, LabelSelectorError, parseLabelSelector } from '../../src/inventory/label-selector.js';
-import { SqlParams } from '../../src/inventory/sql-params.js';
+import { labelRequirementsToSql, LabelSelectorError, parseLabelSelector } from '../../src/graphql/label-selector.js';
+import { SqlParams } from '../../src/graphql/sql-params.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { clusterRow, insertOrganization, insertRows, podRow } from '../support/seed.js';
 import { authFor, errorCodes, execute } from './support/api-context.js';

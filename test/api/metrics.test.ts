@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { maintainPartitions } from '../../src/db/partition-maintenance.js';
 import { metricBucketsSql } from '../../src/metrics/metric-buckets.js';
 import { MetricLevel } from '../../src/metrics/metric-level.enum.js';
-import { toGlobalId } from '../../src/server/relay/index.js';
+import { toGlobalId } from '../../src/graphql/relay/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { clusterRow, insertOrganization, insertRows, namespaceRow, podRow } from '../support/seed.js';
 import { authFor, data, errorCodes, execute } from './support/api-context.js';

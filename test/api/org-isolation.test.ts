@@ -1,7 +1,7 @@
 /** Every query is confined to the caller's organisation in SQL: another organisation's rows are absent and its ids NOT_FOUND or null. */
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { toGlobalId } from '../../src/server/relay/index.js';
+import { toGlobalId } from '../../src/graphql/relay/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { at, insertRows } from '../support/seed.js';
 import { authFor, data, errorCodes, execute } from './support/api-context.js';

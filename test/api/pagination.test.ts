@@ -1,7 +1,7 @@
 /** Cursor pagination edges, top-level and nested: empty, exact page, last page, backwards, bad cursors. */
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { encodeCursor, toGlobalId } from '../../src/server/relay/index.js';
+import { encodeCursor, toGlobalId } from '../../src/graphql/relay/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { insertOrganization, seedInventory, type SeededCluster } from '../support/seed.js';
 import { authFor, data, errorCodes, execute } from './support/api-context.js';

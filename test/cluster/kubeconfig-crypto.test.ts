@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config.js';
+import { ConfigError } from '../../src/common/config.js';
 import { resolveKubeconfigCrypto, GENERATED_KEY_FILE } from '../../src/cluster/key-store.js';
 import { KubeconfigCrypto, KubeconfigDecryptionError, keyIdOf } from '../../src/cluster/kubeconfig-crypto.js';
 import { captureLogs } from './support/capture-logs.js';

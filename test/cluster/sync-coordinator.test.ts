@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRegistrationService } from '../../src/cluster/cluster-registration.service.js';
 import { KubeconfigCrypto } from '../../src/cluster/kubeconfig-crypto.js';
 import { rotateKubeconfigKeys } from '../../src/cluster/kubeconfig-rotation.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import { createDataSource } from '../../src/db/data-source.js';
 import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';

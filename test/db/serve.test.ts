@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import { DatabaseReadiness } from '../../src/db/database-readiness.js';
 import { applyMigrations } from '../../src/db/migration-runner.js';
 import { createHttpServer } from '../../src/server/http-server.js';

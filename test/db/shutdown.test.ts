@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import { describe, expect, test, vi } from 'vitest';
 import WebSocket from 'ws';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/common/config.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { createTestDatabase } from '../support/database.js';
 import { exitOf, freePort, runCli, spawnUntil } from './support/processes.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ClusterHealthView } from '../../src/cluster/cluster-health.view-entity.js';
-import { NamespaceCostView } from '../../src/cost/namespace-cost.view-entity.js';
+import { ClusterHealthView } from '../../src/db/entities/cluster-health.view-entity.js';
+import { NamespaceCostView } from '../../src/db/entities/namespace-cost.view-entity.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { insertPod, seedCluster } from './support/seed.js';
 

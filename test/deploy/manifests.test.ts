@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import { CLUSTER_API_PATHS, WATCHED_COLLECTIONS } from '../../src/sync/cluster-api-paths.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import type { ChangeEvent } from '../../src/events/change-event.js';
-import { PgNotifyEventBus } from '../../src/events/pg-notify-event-bus.js';
+import { ChangeLogBus } from '../../src/events/change-log-bus.js';
+import { sharedEventBus } from '../../src/events/shared-event-bus.js';
 import { startServe, type RunningServer } from '../../src/server/serve.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const event: ChangeEvent = {
-  organizationId: 'org',
-  clusterId: 'cluster',
+  organizationId: '00000000-0000-4000-8000-000000000001',
+  clusterId: '00000000-0000-4000-8000-000000000002',
   kind: 'Pod',
   type: 'MODIFIED',
   namespace: 'default',
@@ -21,13 +22,13 @@ const event: ChangeEvent = {
 describe('serve on DATABASE_URL', () => {
   let db: TestDatabase;
   let server: RunningServer;
-  let otherReplica: PgNotifyEventBus;
+  let otherReplica: ChangeLogBus;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     const config = { ...loadConfig({ DATABASE_URL: db.url }), host: '127.0.0.1', port: 0 };
     server = await startServe({ config, components: [] });
-    otherReplica = await PgNotifyEventBus.create({ connectionString: db.url, dataSource: db.dataSource });
+    otherReplica = sharedEventBus(db.dataSource);
   });
   afterAll(async () => {
     await otherReplica?.close();
@@ -45,6 +46,8 @@ describe('serve on DATABASE_URL', () => {
     });
     await otherReplica.publish([event]);
     await arrived;
-    expect(received).toEqual([event]);
+    // As the change log holds it: with its sequence number and commit time.
+    const { committedAt: _published, ...rest } = event;
+    expect(received).toEqual([{ ...rest, seq: expect.any(Number), committedAt: expect.any(Date) }]);
   });
 });

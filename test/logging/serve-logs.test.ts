@@ -6,7 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/common/config.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { childEnv, exitOf, ROOT, runCli, spawnUntil } from '../db/support/processes.js';

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/cluster/kube-client.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
-import { logger } from '../../src/logger.js';
+import { logger } from '../../src/common/logger.js';
 import { ClusterSync } from '../../src/sync/cluster-sync.js';
 import { PODS } from '../../src/sync/inventory-tables.js';
 import { RowHandler } from '../../src/sync/row-handler.js';

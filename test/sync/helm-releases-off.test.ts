@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import { type Harness, startHarness } from './sync-harness.js';
 
 describe('KUBEGRAPH_HELM_RELEASES=false', () => {

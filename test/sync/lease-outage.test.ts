@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterRegistrationService } from '../../src/cluster/cluster-registration.service.js';
 import { KubeconfigCrypto } from '../../src/cluster/kubeconfig-crypto.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import { createDataSource } from '../../src/db/data-source.js';
 import { closeDataSource } from '../../src/db/pool-connections.js';
 import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';

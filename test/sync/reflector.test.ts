@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/cluster/kube-client.js';
-import { logger } from '../../src/logger.js';
+import { logger } from '../../src/common/logger.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { ListGate } from '../../src/sync/list-gate.js';
 import { type KubeObjectLike, Reflector, type ReflectorHandler } from '../../src/sync/reflector.js';

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { expect } from 'vitest';
 import { KubeClient } from '../../src/cluster/kube-client.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/common/config.js';
 import type { ChangeEvent } from '../../src/events/change-event.js';
 import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
 import { SimulatedCluster, type SimulatorOptions } from '../../src/simulator/simulated-cluster.js';

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataSource } from '../../src/db/data-source.js';
 import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
-import { logger } from '../../src/logger.js';
+import { logger } from '../../src/common/logger.js';
 import { NAMESPACES } from '../../src/sync/inventory-tables.js';
 import { mapNamespace } from '../../src/sync/namespace.mapper.js';
 import { ClusterOwnership } from '../../src/sync/ownership.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
-import { logger } from '../../src/logger.js';
+import { logger } from '../../src/common/logger.js';
 import { NAMESPACES } from '../../src/sync/inventory-tables.js';
 import { mapNamespace } from '../../src/sync/namespace.mapper.js';
 import { Writer } from '../../src/sync/writer.js';

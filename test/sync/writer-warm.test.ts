@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataSource } from '../../src/db/data-source.js';
 import { InProcessEventBus } from '../../src/events/in-process-event-bus.js';
-import { logger } from '../../src/logger.js';
+import { logger } from '../../src/common/logger.js';
 import { Writer } from '../../src/sync/writer.js';
 import { createTestDatabase, type TestDatabase, testServerUrl } from '../support/database.js';
 

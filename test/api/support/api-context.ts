@@ -2,12 +2,12 @@
 import 'reflect-metadata';
 import { GraphQLError, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { DataSource, Logger } from 'typeorm';
-import type { AuthContext } from '../../../src/auth/access.js';
+import type { AuthContext } from '../../../src/graphql/access.js';
 import { ApiTokenService } from '../../../src/auth/api-token.service.js';
-import type { Role } from '../../../src/auth/roles.js';
-import { loadConfig, type Config } from '../../../src/config.js';
+import type { Role } from '../../../src/graphql/roles.js';
+import { loadConfig, type Config } from '../../../src/common/config.js';
 import { InProcessEventBus } from '../../../src/events/in-process-event-bus.js';
-import type { GraphQLContext } from '../../../src/server/context.js';
+import type { GraphQLContext } from '../../../src/graphql/context.js';
 import { compiledExecutor, type CompiledExecutor } from '../../../src/server/jit-executor.js';
 import { createLoaders, type LoaderOptions } from '../../../src/server/loaders.js';
 import { buildKubegraphSchema } from '../../../src/server/schema.js';

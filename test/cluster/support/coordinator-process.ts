@@ -2,7 +2,7 @@
 // read them, whenever they change.
 import 'reflect-metadata';
 import { KubeconfigCrypto } from '../../../src/cluster/kubeconfig-crypto.js';
-import { loadConfig } from '../../../src/config.js';
+import { loadConfig } from '../../../src/common/config.js';
 import { createDataSource } from '../../../src/db/data-source.js';
 import { InProcessEventBus } from '../../../src/events/in-process-event-bus.js';
 import { SyncCoordinator } from '../../../src/sync/sync-coordinator.js';

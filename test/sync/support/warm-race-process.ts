@@ -9,7 +9,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { createDataSource } from '../../../src/db/data-source.js';
 import { InProcessEventBus } from '../../../src/events/in-process-event-bus.js';
-import { logger } from '../../../src/logger.js';
+import { logger } from '../../../src/common/logger.js';
 import { Writer } from '../../../src/sync/writer.js';
 
 interface PoolInternals {

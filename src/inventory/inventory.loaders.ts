@@ -1,0 +1,72 @@
+import DataLoader from 'dataloader';
+import type { LoaderKit, NestedConnectionLoader } from '../graphql/connection-loader.js';
+import { SqlParams } from '../graphql/sql-params.js';
+import type { ClusterNode } from './cluster-node.type.js';
+import type { Deployment } from './deployment.type.js';
+import type { HelmRelease } from './helm-release.type.js';
+import type { Namespace } from './namespace.type.js';
+import type { Pod } from './pod.type.js';
+import { clusterNodeSource, deploymentSource, helmReleaseSource, namespaceSource, podOnNodeSource, podSource } from './sources.js';
+
+declare module '../graphql/context.js' {
+  interface Loaders {
+    namespace: DataLoader<string, Namespace | null>;
+    clusterNode: DataLoader<string, ClusterNode | null>;
+    deployment: DataLoader<string, Deployment | null>;
+    pod: DataLoader<string, Pod | null>;
+    helmRelease: DataLoader<string, HelmRelease | null>;
+    /** Key: `${clusterRowId}/${nodeName}`; the live node of that name, else the latest removed one. */
+    nodeByName: DataLoader<string, ClusterNode | null>;
+    namespacesOfCluster: NestedConnectionLoader<Namespace>;
+    nodesOfCluster: NestedConnectionLoader<ClusterNode>;
+    deploymentsOfCluster: NestedConnectionLoader<Deployment>;
+    podsOfCluster: NestedConnectionLoader<Pod>;
+    helmReleasesOfCluster: NestedConnectionLoader<HelmRelease>;
+    deploymentsOfNamespace: NestedConnectionLoader<Deployment>;
+    podsOfNamespace: NestedConnectionLoader<Pod>;
+    helmReleasesOfNamespace: NestedConnectionLoader<HelmRelease>;
+    podsOfDeployment: NestedConnectionLoader<Pod>;
+    podsOfNode: NestedConnectionLoader<Pod>;
+  }
+}
+
+export function inventoryLoaders(kit: LoaderKit) {
+  const nodeByName = new DataLoader<string, ClusterNode | null>(
+    async (keys) => {
+      const pairs = keys.map((k) => {
+        const slash = k.indexOf('/');
+        return [k.slice(0, slash), k.slice(slash + 1)] as const;
+      });
+      const params = new SqlParams();
+      const rows = await kit.sql(
+        `SELECT DISTINCT ON (nd.cluster_id, nd.name) nd.*
+         FROM k8s_nodes nd JOIN k8s_clusters c ON c.id = nd.cluster_id AND c.organization_id = ${params.add(kit.organizationId())}::uuid
+         WHERE (nd.cluster_id, nd.name) IN (SELECT * FROM unnest(${params.add(pairs.map((p) => p[0]))}::uuid[], ${params.add(pairs.map((p) => p[1]))}::text[]))
+         ORDER BY nd.cluster_id, nd.name, nd.deleted_at DESC NULLS FIRST`,
+        params.values,
+      );
+      const byKey = new Map(rows.map((r) => [`${r.cluster_id}/${r.name}`, clusterNodeSource.map(r)]));
+      return keys.map((k) => byKey.get(k) ?? null);
+    },
+    { batch: kit.batch },
+  );
+
+  return {
+    namespace: kit.byId(namespaceSource),
+    clusterNode: kit.byId(clusterNodeSource),
+    deployment: kit.byId(deploymentSource),
+    pod: kit.byId(podSource),
+    helmRelease: kit.byId(helmReleaseSource),
+    nodeByName,
+    namespacesOfCluster: kit.nested(namespaceSource, 'n.cluster_id'),
+    nodesOfCluster: kit.nested(clusterNodeSource, 'nd.cluster_id'),
+    deploymentsOfCluster: kit.nested(deploymentSource, 'd.cluster_id'),
+    podsOfCluster: kit.nested(podSource, 'p.cluster_id'),
+    helmReleasesOfCluster: kit.nested(helmReleaseSource, 'h.cluster_id'),
+    deploymentsOfNamespace: kit.nested(deploymentSource, 'd.namespace_id'),
+    podsOfNamespace: kit.nested(podSource, 'p.namespace_id'),
+    helmReleasesOfNamespace: kit.nested(helmReleaseSource, 'h.namespace_id'),
+    podsOfDeployment: kit.nested(podSource, 'p.deployment_id'),
+    podsOfNode: kit.nested(podOnNodeSource, 'pn.id'),
+  };
+}
