@@ -32,7 +32,7 @@ export async function withCliDatabase<T>(fn: (db: CliDatabase) => Promise<T>): P
           dataSource,
           crypto,
           openEventBus: async () => {
-            bus ??= await sharedEventBus(config, dataSource);
+            bus ??= await sharedEventBus(config, async () => dataSource);
             return bus;
           },
         });

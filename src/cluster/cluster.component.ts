@@ -23,7 +23,7 @@ export function clusterComponent(ctx: ServeContext): Component {
       ctx.services.clusterRegistration = registration;
       // The demo first, so that a demo cluster kept from an earlier run is synced from this run's simulator at once.
       if (ctx.demo) demo = await startDemoCluster({ dataSource: ctx.dataSource, registration, log });
-      coordinator = new SyncCoordinator({ dataSource: ctx.dataSource, eventBus: ctx.eventBus, config: ctx.config, crypto });
+      coordinator = new SyncCoordinator({ dataSource: await ctx.database.pool('sync'), eventBus: ctx.eventBus, config: ctx.config, crypto });
       await coordinator.start();
     },
     async stop() {

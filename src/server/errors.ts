@@ -5,7 +5,6 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { logger } from '../logger.js';
-import type { GraphQLMetrics } from './metrics-registry.js';
 
 const log = logger.child({ component: 'graphql' });
 
@@ -64,6 +63,11 @@ const CLIENT_CODES = new Set<string>([
   'CHANGES_MISSED',
 ]);
 
+/** Whether an answered code is the client's to act on (its request, or a feed it must resubscribe to), not a failure of ours. */
+export function isClientCode(code: unknown): boolean {
+  return typeof code === 'string' && CLIENT_CODES.has(code);
+}
+
 /**
  * graphql-js's refusal of a request (its syntax, validation, operation or variables) with the code Apollo gives it
  * over HTTP. graphql-ws passes these errors on without a code, which would make them unexpected errors.
@@ -90,16 +94,6 @@ function constraintsOf(errors: readonly ValidationError[]): string[] {
 function validationMessage(err: ArgumentValidationError): string {
   const problems = constraintsOf(err.extensions.validationErrors);
   return problems.length > 0 ? `Invalid argument: ${problems.join('; ')}` : 'Invalid argument';
-}
-
-/**
- * Counts the errors of an answer on /metrics, by operation type and the code the client gets (an error without
- * one counts as INTERNAL_SERVER_ERROR). HTTP answers and graphql-ws results and refusals all count here.
- */
-export function countErrors(metrics: GraphQLMetrics, operationType: string, codes: readonly unknown[]): void {
-  for (const code of codes) {
-    metrics.errors.inc({ operation_type: operationType, code: typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR });
-  }
 }
 
 /**

@@ -16,7 +16,13 @@ export function graphqlComponent(ctx: ServeContext): Component {
     name: 'graphql',
     async start() {
       await ctx.http.mount(async (app, server) => {
-        endpoint = await mountGraphQL(app, server, { config: ctx.config, dataSource: ctx.dataSource, eventBus: ctx.eventBus, services: ctx.services });
+        endpoint = await mountGraphQL(app, server, {
+          config: ctx.config,
+          dataSource: ctx.dataSource,
+          eventBus: ctx.eventBus,
+          services: ctx.services,
+          metrics: ctx.metrics,
+        });
       });
       const token = await ensureBootstrapToken(ctx.dataSource, ctx.config);
       if (token) process.stdout.write(`${bootstrapMessage(token, graphiqlUrl(ctx))}\n`);

@@ -1,5 +1,7 @@
+import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config.js';
+import { registerPartitionMetrics, registerPoolMetrics } from '../db/database-metrics.js';
 import { DatabaseReadiness } from '../db/database-readiness.js';
 import { type OpenDatabase, openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migration-runner.js';
@@ -13,6 +15,7 @@ import { costComponent } from '../cost/cost.component.js';
 import type { Services } from './context.js';
 import { graphqlComponent } from './graphql.component.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
+import { createMetricsRegistry, metricsRoute } from './metrics-registry.js';
 
 const log = logger.child({ component: 'serve' });
 
@@ -28,8 +31,11 @@ export interface ServeContext {
   config: Config;
   /** `serve --demo`: register a simulated demo cluster while no cluster is registered. */
   demo: boolean;
+  /** The API's pool; every other part takes its own from `database.pool(part)`. */
   dataSource: DataSource;
   database: OpenDatabase;
+  /** Served on /metrics: each part registers what it reports. */
+  metrics: Registry;
   eventBus: EventBus;
   /** Routes and upgrade handlers are added with `http.mount(...)` (GraphQL, GraphiQL, graphql-ws, /metrics). */
   http: HttpServer;
@@ -46,7 +52,7 @@ export type ComponentFactory = (ctx: ServeContext) => Component | undefined | Pr
  * the cluster syncs, the demo cluster registers itself when `ctx.demo` is set.
  */
 export const components: ComponentFactory[] = [
-  (ctx) => new PartitionMaintainer(ctx.dataSource, ctx.config),
+  async (ctx) => new PartitionMaintainer(await ctx.database.pool('maintenance'), ctx.config),
   clusterComponent,
   costComponent,
   graphqlComponent,
@@ -102,27 +108,30 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   };
 
   try {
-    const http = createHttpServer({ config, readiness });
+    const metrics = createMetricsRegistry();
+    const http = createHttpServer({ config, readiness, mount: (app) => void app.get('/metrics', metricsRoute(metrics)) });
     const url = await http.listen();
     undo.push({ what: 'http server', fn: () => http.close() });
     checkpoint();
 
     readiness.starting(config.databaseUrl ? 'connecting to the database' : 'starting the embedded database');
-    const database = await openDatabase(config);
+    const database = await openDatabase(config, { part: 'api' });
     undo.push({ what: 'database', fn: () => database.close(Math.min(5000, config.shutdownGraceMs / 2)) });
     log.info({ database: database.description }, 'database connected');
     checkpoint();
 
     readiness.starting('applying migrations');
-    const applied = await applyMigrations(database.dataSource);
+    const applied = await applyMigrations(await database.pool('maintenance'));
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
     readiness.attach(database.dataSource);
+    registerPoolMetrics(metrics, database.pools, config.poolMax);
+    registerPartitionMetrics(metrics, () => database.pool('maintenance'));
     checkpoint();
 
     // Several replicas can only share an external database; there, events travel between them over NOTIFY.
-    const eventBus: EventBus = (await sharedEventBus(config, database.dataSource)) ?? new InProcessEventBus();
+    const eventBus: EventBus = (await sharedEventBus(config, () => database.pool('events'))) ?? new InProcessEventBus();
     undo.push({ what: 'event bus', fn: () => eventBus.close() });
-    const context: ServeContext = { config, demo: opts.demo ?? false, dataSource: database.dataSource, database, eventBus, http, services: {} };
+    const context: ServeContext = { config, demo: opts.demo ?? false, dataSource: database.dataSource, database, metrics, eventBus, http, services: {} };
 
     for (const factory of opts.components ?? components) {
       const component = await factory(context);
