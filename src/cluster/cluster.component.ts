@@ -1,6 +1,7 @@
 import { logger } from '../logger.js';
 import type { Component, ServeContext } from '../server/serve.js';
 import { SyncCoordinator } from '../sync/sync-coordinator.js';
+import { SyncMetrics } from '../sync/sync-metrics.js';
 import { ClusterRegistrationService } from './cluster-registration.service.js';
 import { startDemoCluster, type DemoCluster } from './demo-cluster.js';
 import { resolveKubeconfigCrypto } from './key-store.js';
@@ -23,7 +24,13 @@ export function clusterComponent(ctx: ServeContext): Component {
       ctx.services.clusterRegistration = registration;
       // The demo first, so that a demo cluster kept from an earlier run is synced from this run's simulator at once.
       if (ctx.demo) demo = await startDemoCluster({ dataSource: ctx.dataSource, registration, log });
-      coordinator = new SyncCoordinator({ dataSource: await ctx.database.pool('sync'), eventBus: ctx.eventBus, config: ctx.config, crypto });
+      coordinator = new SyncCoordinator({
+        dataSource: await ctx.database.pool('sync'),
+        eventBus: ctx.eventBus,
+        config: ctx.config,
+        crypto,
+        metrics: new SyncMetrics(ctx.metrics),
+      });
       await coordinator.start();
     },
     async stop() {

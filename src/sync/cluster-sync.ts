@@ -20,6 +20,7 @@ import { mapReplicaSet } from './replica-set.mapper.js';
 import { RowHandler } from './row-handler.js';
 import type { Row } from './row-digest.js';
 import { processListGate } from './list-gate.js';
+import type { ClusterSyncMetrics } from './sync-metrics.js';
 import { SyncProgress } from './sync-progress.js';
 import { Writer, type WriterStats } from './writer.js';
 
@@ -51,6 +52,8 @@ export interface ClusterSyncOptions {
   tuning?: Partial<SyncTuning>;
   /** The lease the sync runs under: it writes only while that is still the cluster's lease (WriterOptions.lease). */
   lease?: LeaseGrant;
+  /** Where the reflectors and the writer report on /metrics. */
+  metrics?: ClusterSyncMetrics;
 }
 
 const DEFAULT_TUNING: Omit<SyncTuning, 'metricsIntervalMs'> = {
@@ -75,6 +78,8 @@ const ANALYZED_POD_COLUMNS = [
 
 interface KindDef {
   resource: string;
+  /** The Kubernetes kind listed, for /metrics. */
+  kind: string;
   path: string;
   handler: ReflectorHandler;
   fieldSelector?: string;
@@ -123,6 +128,7 @@ export class ClusterSync {
       steadyMaxBatch: this.tuning.steadyMaxBatch,
       lingerMs: this.tuning.lingerMs,
       lease: o.lease,
+      metrics: o.metrics,
       extras: (spec: TableSpec, row: Row): Row => {
         if (spec === NAMESPACES) return policies.current!.columnsFor(String(row.name));
         if (spec === PERSISTENT_VOLUME_CLAIMS) return { mountedByPods: mounts.current!.podsFor(String(row.namespace), String(row.name)) };
@@ -138,12 +144,13 @@ export class ClusterSync {
     // Mapped rows go to the writer as the mappers made them (row types are type aliases, so they are Rows): V8 makes
     // spread copies slow to extend, and the writer adds the stored ids to each row (60 ms more per 10,000 pods).
     this.kinds = [
-      { resource: 'namespaces', path: '/api/v1/namespaces', handler: rows(NAMESPACES, (obj) => mapNamespace(obj, labelKeys)) },
-      { resource: 'deployments', path: '/apis/apps/v1/deployments', handler: rows(DEPLOYMENTS, mapDeployment) },
-      { resource: 'replicasets', path: '/apis/apps/v1/replicasets', handler: rows(REPLICA_SETS, mapReplicaSet) },
-      { resource: 'nodes', path: '/api/v1/nodes', handler: rows(NODES, mapNode) },
+      { resource: 'namespaces', kind: 'Namespace', path: '/api/v1/namespaces', handler: rows(NAMESPACES, (obj) => mapNamespace(obj, labelKeys)) },
+      { resource: 'deployments', kind: 'Deployment', path: '/apis/apps/v1/deployments', handler: rows(DEPLOYMENTS, mapDeployment) },
+      { resource: 'replicasets', kind: 'ReplicaSet', path: '/apis/apps/v1/replicasets', handler: rows(REPLICA_SETS, mapReplicaSet) },
+      { resource: 'nodes', kind: 'Node', path: '/api/v1/nodes', handler: rows(NODES, mapNode) },
       {
         resource: 'pods',
+        kind: 'Pod',
         path: '/api/v1/pods',
         handler: rows(PODS, mapPod, (obj, _row, removed) => mounts.current!.observePod(obj, removed)),
         after: ['namespaces', 'deployments', 'replicasets'],
@@ -151,20 +158,22 @@ export class ClusterSync {
       },
       {
         resource: 'persistentvolumeclaims',
+        kind: 'PersistentVolumeClaim',
         path: '/api/v1/persistentvolumeclaims',
         handler: rows(PERSISTENT_VOLUME_CLAIMS, mapPersistentVolumeClaim),
         after: ['namespaces'],
       },
       {
         resource: 'secrets',
+        kind: 'Secret',
         path: '/api/v1/secrets',
         fieldSelector: 'type=helm.sh/release.v1',
         labelSelector: 'owner=helm',
         handler: new HelmReleases(this.writer, o.client, this.log, () => this.emptyAtStart),
         after: ['namespaces'],
       },
-      { resource: 'resourcequotas', path: '/api/v1/resourcequotas', handler: policies.current.quotaHandler },
-      { resource: 'limitranges', path: '/api/v1/limitranges', handler: policies.current.limitRangeHandler },
+      { resource: 'resourcequotas', kind: 'ResourceQuota', path: '/api/v1/resourcequotas', handler: policies.current.quotaHandler },
+      { resource: 'limitranges', kind: 'LimitRange', path: '/api/v1/limitranges', handler: policies.current.limitRangeHandler },
     ];
     this.progress = new SyncProgress(o.cluster.name, this.log);
     for (const kind of this.kinds) {
@@ -187,6 +196,7 @@ export class ClusterSync {
           backpressure: () => this.writer.whenRoom(),
           listGate: processListGate,
           listPriority: kind.listPriority,
+          metrics: o.metrics?.reflector(kind.kind),
           onProgress: (listed, total) => {
             if (!this.syncedFlag) this.progress.update(kind.resource, listed, total);
           },
