@@ -1,5 +1,8 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { logger } from '../logger.js';
+
+const log = logger.child({ component: 'metrics' });
 
 /**
  * The registry a server reports on /metrics: prom-client's process metrics (CPU, memory, event loop, GC, handles)
@@ -14,12 +17,14 @@ export function createMetricsRegistry(): Registry {
 
 /** GET /metrics: the registry in the Prometheus text format (0.0.4). */
 export function metricsRoute(registry: Registry): RequestHandler {
-  return async (_req, res, next) => {
+  return async (_req, res) => {
     try {
       const text = await registry.metrics();
       res.type(registry.contentType).send(text);
     } catch (err) {
-      next(err);
+      // What failed is for the log; a scraper only needs to know that this scrape has no data.
+      log.error({ err }, 'metrics could not be collected');
+      res.status(500).type('text/plain').send('metrics could not be collected; the server log says why\n');
     }
   };
 }
