@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Config, DatabasePart } from '../config.js';
 import { logger } from '../logger.js';
-import { createDataSource, type DataSourceOptions } from './data-source.js';
+import { createDataSource } from './data-source.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { closeDataSource } from './pool-connections.js';
 
@@ -42,8 +42,6 @@ export function describeDatabaseUrl(url: string): string {
 export interface OpenDatabaseOptions {
   /** The part whose pool is opened at once, as `dataSource` (default `cli`: every command but serve). */
   part?: DatabasePart;
-  /** A TypeORM logger for every pool, e.g. to count statements in tests. */
-  logger?: DataSourceOptions['logger'];
 }
 
 /** The application_name a part connects with. */
@@ -70,14 +68,16 @@ export async function openDatabase(config: Config, opts: OpenDatabaseOptions = {
   const connectionString = url;
   const pools = new Map<DatabasePart, DataSource>();
   const opening = new Map<DatabasePart, Promise<DataSource>>();
+  let closing = false;
   const pool = (part: DatabasePart): Promise<DataSource> => {
+    // A pool opened now would outlive close() and keep the process alive.
+    if (closing) return Promise.reject(new DatabaseError(`the database is closing; no ${applicationNameOf(part)} connections are opened`));
     let open = opening.get(part);
     if (!open) {
       const dataSource = createDataSource(connectionString, {
         poolSize: config.poolMax[part],
         applicationName: applicationNameOf(part),
         connectTimeoutMs: 5000,
-        logger: opts.logger,
       });
       open = dataSource.initialize().then(
         () => {
@@ -109,6 +109,7 @@ export async function openDatabase(config: Config, opts: OpenDatabaseOptions = {
     description,
     embedded,
     async close(timeoutMs = 5000) {
+      closing = true;
       // Pools still connecting are closed once they have (or have failed to).
       await Promise.allSettled(opening.values());
       await Promise.all([...pools.values()].map((ds) => closeDataSource(ds, { timeoutMs, log })));

@@ -114,7 +114,7 @@ export class ClusterSyncMetrics {
     const now = performance.now();
     this.batchSize.observe(changes.length + sweeps);
     this.commitDuration.observe(seconds);
-    // Batches run in kind order (parents first): counted per run of one kind, not per change.
+    // Counted per run of one kind rather than per change: a batch mostly holds one kind.
     let series: KindSeries | undefined;
     let kind: string | undefined;
     let run = 0;
