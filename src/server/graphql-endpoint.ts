@@ -102,11 +102,12 @@ function metricsPlugin(metrics: GraphQLMetrics): ApolloServerPlugin<GraphQLConte
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
-      let codes: string[] = [];
+      const codes: string[] = [];
       return {
         async didEncounterErrors({ errors, operation }) {
-          codes = errors.map((e) => answeredCode(e.extensions.code, e));
-          metrics.countErrors(operation?.operation ?? 'unknown', codes);
+          const answered = errors.map((e) => answeredCode(e.extensions.code, e));
+          metrics.countErrors(operation?.operation ?? 'unknown', answered);
+          codes.push(...answered);
         },
         async willSendResponse({ operation, contextValue }) {
           const labels = {

@@ -37,7 +37,7 @@ export interface ServeContext {
   /** Served on /metrics: each part registers what it reports. */
   metrics: Registry;
   eventBus: EventBus;
-  /** Routes and upgrade handlers are added with `http.mount(...)` (GraphQL, GraphiQL, graphql-ws, /metrics). */
+  /** Routes and upgrade handlers are added with `http.mount(...)` (GraphQL, GraphiQL, graphql-ws); serve itself serves /metrics. */
   http: HttpServer;
   /** Services components offer to the GraphQL API (filled in start order). */
   services: Omit<Services, 'apiTokens'>;
