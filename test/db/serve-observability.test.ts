@@ -257,6 +257,8 @@ describe('/metrics', () => {
       await until(async () => sampleValue(await scrape(), 'kubegraph_graphql_subscription_events_delivered_total', {}) === received.length, 'deliveries to match');
       families = await scrape();
       expect(sampleValue(families, 'kubegraph_sync_lag_seconds', { cluster: clusterId, kind: 'Pod' }, 'kubegraph_sync_lag_seconds_count')).toBeGreaterThanOrEqual(1);
+      // The subscribe request itself: one anonymous subscription, accepted.
+      expect(sampleValue(families, 'kubegraph_graphql_operations_total', { operation_name: 'anonymous', operation_type: 'subscription', outcome: 'success' })).toBe(1);
       expect(sampleValue(families, 'kubegraph_graphql_subscription_events_dropped_total', {})).toBe(0);
       expect(sampleValue(families, 'kubegraph_graphql_subscription_slow_consumer_closes_total', {})).toBe(0);
     } finally {
