@@ -6,6 +6,17 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * The parts of kubegraph that connect to PostgreSQL. Each has a pool of its own, sized by KUBEGRAPH_POOL_<PART>_MAX,
+ * and connects as `kubegraph-<part>` (application_name), so that pg_stat_activity tells them apart and one part
+ * cannot take every connection from the others.
+ */
+export const DATABASE_PARTS = ['api', 'sync', 'events', 'cost', 'maintenance', 'cli'] as const;
+export type DatabasePart = (typeof DATABASE_PARTS)[number];
+
+/** Connections per part at most: the API and the syncs (two transactions per cluster) do the most work. */
+const DEFAULT_POOL_MAX: Record<DatabasePart, number> = { api: 10, sync: 10, events: 4, cost: 2, maintenance: 2, cli: 2 };
+
 export interface Config {
   /** PostgreSQL connection string; unset means an embedded PostgreSQL in `dataDir`. */
   databaseUrl: string | undefined;
@@ -41,6 +52,8 @@ export interface Config {
   costCenterLabelKeys: string[];
   /** Origins allowed by CORS; `*` allows any. */
   corsOrigins: string[];
+  /** Largest pool of each part (KUBEGRAPH_POOL_<PART>_MAX). */
+  poolMax: Record<DatabasePart, number>;
   graphql: {
     maxDepth: number;
     maxComplexity: number;
@@ -219,6 +232,12 @@ export function loadConfig(env: Env = process.env): Config {
     teamLabelKeys: parseList(env.KUBEGRAPH_TEAM_LABELS, ['team']),
     costCenterLabelKeys: parseList(env.KUBEGRAPH_COST_CENTER_LABELS, ['cost-center']),
     corsOrigins: parseList(env.KUBEGRAPH_CORS_ORIGINS, ['*']),
+    poolMax: Object.fromEntries(
+      DATABASE_PARTS.map((part) => {
+        const name = `KUBEGRAPH_POOL_${part.toUpperCase()}_MAX`;
+        return [part, parseInteger(name, env[name], DEFAULT_POOL_MAX[part], 1, 1000)];
+      }),
+    ) as Record<DatabasePart, number>,
     graphql: {
       maxDepth: parseInteger('KUBEGRAPH_MAX_QUERY_DEPTH', env.KUBEGRAPH_MAX_QUERY_DEPTH, 12, 2, 100),
       maxComplexity: parseInteger('KUBEGRAPH_MAX_QUERY_COMPLEXITY', env.KUBEGRAPH_MAX_QUERY_COMPLEXITY, 50_000, 10, 10_000_000),

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
-import type { Config } from '../common/config.js';
+import type { Config, DatabasePart } from '../common/config.js';
 import { logger } from '../common/logger.js';
-import { createDataSource, type DataSourceOptions } from './data-source.js';
+import { createDataSource } from './data-source.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
 import { closeDataSource } from './pool-connections.js';
 
@@ -12,13 +12,18 @@ export class DatabaseError extends Error {
 }
 
 export interface OpenDatabase {
+  /** The pool of the part the database was opened for (`openDatabase`'s `part`). */
   dataSource: DataSource;
+  /** The pool of `part` (application_name `kubegraph-<part>`, at most `config.poolMax[part]` connections), opened on first use. */
+  pool(part: DatabasePart): Promise<DataSource>;
+  /** The pools opened so far, by part. */
+  readonly pools: ReadonlyMap<DatabasePart, DataSource>;
   /** Where it is, without credentials: `host:port/database` (or "embedded …"). */
   description: string;
   /** Set when the server was started by this process. */
   embedded: EmbeddedPostgres | undefined;
   /**
-   * Closes the pool, waiting at most `timeoutMs` (default 5 s) for connections in use and logging what it had to
+   * Closes every pool, waiting at most `timeoutMs` (default 5 s) for connections in use and logging what it had to
    * abandon, then stops the embedded server if there is one.
    */
   close(timeoutMs?: number): Promise<void>;
@@ -34,11 +39,22 @@ export function describeDatabaseUrl(url: string): string {
   }
 }
 
+export interface OpenDatabaseOptions {
+  /** The part whose pool is opened at once, as `dataSource` (default `cli`: every command but serve). */
+  part?: DatabasePart;
+}
+
+/** The application_name a part connects with. */
+export function applicationNameOf(part: DatabasePart): string {
+  return `kubegraph-${part}`;
+}
+
 /**
  * The configured database (DATABASE_URL), or the embedded PostgreSQL in the data directory when it is
- * unset. Connection failures become one clear DatabaseError; the connect timeout keeps them quick.
+ * unset, with one pool per part of kubegraph. Connection failures become one clear DatabaseError; the
+ * connect timeout keeps them quick.
  */
-export async function openDatabase(config: Config, opts: DataSourceOptions = {}): Promise<OpenDatabase> {
+export async function openDatabase(config: Config, opts: OpenDatabaseOptions = {}): Promise<OpenDatabase> {
   let embedded: EmbeddedPostgres | undefined;
   let url = config.databaseUrl;
   let description: string;
@@ -49,20 +65,54 @@ export async function openDatabase(config: Config, opts: DataSourceOptions = {})
     url = embedded.url;
     description = `embedded PostgreSQL on 127.0.0.1:${embedded.port} (files in ${embedded.clusterDir})`;
   }
-  const dataSource = createDataSource(url, { connectTimeoutMs: 5000, ...opts });
+  const connectionString = url;
+  const pools = new Map<DatabasePart, DataSource>();
+  const opening = new Map<DatabasePart, Promise<DataSource>>();
+  let closing = false;
+  const pool = (part: DatabasePart): Promise<DataSource> => {
+    // A pool opened now would outlive close() and keep the process alive.
+    if (closing) return Promise.reject(new DatabaseError(`the database is closing; no ${applicationNameOf(part)} connections are opened`));
+    let open = opening.get(part);
+    if (!open) {
+      const dataSource = createDataSource(connectionString, {
+        poolSize: config.poolMax[part],
+        applicationName: applicationNameOf(part),
+        connectTimeoutMs: 5000,
+      });
+      open = dataSource.initialize().then(
+        () => {
+          pools.set(part, dataSource);
+          return dataSource;
+        },
+        (err: unknown) => {
+          // Forgotten, so that a later call tries again (the database may be back by then).
+          opening.delete(part);
+          const reason = err instanceof Error ? err.message : String(err);
+          throw new DatabaseError(`cannot connect to PostgreSQL at ${description}: ${reason || 'connection failed'}`);
+        },
+      );
+      opening.set(part, open);
+    }
+    return open;
+  };
+  let dataSource: DataSource;
   try {
-    await dataSource.initialize();
+    dataSource = await pool(opts.part ?? 'cli');
   } catch (err) {
     await embedded?.stop();
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new DatabaseError(`cannot connect to PostgreSQL at ${description}: ${reason || 'connection failed'}`);
+    throw err;
   }
   return {
     dataSource,
+    pool,
+    pools,
     description,
     embedded,
     async close(timeoutMs = 5000) {
-      await closeDataSource(dataSource, { timeoutMs, log });
+      closing = true;
+      // Pools still connecting are closed once they have (or have failed to).
+      await Promise.allSettled(opening.values());
+      await Promise.all([...pools.values()].map((ds) => closeDataSource(ds, { timeoutMs, log })));
       await embedded?.stop();
     },
   };

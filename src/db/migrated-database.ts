@@ -15,7 +15,7 @@ export interface MigratedDatabaseOptions {
  * `kubegraph migrate`, so pending migrations there stop the command before it changes anything.
  */
 export async function withMigratedDatabase<T>(config: Config, fn: (db: OpenDatabase) => Promise<T>, opts: MigratedDatabaseOptions = {}): Promise<T> {
-  const db = await openDatabase(config, { poolSize: 2, applicationName: 'kubegraph-cli' }).catch((err: unknown) => {
+  const db = await openDatabase(config, { part: 'cli' }).catch((err: unknown) => {
     // The embedded database belongs to one process at a time.
     if (err instanceof EmbeddedPostgresError && /in use by process/.test(err.message)) {
       throw new Error(`${err.message}: stop that kubegraph serve first${opts.whileServed ? `, or ${opts.whileServed}` : ''}`);

@@ -28,6 +28,9 @@ export interface PartitionedTable {
   keepPastRetention: string | null;
 }
 
+/** The tables partitioned by month. */
+export const PARTITIONED_TABLES = ['k8s_pods', 'k8s_resource_metrics'] as const;
+
 export interface PartitionSettings {
   partitionMonthsAhead: number;
   retentionMonths: Config['retentionMonths'];
@@ -104,7 +107,7 @@ async function partitionsOf(m: Pick<EntityManager, 'query'>, table: string): Pro
 /** Every partition of the partitioned tables, with exact row counts. */
 export async function listPartitions(dataSource: DataSource): Promise<PartitionInfo[]> {
   const out: PartitionInfo[] = [];
-  for (const table of ['k8s_pods', 'k8s_resource_metrics']) {
+  for (const table of PARTITIONED_TABLES) {
     for (const p of await partitionsOf(dataSource, table)) {
       const [{ n }] = await dataSource.query(`SELECT count(*)::bigint AS n FROM ${ident(p.partition)}`);
       out.push({ table, partition: p.partition, isDefault: p.is_default, from: p.from, to: p.to, rows: Number(n) });

@@ -42,9 +42,12 @@ export async function warmConnections(dataSource: DataSource, count: number): Pr
 }
 
 /** What a pg pool reports of itself (pg-pool's public counters). */
-interface PoolCounters {
+export interface PoolCounters {
+  /** Connections open or being opened. */
   totalCount: number;
+  /** Open connections no one holds. */
   idleCount: number;
+  /** Requests waiting for a connection. */
   waitingCount: number;
 }
 
@@ -52,6 +55,12 @@ interface PoolCounters {
 interface PostgresDriverInternals {
   connectedQueryRunners?: QueryRunner[];
   master?: PoolCounters;
+}
+
+/** The counters of a data source's pg pool; undefined before it is initialised or once it is closed. */
+export function poolCounters(dataSource: DataSource): PoolCounters | undefined {
+  if (!dataSource.isInitialized) return undefined;
+  return (dataSource.driver as unknown as PostgresDriverInternals).master;
 }
 
 export interface CloseResult {

@@ -63,6 +63,11 @@ const CLIENT_CODES = new Set<string>([
   'CHANGES_MISSED',
 ]);
 
+/** Whether an answered code is the client's to act on (its request, or a feed it must resubscribe to), not a failure of ours. */
+export function isClientCode(code: unknown): boolean {
+  return typeof code === 'string' && CLIENT_CODES.has(code);
+}
+
 /**
  * graphql-js's refusal of a request (its syntax, validation, operation or variables) with the code Apollo gives it
  * over HTTP. graphql-ws passes these errors on without a code, which would make them unexpected errors.

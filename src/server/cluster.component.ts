@@ -1,6 +1,7 @@
 import { logger } from '../common/logger.js';
 import type { Component, ServeContext } from './serve.js';
 import { SyncCoordinator } from '../sync/sync-coordinator.js';
+import { SyncMetrics } from '../sync/sync-metrics.js';
 import { BOOTSTRAP_ORGANIZATION } from '../auth/bootstrap-token.js';
 import { ApiServerAddressGuard } from '../cluster/api-server-address.js';
 import { ClusterRegistrationError } from '../cluster/cluster-registration.error.js';
@@ -54,7 +55,13 @@ export function clusterComponent(ctx: ServeContext): Component {
       if (ctx.config.inClusterName) await registerOwnCluster(registration, ctx.config.inClusterName, ctx.config.serviceAccountDir);
       // The demo first, so that a demo cluster kept from an earlier run is synced from this run's simulator at once.
       if (ctx.demo) demo = await startDemoCluster({ dataSource: ctx.dataSource, registration, log });
-      coordinator = new SyncCoordinator({ dataSource: ctx.dataSource, eventBus: ctx.eventBus, config: ctx.config, crypto });
+      coordinator = new SyncCoordinator({
+        dataSource: await ctx.database.pool('sync'),
+        eventBus: ctx.eventBus,
+        config: ctx.config,
+        crypto,
+        metrics: new SyncMetrics(ctx.metrics),
+      });
       await coordinator.start();
     },
     async stop() {

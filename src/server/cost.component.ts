@@ -11,13 +11,14 @@ const RECOMPUTE_HOURS = 3;
 const CATCH_UP_HOURS = 48;
 
 /** The cost engine inside `serve`: rolls completed hours and their days into k8s_cost_attribution. */
-export function costComponent(ctx: ServeContext): Component {
+export async function costComponent(ctx: ServeContext): Promise<Component> {
+  const dataSource = await ctx.database.pool('cost');
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   const run = (hoursBack: number) => {
     running ??= (async () => {
       const now = new Date();
-      const result = await rollUpCosts(ctx.dataSource, {
+      const result = await rollUpCosts(dataSource, {
         from: new Date(hourStart(now).getTime() - hoursBack * HOUR_MS),
         to: now,
         sampleIntervalMs: ctx.config.metricsIntervalMs,

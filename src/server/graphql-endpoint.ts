@@ -13,12 +13,13 @@ import { isDatabaseUnavailable } from '../db/database-errors.js';
 import { logger } from '../common/logger.js';
 import type { GraphQLContext, Services } from '../graphql/context.js';
 import { answeredCode, ErrorCode, formatError, RETRY_AFTER_SECONDS, serviceUnavailable, unauthenticated } from '../graphql/errors.js';
-import { countErrors } from './error-counts.js';
 import { GRAPHIQL_ASSETS_PATH } from './graphiql-assets.js';
 import { graphiqlAssets, graphiqlPage } from './graphiql-page.js';
 import { compiledExecutor, executorGateway, type ExecutorStats } from './jit-executor.js';
 import { createLoaders, type LoaderOptions } from './loaders.js';
-import { GraphQLMetrics, MetricsRegistry } from './metrics-registry.js';
+import type { Registry } from 'prom-client';
+import { GraphQLMetrics, outcomeOf } from './graphql-metrics.js';
+import { createMetricsRegistry, metricsRoute } from './metrics-registry.js';
 import { refuseNulCharacters } from './nul-characters.js';
 import { compressJsonResponses } from './response-compression.js';
 import { enforceQueryLimits, rootFieldNames } from './query-limits.js';
@@ -38,8 +39,11 @@ export interface GraphQLEndpointDeps {
   eventBus: EventBus;
   /** Services of other domains (everything but API tokens, which this endpoint creates). */
   services?: Omit<Services, 'apiTokens'>;
-  /** Registry rendered on /metrics; other parts may register their own metrics in it. */
-  metrics?: MetricsRegistry;
+  /**
+   * The registry the endpoint records into, served on /metrics by its owner (serve). Without one, the endpoint makes
+   * its own and serves it on /metrics itself (the endpoint used alone, as tests and benchmarks do).
+   */
+  metrics?: Registry;
   /** A schema built beforehand; built here otherwise. */
   schema?: GraphQLSchema;
   /** Per-request loader options; `{ batch: false }` only for the benchmark's unbatched baseline. */
@@ -100,14 +104,21 @@ function metricsPlugin(metrics: GraphQLMetrics): ApolloServerPlugin<GraphQLConte
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
+      const codes: string[] = [];
       return {
         async didEncounterErrors({ errors, operation }) {
-          countErrors(metrics, operation?.operation ?? 'unknown', errors.map((e) => answeredCode(e.extensions.code, e)));
+          const answered = errors.map((e) => answeredCode(e.extensions.code, e));
+          metrics.countErrors(operation?.operation ?? 'unknown', answered);
+          codes.push(...answered);
         },
-        async willSendResponse({ operation }) {
-          const operationType = operation?.operation ?? 'unknown';
-          metrics.requests.inc({ operation_type: operationType });
-          metrics.duration.observe({ operation_type: operationType }, Number(process.hrtime.bigint() - started) / 1e9);
+        async willSendResponse({ operation, contextValue }) {
+          const labels = {
+            operation_name: metrics.names.label(operation !== undefined, operation?.name?.value, Boolean(contextValue.auth)),
+            operation_type: operation?.operation ?? 'unknown',
+            outcome: outcomeOf(codes),
+          };
+          metrics.operations.inc(labels);
+          metrics.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
         },
       };
     },
@@ -141,13 +152,13 @@ function corsOptions(origins: string[]): cors.CorsOptions {
 
 /**
  * Serves GraphQL on `/graphql`: Apollo for queries and mutations (CSRF prevention on, CORS from config, JSON
- * compressed for clients that accept it), GraphiQL for browsers (its assets under `/graphiql`), graphql-ws
- * subscriptions on the same path, and Prometheus text on `/metrics`.
+ * compressed for clients that accept it), GraphiQL for browsers (its assets under `/graphiql`), and graphql-ws
+ * subscriptions on the same path; what it does is counted in `deps.metrics`.
  */
 export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: GraphQLEndpointDeps): Promise<GraphQLEndpoint> {
   const { config, dataSource, eventBus } = deps;
   const schema = deps.schema ?? (await buildKubegraphSchema());
-  const metrics = new GraphQLMetrics(deps.metrics);
+  const metrics = new GraphQLMetrics(deps.metrics ?? createMetricsRegistry());
   const apiTokens = new ApiTokenService(dataSource);
   const services: Services = { ...deps.services, apiTokens };
   const contextFor: ContextFactory = (requestAuth) => ({
@@ -193,9 +204,7 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
   });
   await apollo.start();
 
-  app.get('/metrics', (_req, res) => {
-    res.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.registry.render());
-  });
+  if (!deps.metrics) app.get('/metrics', metricsRoute(metrics.registry));
 
   app.get(`${GRAPHIQL_ASSETS_PATH}/:file`, graphiqlAssets);
   app.use(

@@ -18,7 +18,13 @@ export function graphqlComponent(ctx: ServeContext): Component {
     name: 'graphql',
     async start() {
       await ctx.http.mount(async (app, server) => {
-        endpoint = await mountGraphQL(app, server, { config: ctx.config, dataSource: ctx.dataSource, eventBus: ctx.eventBus, services: ctx.services });
+        endpoint = await mountGraphQL(app, server, {
+          config: ctx.config,
+          dataSource: ctx.dataSource,
+          eventBus: ctx.eventBus,
+          services: ctx.services,
+          metrics: ctx.metrics,
+        });
       });
       // Compressed now, off the event loop, rather than on the first visit to GraphiQL (about a second of CPU).
       graphiqlFiles().catch((err: unknown) => logger.error({ err }, 'cannot prepare GraphiQL'));

@@ -1,5 +1,7 @@
+import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../common/config.js';
+import { registerPartitionMetrics, registerPoolMetrics } from '../db/database-metrics.js';
 import { DatabaseReadiness } from '../db/database-readiness.js';
 import { type OpenDatabase, openDatabase } from '../db/database.js';
 import { applyMigrations } from '../db/migration-runner.js';
@@ -13,6 +15,7 @@ import { costComponent } from './cost.component.js';
 import type { Services } from '../graphql/context.js';
 import { graphqlComponent } from './graphql.component.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
+import { createMetricsRegistry, metricsRoute } from './metrics-registry.js';
 
 const log = logger.child({ component: 'serve' });
 
@@ -28,10 +31,13 @@ export interface ServeContext {
   config: Config;
   /** `serve --demo`: register a simulated demo cluster while no cluster is registered. */
   demo: boolean;
+  /** The API's pool; every other part takes its own from `database.pool(part)`. */
   dataSource: DataSource;
   database: OpenDatabase;
+  /** Served on /metrics: each part registers what it reports. */
+  metrics: Registry;
   eventBus: EventBus;
-  /** Routes and upgrade handlers are added with `http.mount(...)` (GraphQL, GraphiQL, graphql-ws, /metrics). */
+  /** Routes and upgrade handlers are added with `http.mount(...)` (GraphQL, GraphiQL, graphql-ws); serve itself serves /metrics. */
   http: HttpServer;
   /** Services components offer to the GraphQL API (filled in start order). */
   services: Omit<Services, 'apiTokens'>;
@@ -46,8 +52,8 @@ export type ComponentFactory = (ctx: ServeContext) => Component | undefined | Pr
  * the cluster syncs, the demo cluster registers itself when `ctx.demo` is set.
  */
 export const components: ComponentFactory[] = [
-  (ctx) => new PartitionMaintainer(ctx.dataSource, ctx.config),
-  (ctx) => new ChangeLogPruner(ctx.dataSource, ctx.config.eventRetentionMs),
+  async (ctx) => new PartitionMaintainer(await ctx.database.pool('maintenance'), ctx.config),
+  async (ctx) => new ChangeLogPruner(await ctx.database.pool('maintenance'), ctx.config.eventRetentionMs),
   clusterComponent,
   costComponent,
   graphqlComponent,
@@ -119,29 +125,32 @@ export async function startServe(opts: ServeOptions): Promise<RunningServer> {
   };
 
   try {
-    const server = createHttpServer({ config, readiness });
+    const metrics = createMetricsRegistry();
+    const server = createHttpServer({ config, readiness, mount: (app) => void app.get('/metrics', metricsRoute(metrics)) });
     http = server;
     const url = await server.listen();
     undo.push({ what: 'http server', fn: () => server.close() });
     checkpoint();
 
     readiness.starting(config.databaseUrl ? 'connecting to the database' : 'starting the embedded database');
-    const database = await openDatabase(config);
+    const database = await openDatabase(config, { part: 'api' });
     undo.push({ what: 'database', fn: () => database.close(Math.min(5000, config.shutdownGraceMs / 2)) });
     log.info({ database: database.description }, 'database connected');
     checkpoint();
 
     readiness.starting('applying migrations');
-    const applied = await applyMigrations(database.dataSource);
+    const applied = await applyMigrations(await database.pool('maintenance'));
     if (applied.length > 0) log.info({ applied }, 'migrations applied');
     readiness.attach(database.dataSource);
+    registerPoolMetrics(metrics, database.pools, config.poolMax);
+    registerPartitionMetrics(metrics, () => database.pool('maintenance'));
     checkpoint();
 
     // Every replica reads changes from the database's change log, which writers append to as they commit.
-    const eventBus = sharedEventBus(database.dataSource);
+    const eventBus = sharedEventBus(await database.pool('events'));
     await eventBus.listen();
     undo.push({ what: 'event bus', fn: () => eventBus.close() });
-    const context: ServeContext = { config, demo: opts.demo ?? false, dataSource: database.dataSource, database, eventBus, http: server, services: {} };
+    const context: ServeContext = { config, demo: opts.demo ?? false, dataSource: database.dataSource, database, metrics, eventBus, http: server, services: {} };
 
     for (const factory of opts.components ?? components) {
       const component = await factory(context);

@@ -19,9 +19,15 @@ export interface SharedSubscriptionHooks {
   contextFor: (subscriptionContext: unknown) => unknown;
   /** Once per executed event (not per member). */
   onExecution?: () => void;
+  /** A member hands a result to its subscriber (graphql-ws sends it). */
+  onDelivered?: () => void;
   /** A subscriber starts receiving (it gets every event executed from now on), and stops. */
   onJoin?: () => void;
   onLeave?: () => void;
+  /** Results a member will never send: the one that overflowed its queue, or those queued when it ended. */
+  onDropped?: (results: number) => void;
+  /** A member ends with SUBSCRIBER_TOO_SLOW (it, or the group's execution, fell too far behind). */
+  onTooSlow?: () => void;
 }
 
 export class SharedSubscriptions {
@@ -85,7 +91,7 @@ class Group {
       if (this.members.size === 0) this.close();
       return undefined;
     }
-    const member = new Member(() => this.leave(member));
+    const member = new Member(() => this.leave(member), this.hooks);
     this.members.add(member);
     this.hooks.onJoin?.();
     // Pumped from the first member on, so that a group cannot end before anyone is there to be told.
@@ -122,7 +128,11 @@ class Group {
       for (const member of [...this.members]) member.end();
     } catch (err) {
       // The source ended with an error (SUBSCRIBER_TOO_SLOW, CHANGES_MISSED): every member ends with it.
-      for (const member of [...this.members]) member.fail(err);
+      const tooSlow = (err as { extensions?: { code?: unknown } } | undefined)?.extensions?.code === 'SUBSCRIBER_TOO_SLOW';
+      for (const member of [...this.members]) {
+        if (tooSlow) this.hooks.onTooSlow?.();
+        member.fail(err);
+      }
     } finally {
       this.close();
     }
@@ -138,12 +148,18 @@ class Member {
   private done = false;
   readonly iterator: AsyncIterableIterator<ExecutionResult>;
 
-  constructor(private readonly leave: () => void) {
+  constructor(
+    private readonly leave: () => void,
+    private readonly hooks: Pick<SharedSubscriptionHooks, 'onDelivered' | 'onDropped' | 'onTooSlow'>,
+  ) {
     const member = this;
     this.iterator = {
       async next(): Promise<IteratorResult<ExecutionResult>> {
         for (;;) {
-          if (member.queue.length > 0) return { value: member.queue.shift()!, done: false };
+          if (member.queue.length > 0) {
+            member.hooks.onDelivered?.();
+            return { value: member.queue.shift()!, done: false };
+          }
           if (member.failed) {
             const failure = member.failure;
             member.finish();
@@ -169,7 +185,11 @@ class Member {
 
   push(result: ExecutionResult): void {
     if (this.done || this.failed) return;
-    if (this.queue.length >= MAX_PENDING_EVENTS) return this.fail(subscriberTooSlow());
+    if (this.queue.length >= MAX_PENDING_EVENTS) {
+      this.hooks.onDropped?.(1);
+      this.hooks.onTooSlow?.();
+      return this.fail(subscriberTooSlow());
+    }
     this.queue.push(result);
     this.wake();
   }
@@ -193,6 +213,7 @@ class Member {
     this.done = true;
     this.failed = false;
     this.failure = undefined;
+    if (this.queue.length > 0) this.hooks.onDropped?.(this.queue.length);
     this.queue.length = 0;
     this.leave();
     this.wake();

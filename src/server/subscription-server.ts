@@ -1,16 +1,16 @@
 import type { Server as HttpServer } from 'node:http';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
-import { GraphQLError, getOperationAST, getVariableValues, parse, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, getVariableValues, parse, validate, type ExecutionArgs, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AuthContext } from '../graphql/access.js';
 import type { ApiTokenService } from '../auth/api-token.service.js';
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
-import { ErrorCode, formatError, refusedRequest, unauthenticated } from '../graphql/errors.js';
-import { countErrors } from './error-counts.js';
+import { answeredCode, ErrorCode, formatError, refusedRequest, unauthenticated } from '../graphql/errors.js';
 import type { ContextFactory } from './graphql-endpoint.js';
-import type { GraphQLMetrics } from './metrics-registry.js';
+import { type GraphQLMetrics, outcomeOf } from './graphql-metrics.js';
 import { refuseNulCharacters } from './nul-characters.js';
 import { enforceQueryLimits } from './query-limits.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
@@ -88,13 +88,82 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
     }
   }
 
+  const stats = metrics.subscriptions;
   const shared = new SharedSubscriptions({
     contextFor: (context) => contextFor({ auth: (context as { auth: AuthContext | null }).auth }),
-    onExecution: () => metrics.subscriptionExecutions.inc(),
+    onExecution: () => stats.executions++,
+    onDelivered: () => stats.delivered++,
     // Counted while receiving: from the moment a subscription gets every event executed, until it ends.
-    onJoin: () => metrics.activeSubscriptions.inc(),
-    onLeave: () => metrics.activeSubscriptions.dec(),
+    onJoin: () => stats.open++,
+    onLeave: () => stats.open--,
+    onDropped: (results) => (stats.dropped += results),
+    onTooSlow: () => stats.slowConsumerCloses++,
   });
+
+  /** Counts a subscribe request once, with what it was answered: refused with errors, or accepted. */
+  const countOperation = (operation: OperationDefinitionNode | undefined, authenticated: boolean, codes: readonly unknown[]) => {
+    metrics.operations.inc({
+      operation_name: metrics.names.label(operation !== undefined, operation?.name?.value, authenticated),
+      operation_type: operation?.operation ?? 'unknown',
+      outcome: outcomeOf(codes),
+    });
+  };
+
+  /**
+   * The execution of a subscribe message, or why it is refused. `resolved` is told the caller's token and the
+   * operation as soon as they are known, so that a refusal is counted under the operation it refused.
+   */
+  async function prepare(
+    extra: ConnectionExtra & { socket: WebSocket },
+    payload: SubscribePayload,
+    resolved: { operation?: OperationDefinitionNode; auth?: AuthContext | null },
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    // A token revoked or expired since the connection opened starts nothing more on it.
+    let auth: AuthContext | null;
+    try {
+      ({ auth } = extra.authorization === undefined ? { auth: null } : await authenticateBearer(extra.authorization, apiTokens));
+    } catch (err) {
+      // The operation is refused; the connection and its other subscriptions carry on.
+      log.warn({ err }, 'could not check the API token of a new operation');
+      return [new GraphQLError(UNAVAILABLE, { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })];
+    }
+    if (!auth) {
+      extra.socket.close(CLOSE_UNAUTHORIZED, REVOKED);
+      return [unauthenticated('The API token was revoked or has expired')];
+    }
+    resolved.auth = auth;
+    let document;
+    try {
+      document = parse(payload.query);
+    } catch (err) {
+      return asGraphQLErrors(err).map((e) => refusedRequest(e, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED));
+    }
+    const validationErrors = validate(schema, document);
+    if (validationErrors.length > 0) return validationErrors.map((e) => refusedRequest(e, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED));
+    const operation = getOperationAST(document, payload.operationName) ?? undefined;
+    if (!operation) {
+      const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+      return [new GraphQLError(message, { extensions: { code: ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE } })];
+    }
+    resolved.operation = operation;
+    const variables = payload.variables ?? {};
+    try {
+      enforceQueryLimits(schema, document, operation, variables, config.graphql);
+      refuseNulCharacters(document, variables);
+    } catch (err) {
+      return asGraphQLErrors(err);
+    }
+    // Checked here, like over HTTP, so that a bad value is the client's refused request rather than a result.
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+    if (coerced.errors) return coerced.errors.map((e) => refusedRequest(e, ApolloServerErrorCode.BAD_USER_INPUT));
+    return {
+      schema,
+      document,
+      operationName: payload.operationName,
+      variableValues: variables,
+      contextValue: contextFor({ auth }),
+    };
+  }
 
   const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {
@@ -120,56 +189,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         return true;
       },
       async onSubscribe(ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
-        const extra = ctx.extra as ConnectionExtra;
-        // A token revoked or expired since the connection opened starts nothing more on it.
-        let auth: AuthContext | null;
-        try {
-          ({ auth } = extra.authorization === undefined ? { auth: null } : await authenticateBearer(extra.authorization, apiTokens));
-        } catch (err) {
-          // The operation is refused; the connection and its other subscriptions carry on.
-          log.warn({ err }, 'could not check the API token of a new operation');
-          return [new GraphQLError(UNAVAILABLE, { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })];
-        }
-        if (!auth) {
-          ctx.extra.socket.close(CLOSE_UNAUTHORIZED, REVOKED);
-          return [unauthenticated('The API token was revoked or has expired')];
-        }
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          return asGraphQLErrors(err).map((e) => refusedRequest(e, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED));
-        }
-        const validationErrors = validate(schema, document);
-        if (validationErrors.length > 0) return validationErrors.map((e) => refusedRequest(e, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED));
-        const operation = getOperationAST(document, payload.operationName);
-        if (!operation) {
-          const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
-          return [new GraphQLError(message, { extensions: { code: ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE } })];
-        }
-        const variables = payload.variables ?? {};
-        try {
-          enforceQueryLimits(schema, document, operation, variables, config.graphql);
-          refuseNulCharacters(document, variables);
-        } catch (err) {
-          return asGraphQLErrors(err);
-        }
-        // Checked here, like over HTTP, so that a bad value is the client's refused request rather than a result.
-        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
-        if (coerced.errors) return coerced.errors.map((e) => refusedRequest(e, ApolloServerErrorCode.BAD_USER_INPUT));
-        metrics.requests.inc({ operation_type: operation.operation });
-        return {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: variables,
-          contextValue: contextFor({ auth }),
-        };
+        const resolved: { operation?: OperationDefinitionNode; auth?: AuthContext | null } = {};
+        const answer = await prepare(ctx.extra as ConnectionExtra & { socket: WebSocket }, payload, resolved);
+        countOperation(resolved.operation, Boolean(resolved.auth), Array.isArray(answer) ? answer.map((e: GraphQLError) => answeredCode(e.extensions?.code, e)) : []);
+        return answer;
       },
       onNext(_ctx, _id, _payload, args, result) {
         if (!result.errors) return;
         const errors = result.errors.map((e) => formatError(e.toJSON(), e));
-        countErrors(metrics, getOperationAST(args.document, args.operationName)?.operation ?? 'unknown', errors.map((e) => e.extensions?.code));
+        metrics.countErrors(getOperationAST(args.document, args.operationName)?.operation ?? 'unknown', errors.map((e) => e.extensions?.code));
         return { ...result, errors };
       },
       onError(_ctx, _id, _payload, errors) {
@@ -177,7 +205,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         // graphql-ws wraps what the stream threw in a GraphQLError without a path; formatError is given the thrown
         // error itself, so the log keeps its type, SQL text and SQLSTATE as it does over HTTP.
         const formatted = errors.map((e) => formatError(e.toJSON(), e.path === undefined && e.originalError ? e.originalError : e));
-        countErrors(metrics, 'subscription', formatted.map((e) => e.extensions?.code));
+        metrics.countErrors('subscription', formatted.map((e) => e.extensions?.code));
         return formatted;
       },
       onClose(ctx) {

@@ -6,7 +6,7 @@ import type { Row } from './row-digest.js';
  * deletedAt: rows are kept for history); `deleteKey` knows only the key; `extras` refreshes columns that other objects
  * determine (quotas on a namespace, mounting pods on a claim).
  */
-export type Change =
+export type Change = (
   | {
       op: 'upsert' | 'delete';
       spec: TableSpec;
@@ -20,7 +20,11 @@ export type Change =
       added?: boolean;
     }
   | { op: 'deleteKey'; spec: TableSpec; key: string }
-  | { op: 'extras'; spec: TableSpec; key: string; where: Row };
+  | { op: 'extras'; spec: TableSpec; key: string; where: Row }
+) & {
+  /** When the writer was handed the change (performance.now()), once the initial lists are written: for the sync lag. */
+  seenAt?: number;
+};
 
 export type RowChange = Extract<Change, { op: 'upsert' | 'delete' }>;
 
@@ -243,15 +247,19 @@ function createdReplicaSet(c: Change): string | undefined {
   return String(c.row.uid);
 }
 
+/** The later change wins; it keeps the earlier one's seenAt, since the object has waited since then. */
 function coalesce(prev: Change, next: Change): Change {
-  if (next.op === 'extras' || prev.op === 'extras') return next;
+  if (next.op === 'extras' || prev.op === 'extras') {
+    if (prev.seenAt !== undefined) next.seenAt = prev.seenAt;
+    return next;
+  }
   const prevFields = prev.op === 'deleteKey' ? [] : prev.changedFields;
   if (next.op === 'deleteKey') {
     // The object vanished after a change we had not written yet: write its last state, marked deleted.
     if (prev.op === 'deleteKey') return next;
-    return { op: 'delete', spec: prev.spec, key: prev.key, row: { ...prev.row, deletedAt: new Date().toISOString() }, changedFields: prevFields };
+    return { op: 'delete', spec: prev.spec, key: prev.key, row: { ...prev.row, deletedAt: new Date().toISOString() }, changedFields: prevFields, seenAt: prev.seenAt };
   }
   const fields = prevFields.length === 0 ? next.changedFields : [...new Set([...prevFields, ...next.changedFields])];
   const added = (prev.op !== 'deleteKey' && prev.added) || next.added;
-  return { ...next, changedFields: fields, added };
+  return { ...next, changedFields: fields, added, seenAt: prev.seenAt ?? next.seenAt };
 }

@@ -21,6 +21,7 @@ import { mapReplicaSet } from './replica-set.mapper.js';
 import { RowHandler } from './row-handler.js';
 import type { Row } from './row-digest.js';
 import { processListGate } from './list-gate.js';
+import type { ClusterSyncMetrics } from './sync-metrics.js';
 import { SyncProgress } from './sync-progress.js';
 import { Writer, type WriterStats } from './writer.js';
 
@@ -52,6 +53,8 @@ export interface ClusterSyncOptions {
   tuning?: Partial<SyncTuning>;
   /** The lease the sync runs under: it writes only while that is still the cluster's lease (WriterOptions.lease). */
   lease?: LeaseGrant;
+  /** Where the reflectors and the writer report on /metrics. */
+  metrics?: ClusterSyncMetrics;
 }
 
 const DEFAULT_TUNING: Omit<SyncTuning, 'metricsIntervalMs'> = {
@@ -75,6 +78,8 @@ const ANALYZED_POD_COLUMNS = [
 ].join(', ');
 
 interface KindOptions {
+  /** The Kubernetes kind listed, for /metrics. */
+  kind: string;
   handler: ReflectorHandler;
   fieldSelector?: string;
   labelSelector?: string;
@@ -127,6 +132,7 @@ export class ClusterSync {
       steadyMaxBatch: this.tuning.steadyMaxBatch,
       lingerMs: this.tuning.lingerMs,
       lease: o.lease,
+      metrics: o.metrics,
       extras: (spec: TableSpec, row: Row): Row => {
         if (spec === NAMESPACES) return policies.current!.columnsFor(String(row.name));
         if (spec === PERSISTENT_VOLUME_CLAIMS) return { mountedByPods: mounts.current!.podsFor(String(row.namespace), String(row.name)) };
@@ -143,24 +149,26 @@ export class ClusterSync {
     // spread copies slow to extend, and the writer adds the stored ids to each row (60 ms more per 10,000 pods).
     // Every watched collection has its entry (the type requires it), in the order their lists start.
     const kinds: { [R in WatchedResource]: KindOptions } = {
-      namespaces: { handler: rows(NAMESPACES, (obj) => mapNamespace(obj, labelKeys)) },
-      deployments: { handler: rows(DEPLOYMENTS, mapDeployment) },
-      replicasets: { handler: rows(REPLICA_SETS, mapReplicaSet) },
-      nodes: { handler: rows(NODES, mapNode) },
+      namespaces: { kind: 'Namespace', handler: rows(NAMESPACES, (obj) => mapNamespace(obj, labelKeys)) },
+      deployments: { kind: 'Deployment', handler: rows(DEPLOYMENTS, mapDeployment) },
+      replicasets: { kind: 'ReplicaSet', handler: rows(REPLICA_SETS, mapReplicaSet) },
+      nodes: { kind: 'Node', handler: rows(NODES, mapNode) },
       pods: {
+        kind: 'Pod',
         handler: rows(PODS, mapPod, (obj, _row, removed) => mounts.current!.observePod(obj, removed)),
         after: ['namespaces', 'deployments', 'replicasets'],
         listPriority: 1,
       },
-      persistentvolumeclaims: { handler: rows(PERSISTENT_VOLUME_CLAIMS, mapPersistentVolumeClaim), after: ['namespaces'] },
+      persistentvolumeclaims: { kind: 'PersistentVolumeClaim', handler: rows(PERSISTENT_VOLUME_CLAIMS, mapPersistentVolumeClaim), after: ['namespaces'] },
       secrets: {
+        kind: 'Secret',
         fieldSelector: 'type=helm.sh/release.v1',
         labelSelector: 'owner=helm',
         handler: new HelmReleases(this.writer, o.client, this.log, () => this.emptyAtStart),
         after: ['namespaces'],
       },
-      resourcequotas: { handler: policies.current.quotaHandler },
-      limitranges: { handler: policies.current.limitRangeHandler },
+      resourcequotas: { kind: 'ResourceQuota', handler: policies.current.quotaHandler },
+      limitranges: { kind: 'LimitRange', handler: policies.current.limitRangeHandler },
     };
     this.kinds = (Object.keys(kinds) as WatchedResource[])
       // Without Helm releases no Secret is read, so the cluster's credentials need not allow it.
@@ -187,6 +195,7 @@ export class ClusterSync {
           backpressure: () => this.writer.whenRoom(),
           listGate: processListGate,
           listPriority: kind.listPriority,
+          metrics: o.metrics?.reflector(kind.kind),
           onProgress: (listed, total) => {
             if (!this.syncedFlag) this.progress.update(kind.resource, listed, total);
           },

@@ -2,6 +2,7 @@ import type { Logger } from '../common/logger.js';
 import { Backoff, sleep } from './backoff.js';
 import type { ListGate } from './list-gate.js';
 import type { RowDigest } from './row-digest.js';
+import type { ReflectorMetrics } from './sync-metrics.js';
 
 /** The part of KubeClient the reflector needs (src/cluster/kube-client.ts). */
 export interface ListWatchClient {
@@ -69,6 +70,8 @@ export interface ReflectorOptions {
   listGate?: ListGate;
   /** Place in the list gate's queue: higher goes first (default 0). */
   listPriority?: number;
+  /** Where watch restarts and relists are counted. */
+  metrics?: ReflectorMetrics;
 }
 
 export type ReflectorPhase = 'idle' | 'listing' | 'watching' | 'backoff' | 'stopped';
@@ -127,8 +130,10 @@ export class Reflector {
   private syncedFlag = false;
   /** Resolves once the first complete list has been handed to the handler. */
   readonly synced: Promise<void>;
-  private readonly o: Required<Omit<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate' | 'listPriority'>> &
-    Pick<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate' | 'listPriority'>;
+  /** A watch has been opened since the last list: the next one is a restart. */
+  private watchedSinceList = false;
+  private readonly o: Required<Omit<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate' | 'listPriority' | 'metrics'>> &
+    Pick<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate' | 'listPriority' | 'metrics'>;
 
   constructor(opts: ReflectorOptions) {
     this.o = {
@@ -326,7 +331,9 @@ export class Reflector {
     }
     await this.o.handler.listed(present, onePass);
     this.resourceVersion = listRv;
+    if (this.listCount > 0) this.o.metrics?.relisted();
     this.listCount++;
+    this.watchedSinceList = false;
     for (const w of this.relistWaiters.splice(0)) w();
     if (!this.syncedFlag) {
       this.syncedFlag = true;
@@ -373,6 +380,8 @@ export class Reflector {
       timeoutSeconds: String(timeout),
     });
     this.watchCount++;
+    if (this.watchedSinceList) this.o.metrics?.watchRestarted();
+    this.watchedSinceList = true;
     const openedAt = Date.now();
     let events = 0;
     arm();

@@ -11,6 +11,7 @@ import { logger, type Logger } from '../common/logger.js';
 import { Backoff, sleep } from './backoff.js';
 import { ClusterSync } from './cluster-sync.js';
 import { ClusterOwnership, DEFAULT_LEASE_TIMINGS, newReplicaId, type LeaseGrant, type LeaseTimings } from './ownership.js';
+import type { ClusterSyncMetrics, SyncMetrics } from './sync-metrics.js';
 
 export interface SyncCoordinatorOptions {
   dataSource: DataSource;
@@ -23,6 +24,8 @@ export interface SyncCoordinatorOptions {
   /** Waits between restarts of a cluster whose sync failed (default 1 s growing to 60 s). */
   restartBackoff?: { initialMs: number; maxMs: number };
   log?: Logger;
+  /** Where the syncs report on /metrics. */
+  metrics?: SyncMetrics;
 }
 
 interface ClusterRow {
@@ -52,6 +55,8 @@ class OwnedCluster {
   private client: KubeClient | undefined;
   private readonly stopping = new AbortController();
   private readonly loop: Promise<void>;
+  /** Kept across the sync's restarts: its counters carry on, and go when this replica lets the cluster go. */
+  private readonly metrics: ClusterSyncMetrics | undefined;
 
   constructor(
     private readonly row: ClusterRow,
@@ -64,9 +69,11 @@ class OwnedCluster {
       log: Logger;
       /** The acquisition of the cluster's lease the syncs of this cluster write under (a new one is a new OwnedCluster). */
       lease: LeaseGrant;
+      metrics: SyncMetrics | undefined;
     },
   ) {
     this.fingerprint = fingerprintOf(kubeconfig);
+    this.metrics = deps.metrics?.forCluster({ id: row.id, name: row.name });
     this.loop = this.run();
   }
 
@@ -83,6 +90,7 @@ class OwnedCluster {
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.loop;
+    this.metrics?.remove();
   }
 
   private async run(): Promise<void> {
@@ -112,6 +120,7 @@ class OwnedCluster {
         cluster: { id: this.row.id, organizationId: this.row.organization_id, name: this.row.name },
         client: this.client,
         lease,
+        metrics: this.metrics,
       });
       this.sync = sync;
       const signal = this.stopping.signal;
@@ -371,6 +380,7 @@ export class SyncCoordinator {
         backoff: new Backoff(this.restartBackoff.initialMs, this.restartBackoff.maxMs),
         log: this.log,
         lease,
+        metrics: this.opts.metrics,
       }),
     );
   }
@@ -404,7 +414,7 @@ export class SyncCoordinator {
   private async connectListener(): Promise<void> {
     const connectionString = connectionStringOf(this.opts.dataSource);
     if (!connectionString || !this.running) return;
-    const client = new pg.Client({ connectionString, application_name: 'kubegraph-sync-coordinator' });
+    const client = new pg.Client({ connectionString, application_name: 'kubegraph-sync' });
     const retry = () => {
       if (this.listener === client) this.listener = undefined;
       else if (this.listener) return;

@@ -9,6 +9,7 @@ import { type Batch, type Change, ChangeQueue, type Sweep } from './change-queue
 import type { TableSpec } from './inventory-tables.js';
 import type { LeaseGrant } from './ownership.js';
 import type { Row } from './row-digest.js';
+import type { ClusterSyncMetrics } from './sync-metrics.js';
 
 export interface WriterOptions {
   dataSource: DataSource;
@@ -34,6 +35,8 @@ export interface WriterOptions {
    * that a takeover waits for it; once the lease is gone the writer writes nothing more. Without it, no check.
    */
   lease?: LeaseGrant;
+  /** Where commits are reported on /metrics. */
+  metrics?: ClusterSyncMetrics;
 }
 
 export interface WriterStats {
@@ -95,6 +98,8 @@ export class Writer {
   private leaseLost = false;
   /** warm()'s connections, until they are back in the pool. */
   private warming: Promise<void> | undefined;
+  /** Changes are stamped with when they arrive (steady, and reporting metrics). */
+  private stamping = false;
 
   constructor(private readonly o: WriterOptions) {
     this.sink = new BatchSink({ dataSource: o.dataSource, clusterId: o.clusterId, organizationId: o.organizationId, extras: o.extras, lease: o.lease });
@@ -118,6 +123,8 @@ export class Writer {
 
   enqueue(change: Change): void {
     if (this.leaseLost) return;
+    // Initial lists are not changes: their objects have no moment to measure a lag from.
+    if (this.stamping) change.seenAt = performance.now();
     this.queue.enqueue(change);
     this.schedule();
   }
@@ -165,9 +172,10 @@ export class Writer {
     await this.warming;
   }
 
-  /** The initial lists are written: from now on batches are at most steadyMaxBatch changes. */
+  /** The initial lists are written: from now on batches are at most steadyMaxBatch changes, and changes are timed. */
   steady(): void {
     this.batchCap = this.steadyMaxBatch;
+    this.stamping = this.o.metrics !== undefined;
   }
 
   /**
@@ -234,7 +242,9 @@ export class Writer {
       try {
         const started = performance.now();
         const events = await this.sink.write(batch, sweeps);
-        this.s.transactionMs += performance.now() - started;
+        const ms = performance.now() - started;
+        this.s.transactionMs += ms;
+        this.o.metrics?.committed(batch, sweeps.length, ms / 1000);
         if (this.failingSinceMs !== undefined) this.o.log.info({ retries: this.backoff.attempts }, 'database writable again');
         this.failingSinceMs = undefined;
         this.backoff.reset();

@@ -326,17 +326,19 @@ describe('request limits and errors', () => {
       const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
       return {
         text,
-        queries: value('kubegraph_graphql_requests_total{operation_type="query"}'),
+        answered: value('kubegraph_graphql_operations_total{operation_name="anonymous",operation_type="query",outcome="success"}'),
+        refused: value('kubegraph_graphql_operations_total{operation_name="anonymous",operation_type="query",outcome="client_error"}'),
         unauthenticated: value('kubegraph_graphql_errors_total{code="UNAUTHENTICATED",operation_type="query"}'),
-        durations: value('kubegraph_graphql_request_duration_seconds_count{operation_type="query"}'),
+        durations: value('kubegraph_graphql_operation_duration_seconds_count{operation_name="anonymous",operation_type="query",outcome="success"}'),
       };
     };
     const before = await read();
     for (let i = 0; i < 3; i++) await gql(server, `{ viewer { role } }`, { token: viewer.secret });
     await gql(server, `{ viewer { role } }`);
     const after = await read();
-    expect(after.queries - before.queries).toBe(4);
-    expect(after.durations - before.durations).toBe(4);
+    expect(after.answered - before.answered).toBe(3);
+    expect(after.refused - before.refused).toBe(1);
+    expect(after.durations - before.durations).toBe(3);
     expect(after.unauthenticated - before.unauthenticated).toBe(1);
     expect(after.text).toContain('# TYPE kubegraph_graphql_active_subscriptions gauge');
   });

@@ -122,21 +122,16 @@ function collect<T>(client: Client, query: string, variables: Record<string, unk
 }
 
 /** kubegraph_graphql_errors_total of subscriptions with this code, as /metrics shows it. */
-function subscriptionErrors(code: string): number {
-  const series = `kubegraph_graphql_errors_total{code="${code}",operation_type="subscription"} `;
-  const line = server.endpoint.metrics.registry.render().split('\n').find((l) => l.startsWith(series));
-  return line ? Number(line.slice(series.length)) : 0;
+async function subscriptionErrors(code: string): Promise<number> {
+  const { values } = await server.endpoint.metrics.errors.get();
+  return values.find((v) => v.labels.code === code && v.labels.operation_type === 'subscription')?.value ?? 0;
 }
 
 /** Events executed for subscriptions (one per group of equal subscriptions), as /metrics shows it. */
-function executions(): number {
-  const series = 'kubegraph_graphql_subscription_executions_total ';
-  const line = server.endpoint.metrics.registry.render().split('\n').find((l) => l.startsWith(series));
-  return line ? Number(line.slice(series.length)) : 0;
-}
+const executions = () => server.endpoint.metrics.subscriptions.executions;
 
 /** Subscriptions receiving events now (from the moment each gets every event executed). */
-const active = () => server.endpoint.metrics.activeSubscriptions.get();
+const active = () => server.endpoint.metrics.subscriptions.open;
 
 type WireError = { message: string; locations?: unknown; path?: unknown; extensions?: Record<string, unknown> };
 
@@ -331,7 +326,7 @@ describe('podChanged', () => {
     acmeFeed.dispose();
     globexFeed.dispose();
     await waitFor(() => server.eventBus.listenerCount === 0, 'subscriptions to end');
-    await waitFor(() => server.endpoint.metrics.activeSubscriptions.get() === 0, 'the active-subscription gauge to drop');
+    await waitFor(() => active() === 0, 'the active-subscription gauge to drop');
   });
 
   it('shares one execution per event among subscriptions with the same operation, variables, organisation and role', async () => {
@@ -430,7 +425,7 @@ describe('podChanged', () => {
   });
 
   it('ends a feed whose changes may have been missed with CHANGES_MISSED, after the changes it already had', async () => {
-    const before = subscriptionErrors('CHANGES_MISSED');
+    const before = await subscriptionErrors('CHANGES_MISSED');
     const listening = server.eventBus.listenerCount;
     const feed = collect<{ podChanged: PodFeedItem }>(connect(acme.secret), POD_FEED, {}, () => false);
     await waitFor(() => server.eventBus.listenerCount === listening + 1, 'a live subscription');
@@ -450,11 +445,11 @@ describe('podChanged', () => {
       },
     ]);
     await waitFor(() => server.eventBus.listenerCount === listening, 'the subscription to end');
-    expect(subscriptionErrors('CHANGES_MISSED') - before).toBe(1);
+    expect((await subscriptionErrors('CHANGES_MISSED')) - before).toBe(1);
   });
 
   it('refuses bad filters with BAD_USER_INPUT before subscribing, and counts each refusal', async () => {
-    const before = subscriptionErrors('BAD_USER_INPUT');
+    const before = await subscriptionErrors('BAD_USER_INPUT');
     const client = connect(acme.secret);
     for (const filter of [{ labelSelector: 'app in (web' }, { clusterId: 'garbage' }, { clusterId: toGlobalId('Pod', acmeCluster) }]) {
       const feed = collect(client, POD_FEED, { filter }, () => true);
@@ -463,13 +458,13 @@ describe('podChanged', () => {
       expect((feed.errors[0] as { extensions: { code: string } }).extensions.code).toBe('BAD_USER_INPUT');
     }
     expect(server.eventBus.listenerCount).toBe(0);
-    expect(subscriptionErrors('BAD_USER_INPUT') - before).toBe(3);
+    expect((await subscriptionErrors('BAD_USER_INPUT')) - before).toBe(3);
   });
 });
 
 describe('limits on subscriptions', () => {
   it('refuses a subscription over the complexity limit before it starts, and counts the refusal', async () => {
-    const before = subscriptionErrors('BAD_USER_INPUT');
+    const before = await subscriptionErrors('BAD_USER_INPUT');
     const huge = `subscription { podChanged { pod { cluster { pods(first: 500) { nodes { cluster { pods(first: 500) { nodes { name } } } } } } } } }`;
     const feed = collect(connect(acme.secret), huge, {}, () => true);
     // graphql-ws answers a refused subscribe with an `error` message: the sink's error callback.
@@ -481,7 +476,7 @@ describe('limits on subscriptions', () => {
     expect(errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(errors[0].message).toMatch(/^Query is too complex: estimated cost \d+ exceeds the limit of 50000/);
     expect(server.eventBus.listenerCount).toBe(0);
-    expect(subscriptionErrors('BAD_USER_INPUT') - before).toBe(1);
+    expect((await subscriptionErrors('BAD_USER_INPUT')) - before).toBe(1);
   });
 });
 
@@ -598,7 +593,7 @@ describe('errors over graphql-ws', () => {
 
   it.each(mistakes)('answers $what like HTTP does, counts it under that code, and logs no unexpected error', async ({ query, variables, code, names }) => {
     const http = await gql(server, query, { variables, token: acme.secret });
-    const before = subscriptionErrors(code);
+    const before = await subscriptionErrors(code);
     let errors: WireError[] = [];
     const lines = await logLinesDuring(async () => {
       errors = await wsErrors(connect(acme.secret), { query, variables });
@@ -607,7 +602,7 @@ describe('errors over graphql-ws', () => {
     expect(errors).toEqual(http.body.errors);
     expect(errors[0].message).toMatch(names);
     expect(errors[0].extensions).not.toHaveProperty('errorId');
-    expect(subscriptionErrors(code) - before).toBe(1);
+    expect((await subscriptionErrors(code)) - before).toBe(1);
     expect(lines.filter((l) => l.msg === UNEXPECTED || (l.level as number) >= 50)).toEqual([]);
     expect(server.eventBus.listenerCount).toBe(0);
   });
@@ -618,7 +613,7 @@ describe('errors over graphql-ws', () => {
   });
 
   it('answers a failure of the server as INTERNAL_SERVER_ERROR with a logged error id and no internals, and counts it so', async () => {
-    const before = { internal: subscriptionErrors('INTERNAL_SERVER_ERROR'), validation: subscriptionErrors('GRAPHQL_VALIDATION_FAILED') };
+    const before = { internal: await subscriptionErrors('INTERNAL_SERVER_ERROR'), validation: await subscriptionErrors('GRAPHQL_VALIDATION_FAILED') };
     const q = `subscription { clusterStatusChanged { type cluster { name status } } }`;
     let errors: WireError[] = [];
     const listening = server.eventBus.listenerCount;
@@ -654,7 +649,7 @@ describe('errors over graphql-ws', () => {
       error: { type: 'QueryFailedError', code: '42P01', message: expect.stringContaining('k8s_clusters'), query: expect.stringContaining('FROM k8s_clusters') },
     });
     expect(listeningAfterFailure).toBe(listening);
-    expect(subscriptionErrors('INTERNAL_SERVER_ERROR') - before.internal).toBe(1);
-    expect(subscriptionErrors('GRAPHQL_VALIDATION_FAILED') - before.validation).toBe(0);
+    expect((await subscriptionErrors('INTERNAL_SERVER_ERROR')) - before.internal).toBe(1);
+    expect((await subscriptionErrors('GRAPHQL_VALIDATION_FAILED')) - before.validation).toBe(0);
   });
 });

@@ -335,7 +335,7 @@ describe('SyncCoordinator failures', () => {
     const listeners = async (): Promise<number[]> =>
       (
         await db.dataSource.query(
-          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph-sync-coordinator' AND query LIKE 'LISTEN%'`,
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph-sync' AND query LIKE 'LISTEN%'`,
         )
       ).map((r: { pid: number }) => r.pid);
     const [first] = await listeners();

@@ -182,7 +182,7 @@ describe('kubegraph serve', () => {
     ['refuses connections', false],
     ['no longer answers', true],
   ])('SIGTERM while the database %s and a sync is starting stops serve within its grace period, with nothing left connected', async (_how, unanswered) => {
-    // The test's own connections named apart from serve's (kubegraph).
+    // The test's own connections named apart from serve's (kubegraph-<part>).
     const db = await createTestDatabase({ migrate: false, dataSource: { applicationName: 'serve-test' } });
     const sim = await SimulatedCluster.start({ pods: 20, seed: 'serve-outage' });
     const { link, url } = await DatabaseLink.to(db.url);
@@ -213,7 +213,7 @@ describe('kubegraph serve', () => {
       expect(output()).toContain('kubegraph: stopped');
       expect(output()).not.toContain('grace period');
       for (;;) {
-        const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kubegraph'`);
+        const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'kubegraph-%'`);
         if (n === 0) break;
         await new Promise((r) => setTimeout(r, 20));
       }
