@@ -32,7 +32,7 @@ describe('the compiled CLI', () => {
     expect(await help()).toContain('Usage: kubegraph');
     const probe = `
       import 'reflect-metadata';
-      const { ClusterEntity } = await import('./dist/src/cluster/cluster.entity.js');
+      const { ClusterEntity } = await import('./dist/src/db/entities/cluster.entity.js');
       console.log(JSON.stringify({
         createdAt: Reflect.getMetadata('design:type', ClusterEntity.prototype, 'createdAt')?.name,
         ownField: 'createdAt' in new ClusterEntity(),
