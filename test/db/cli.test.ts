@@ -88,7 +88,7 @@ describe.concurrent('CLI errors: one line on stderr, exit 1', () => {
   test('an unknown command, a missing option or argument, a misspelt option', async () => {
     const cases: Array<[string[], string]> = [
       [['frobnicate'], "kubegraph: unknown command 'frobnicate' (see kubegraph --help)"],
-      [['cluster', 'add'], "kubegraph: required option '--kubeconfig <file>' not specified (see kubegraph cluster add --help)"],
+      [['cluster', 'add'], 'kubegraph: give either --kubeconfig FILE or --in-cluster (see kubegraph cluster add --help)'],
       [['cluster', 'remove'], "kubegraph: missing required argument 'name-or-id' (see kubegraph cluster remove --help)"],
       [['token', 'create', '--org', 'acme', '--role', 'viewer', '--expires'], "kubegraph: unknown option '--expires' (Did you mean --expires-in?) (see kubegraph token create --help)"],
     ];
