@@ -25,6 +25,8 @@ export interface JobParams {
   durationMs: number;
   /** How many pods fail before the first succeeds: more than `backoffLimit` fails the Job. */
   failures: number;
+  /** Deleted, with its pods, this long after it finished (the TTL-after-finished controller). */
+  ttlSecondsAfterFinished?: number;
 }
 
 interface JobPlan {
@@ -66,6 +68,7 @@ export class JobController implements PodOwnerController {
       spec: {
         parallelism: 1, completions: p.completions, podReplacementPolicy: 'TerminatingOrFailed', backoffLimit: p.backoffLimit,
         selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } }, template, completionMode: 'NonIndexed', suspend: false,
+        ...(p.ttlSecondsAfterFinished === undefined ? {} : { ttlSecondsAfterFinished: p.ttlSecondsAfterFinished }),
       },
       status: { startTime: timestamp(p.created), terminating: 0, uncountedTerminatedPods: {} },
     });
@@ -74,9 +77,14 @@ export class JobController implements PodOwnerController {
     return job;
   }
 
-  /** Brings every unfinished Job up to `now`. */
+  /** Brings every unfinished Job up to `now`; deletes finished ones whose `ttlSecondsAfterFinished` has passed. */
   reconcile(rng: Random, now: number): void {
-    for (const key of [...this.ctl.store.keys('jobs')]) this.step(rng, key, now);
+    for (const key of [...this.ctl.store.keys('jobs')]) {
+      this.step(rng, key, now);
+      const job = this.ctl.store.get('jobs', key)?.obj;
+      const ttl = job?.spec.ttlSecondsAfterFinished;
+      if (job && ttl !== undefined && finished(job) && Date.parse(job.status.conditions.at(-1).lastTransitionTime) + ttl * 1000 <= now) this.delete(key);
+    }
   }
 
   /** Deletes a Job and its pods, as the garbage collector does after the Job goes. */

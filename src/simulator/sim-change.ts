@@ -38,7 +38,8 @@ export type CoreChange =
 export type WorkloadChange =
   /**
    * A Job of `completions` pods (default 1) of `durationSeconds` each (default 30). With `fail`, every pod fails, so
-   * the Job fails after `backoffLimit` retries (default 6), each started after the back-off delay.
+   * the Job fails after `backoffLimit` retries (default 6), each started after the back-off delay. Deleted 10 minutes
+   * after it finished (`ttlSecondsAfterFinished: 600`).
    */
   | { kind: 'createJob'; namespace: string; name: string; completions?: number; backoffLimit?: number; durationSeconds?: number; fail?: boolean; image?: string }
   /** Pods `<name>-0…N-1`; a new ordinal gets its claims from the volumeClaimTemplates, a removed one keeps them. */

@@ -66,7 +66,7 @@ export class WorkloadControllers {
         if (!(durationSeconds > 0)) throw new SimulationError(`createJob: durationSeconds must be a positive number, got ${durationSeconds}`);
         this.jobs.create(rng, {
           name: change.name, namespace: change.namespace, completions, backoffLimit, created: now, durationMs: durationSeconds * 1000,
-          failures: change.fail ? backoffLimit + 1 : 0,
+          failures: change.fail ? backoffLimit + 1 : 0, ttlSecondsAfterFinished: 600,
           containers: [{ name: change.name, image: change.image ?? 'busybox:1.36', cpuMillis: 100, memoryBytes: 128 * 2 ** 20 }],
         });
         return;
