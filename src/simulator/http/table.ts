@@ -151,7 +151,7 @@ const TABLES: Record<ResourceName, { columns: Column[]; cells: Cells }> = {
       { name: 'Active', type: 'integer', description: 'A list of pointers to currently running jobs.' },
       { name: 'Last Schedule', type: 'string', description: 'Information when was the last time the job was successfully scheduled.' },
       AGE, CONTAINERS, IMAGES, SELECTOR],
-    cells: (c, now) => [c.metadata.name, c.spec.schedule, c.spec.timeZone ?? '<none>', Boolean(c.spec.suspend), (c.status?.active ?? []).length,
+    cells: (c, now) => [c.metadata.name, c.spec.schedule, c.spec.timeZone ?? '<none>', c.spec.suspend ? 'True' : 'False', (c.status?.active ?? []).length,
       c.status?.lastScheduleTime ? humanDuration(now - Date.parse(c.status.lastScheduleTime)) : '<none>', age(c, now),
       containerNames(c.spec.jobTemplate.spec.template), containerImages(c.spec.jobTemplate.spec.template), selector(c.spec.jobTemplate.spec.selector)],
   },
