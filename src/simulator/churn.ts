@@ -47,7 +47,8 @@ function ref(key: string): { namespace: string; name: string } {
 function draw(rng: Random, ctl: ClusterController, kind: SimChangeKind, targetPods: number): SimChange | undefined {
   const store = ctl.store;
   const pod = (k: string) => store.get('pods', k)?.obj;
-  const owned = (k: string) => LONG_RUNNING.has(pod(k)?.metadata.ownerReferences?.[0]?.kind ?? '');
+  // Scheduled pods only: one that no node fits has no containers to crash or recover.
+  const owned = (k: string) => LONG_RUNNING.has(pod(k)?.metadata.ownerReferences?.[0]?.kind ?? '') && Boolean(pod(k)?.spec.nodeName);
   const teamNamespaces = () => store.keys('namespaces').filter((n) => store.get('namespaces', n)!.obj.metadata.labels?.team);
   switch (kind) {
     case 'crashPod':

@@ -38,6 +38,7 @@ export class ClusterController {
   readonly standalonePods = new Set<string>();
   /** The controllers of pods not owned by a ReplicaSet, by owner kind, and what applies their changes. */
   readonly podOwners = new Map<string, PodOwnerController>();
+  readonly unscheduledPods = new Set<string>();
   workloads?: (rng: Random, change: WorkloadChange) => void;
 
   constructor(readonly store: ObjectStore, readonly profile: ProviderProfile, private readonly clock: () => number) {}
@@ -125,12 +126,26 @@ export class ClusterController {
     this.countForQuota(stored.key, stored.obj);
     this.cpuRequested.set(node, (this.cpuRequested.get(node) ?? 0) + this.podResources(pod).cpu);
     if (!owner) this.standalonePods.add(stored.key);
-    if (owner?.kind === 'ReplicaSet') {
-      const rsKey = objectKey(owner);
-      let set = this.podsByReplicaSet.get(rsKey);
-      if (!set) this.podsByReplicaSet.set(rsKey, (set = new Set()));
-      set.add(stored.key);
-    }
+    if (owner?.kind === 'ReplicaSet') this.indexPod(objectKey(owner), stored.key);
+    return stored;
+  }
+
+  private indexPod(rsKey: string, podKey: string): void {
+    let set = this.podsByReplicaSet.get(rsKey);
+    if (!set) this.podsByReplicaSet.set(rsKey, (set = new Set()));
+    set.add(podKey);
+  }
+
+  /** A pod the scheduler finds no node for: Pending, PodScheduled False with the scheduler's `message`. */
+  createUnschedulablePod(rng: Random, name: string, namespace: string, template: Record<string, any>, owner: K8sObject | undefined, created: number, message: string): StoredObject {
+    const pod = buildPod(rng, name, namespace, template, owner, { nodeName: '', hostIp: '', podIp: '' }, created);
+    delete pod.spec.nodeName;
+    const at = timestamp(created);
+    pod.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: at, reason: 'Unschedulable', message }], qosClass: pod.status.qosClass };
+    const stored = this.store.create('pods', pod);
+    this.unscheduledPods.add(stored.key);
+    this.countForQuota(stored.key, stored.obj);
+    if (owner?.kind === 'ReplicaSet') this.indexPod(objectKey(owner), stored.key);
     return stored;
   }
 
@@ -167,7 +182,7 @@ export class ClusterController {
     this.deletedPodUids.push(pod.obj.metadata.uid);
     this.podsByNode.get(pod.obj.spec.nodeName)?.delete(key);
     this.countForQuota(key, undefined);
-    this.cpuRequested.set(pod.obj.spec.nodeName, (this.cpuRequested.get(pod.obj.spec.nodeName) ?? 0) - this.podResources(pod.obj).cpu);
+    if (!this.unscheduledPods.delete(key)) this.cpuRequested.set(pod.obj.spec.nodeName, (this.cpuRequested.get(pod.obj.spec.nodeName) ?? 0) - this.podResources(pod.obj).cpu);
     this.resourcesByUid.delete(pod.obj.metadata.uid);
     this.standalonePods.delete(key);
     const owner = pod.obj.metadata.ownerReferences?.[0];

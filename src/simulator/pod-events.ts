@@ -76,11 +76,18 @@ export function podCreatedEvents(rec: EventRecorder, pod: K8sObject, now: number
     const message = owner.kind === 'StatefulSet' ? `create Pod ${pod.metadata.name} in StatefulSet ${owner.name} successful` : `Created pod: ${pod.metadata.name}`;
     rec.record({ regarding: ownerRefOf(owner, ns), component: CONTROLLERS[owner.kind], reason: 'SuccessfulCreate', message }, now);
   }
-  if (!pod.spec.nodeName) return;
+  if (!pod.spec.nodeName) return failedScheduling(rec, pod, now);
   rec.record({ regarding: refOf(pod), component: 'default-scheduler', action: 'Binding', reason: 'Scheduled', message: `Successfully assigned ${ns}/${pod.metadata.name} to ${pod.spec.nodeName}` }, now);
   for (const c of pod.status.containerStatuses ?? []) {
     if (c.state?.running || c.state?.terminated) containerStarted(rec, pod, c.name, c.image, now);
   }
+}
+
+/** The scheduler's report that no node fits the pod; `times` attempts, the first at `since`. */
+export function failedScheduling(rec: EventRecorder, pod: K8sObject, now: number, times = 1, since = now): void {
+  const condition = pod.status.conditions?.find((c: any) => c.type === 'PodScheduled' && c.reason === 'Unschedulable');
+  if (!condition) return;
+  rec.record({ regarding: refOf(pod), component: 'default-scheduler', action: 'Scheduling', type: 'Warning', reason: 'FailedScheduling', message: condition.message }, now, times, since);
 }
 
 function containerStarted(rec: EventRecorder, pod: K8sObject, name: string, image: string, now: number): void {

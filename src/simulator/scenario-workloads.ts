@@ -1,6 +1,6 @@
-import type { ClusterController } from './cluster-controller.js';
+import { type ClusterController, templateHash } from './cluster-controller.js';
 import { refOf } from './event-recorder.js';
-import { podCreatedEvents } from './pod-events.js';
+import { failedScheduling, podCreatedEvents } from './pod-events.js';
 import type { Random } from './random.js';
 import { crashContainer } from './status-transitions.js';
 import type { WorkloadControllers } from './workload-controllers.js';
@@ -102,7 +102,31 @@ export function addBatchAndStateful(w: WorkloadScenario, ctl: ClusterController,
   }
   for (const t of [...runs].sort((a, b) => a - b)) controllers.sync(rng, t);
   controllers.sync(rng, startTime);
+  // After the replay, whose scheduler retries would otherwise date its first failure.
+  addUnschedulable(w, ctl, ns(3), ago(3 * 1440));
   return ctl.store.count('pods') - before;
+}
+
+/** A Deployment whose pod asks for a GPU no node has: Pending, the scheduler failing to place it. */
+function addUnschedulable(w: WorkloadScenario, ctl: ClusterController, namespace: string, created: number): void {
+  const name = 'gpu-trainer';
+  const { deployment, replicaSet } = ctl.createDeployment(w.rng, {
+    name, namespace, replicas: 0, labels: { app: name }, created,
+    containers: [{ name, image: 'registry.example.com/ml/trainer:2.3.0', cpuMillis: 2000, memoryBytes: 8192 * MI, memoryLimitBytes: 8192 * MI }],
+  }, templateHash(w.rng), () => created);
+  const gpu = (o: any) => {
+    o.spec.replicas = 1;
+    const c = o.spec.template.spec.containers[0];
+    c.resources.requests['nvidia.com/gpu'] = '1';
+    c.resources.limits['nvidia.com/gpu'] = '1';
+  };
+  ctl.store.update('deployments', deployment.key, gpu);
+  const rs = ctl.store.update('replicasets', replicaSet.key, gpu).obj;
+  const n = ctl.store.count('nodes');
+  ctl.createUnschedulablePod(w.rng, `${rs.metadata.name}-${w.rng.suffix(5)}`, namespace, rs.spec.template, rs, created + 1000,
+    `0/${n} nodes are available: ${n} Insufficient nvidia.com/gpu. preemption: 0/${n} nodes are available: ${n} No preemption victims found for incoming pod.`);
+  ctl.syncReplicaSet(replicaSet.key);
+  ctl.syncDeployment(deployment.key);
 }
 
 /** A crash-looping pod in every cluster large enough to have some, so that one is there to look at. */
@@ -129,6 +153,8 @@ export function addInitialEvents(w: WorkloadScenario, ctl: ClusterController, st
     const pod = stored.obj;
     const created = Date.parse(pod.metadata.creationTimestamp);
     if (startTime - created < rec.ttlMs) podCreatedEvents(rec, pod, created);
+    // The scheduler has been retrying since the pod was created, about once a minute.
+    if (!pod.spec.nodeName) failedScheduling(rec, pod, startTime - w.rng.int(1, 59) * 1000, Math.min(500, Math.floor((startTime - created) / MINUTE)), created);
     for (const c of pod.status.containerStatuses ?? []) {
       const at = (ms: number) => Math.min(startTime, ms);
       const container = { regarding: refOf(pod, `spec.containers{${c.name}}`), component: 'kubelet', host: pod.spec.nodeName };

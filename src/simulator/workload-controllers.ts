@@ -4,7 +4,7 @@ import { DaemonSetController } from './daemonset-controller.js';
 import { EventRecorder } from './event-recorder.js';
 import { JobController } from './job-controller.js';
 import type { ObjectStore } from './object-store.js';
-import { emitPodEvents } from './pod-events.js';
+import { emitPodEvents, failedScheduling } from './pod-events.js';
 import type { Random } from './random.js';
 import { unhandled, type WorkloadChange } from './sim-change.js';
 import { StatefulSetController } from './statefulset-controller.js';
@@ -19,6 +19,8 @@ export class WorkloadControllers {
   readonly daemonSets: DaemonSetController;
   readonly jobs: JobController;
   readonly cronJobs: CronJobController;
+  /** When the scheduler last tried each pod it found no node for. */
+  private readonly schedulingAttempts = new Map<string, number>();
 
   constructor(private readonly ctl: ClusterController, eventRng: Random, eventTtlMs: number) {
     this.events = new EventRecorder(ctl.store, eventRng, eventTtlMs);
@@ -46,7 +48,21 @@ export class WorkloadControllers {
     this.cronJobs.reconcile(rng, now);
     this.jobs.reconcile(rng, now);
     for (const key of [...this.ctl.store.keys('cronjobs')]) this.cronJobs.observe(key, now);
+    this.retryScheduling(now);
     this.events.expire(now);
+  }
+
+  /** The scheduler tries unschedulable pods again (here once a minute) and reports each failure, counted in one Event. */
+  private retryScheduling(now: number): void {
+    for (const key of this.schedulingAttempts.keys()) if (!this.ctl.unscheduledPods.has(key)) this.schedulingAttempts.delete(key);
+    for (const key of this.ctl.unscheduledPods) {
+      const last = this.schedulingAttempts.get(key);
+      // A pod seen for the first time was just tried (its Events so far are in the scenario).
+      if (last === undefined) this.schedulingAttempts.set(key, now);
+      if (last === undefined || now - last < 60_000) continue;
+      this.schedulingAttempts.set(key, now);
+      failedScheduling(this.events, this.ctl.store.get('pods', key)!.obj, now);
+    }
   }
 
   private apply(rng: Random, change: WorkloadChange): void {

@@ -137,4 +137,28 @@ describe('Events', () => {
       watch.close();
     }
   });
+
+  it('reports a pod no node fits with FailedScheduling, one Event whose series counts the scheduler\'s retries', async () => {
+    const pending = sim.state().pods.find((p) => !p.spec.nodeName)!;
+    expect(pending.status).toMatchObject({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }] });
+    const n = sim.state().nodes.length;
+    const failed = () => sim.state().events.find((e) => e.involvedObject.uid === pending.metadata.uid && e.reason === 'FailedScheduling')!;
+    // The scheduler retries once a minute; each failure renews the Event and adds one to its series.
+    now += 60 * S;
+    await sim.tick(0);
+    const before = failed();
+    expect(before).toMatchObject({
+      type: 'Warning', reportingComponent: 'default-scheduler', action: 'Scheduling', firstTimestamp: null, lastTimestamp: null,
+      message: `0/${n} nodes are available: ${n} Insufficient nvidia.com/gpu. preemption: 0/${n} nodes are available: ${n} No preemption victims found for incoming pod.`,
+    });
+    now += 60 * S;
+    await sim.tick(0);
+    const after = failed();
+    expect(after.metadata.uid).toBe(before.metadata.uid);
+    expect(after.series.count).toBe((before.series?.count ?? 1) + 1);
+    expect(after.series.lastObservedTime).toBe(new Date(now).toISOString().replace('Z', '000Z'));
+    const v1 = await get(sim, `/apis/events.k8s.io/v1/namespaces/${after.metadata.namespace}/events/${after.metadata.name}`);
+    expect(v1.json).toMatchObject({ series: after.series, eventTime: after.eventTime, action: 'Scheduling', reportingController: 'default-scheduler' });
+    expect(v1.json.deprecatedCount).toBeUndefined();
+  });
 });

@@ -74,7 +74,7 @@ describe('object shapes', () => {
       const pods = s.pods.filter((p) => p.metadata.ownerReferences![0].uid === rs.metadata.uid);
       expect(rs.status.replicas).toBe(pods.length);
       expect(rs.spec.replicas).toBe(pods.length);
-      expect(rs.status.readyReplicas ?? 0).toBe(pods.filter((p) => p.status.conditions.find((c: any) => c.type === 'Ready').status === 'True').length);
+      expect(rs.status.readyReplicas ?? 0).toBe(pods.filter((p) => p.status.conditions.find((c: any) => c.type === 'Ready')?.status === 'True').length);
     }
     for (const d of s.deployments) {
       const rss = s.replicasets.filter((r) => r.metadata.ownerReferences![0].uid === d.metadata.uid);
@@ -85,14 +85,17 @@ describe('object shapes', () => {
 
   it('includes crash loops, image pull failures and OOM kills in real status shapes', () => {
     const pods = sim.state().pods;
-    const statuses = pods.flatMap((p) => p.status.containerStatuses);
+    const statuses = pods.flatMap((p) => p.status.containerStatuses ?? []);
     const crash = statuses.find((c: any) => c.state.waiting?.reason === 'CrashLoopBackOff');
     expect(crash).toMatchObject({ ready: false, restartCount: expect.any(Number), lastState: { terminated: { reason: 'Error', exitCode: 1 } } });
     expect(crash.restartCount).toBeGreaterThan(0);
     expect(statuses.some((c: any) => c.state.waiting?.reason === 'ImagePullBackOff')).toBe(true);
     const oom = statuses.find((c: any) => c.lastState.terminated?.reason === 'OOMKilled');
     expect(oom).toMatchObject({ ready: true, state: { running: {} }, lastState: { terminated: { exitCode: 137 } } });
-    for (const p of pods) {
+    // A pod no node fits has only its PodScheduled condition (False) and no container statuses.
+    const pending = pods.filter((p) => !p.spec.nodeName);
+    expect(pending.map((p) => [p.status.phase, p.status.conditions.map((c: any) => `${c.type}=${c.status}`), p.status.containerStatuses])).toEqual([['Pending', ['PodScheduled=False'], undefined]]);
+    for (const p of pods.filter((x) => x.spec.nodeName)) {
       expect(p.status.conditions.map((c: any) => c.type)).toEqual(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
       expect(p.spec.containers[0].resources.requests).toMatchObject({ cpu: expect.stringMatching(/^\d+m?$/), memory: expect.stringMatching(/^\d+(Mi|Gi)$/) });
     }
@@ -223,7 +226,7 @@ describe('metrics', () => {
       expect(n).toMatchObject({ timestamp: '2026-06-01T12:00:00Z', window: expect.stringMatching(/^\d+\.\d+s$/), usage: { cpu: expect.stringMatching(/^\d+n$/), memory: expect.stringMatching(/^\d+Ki$/) } });
     }
     const pods = await get(sim, '/apis/metrics.k8s.io/v1beta1/pods');
-    const running = sim.state().pods.filter((p) => p.status.containerStatuses.some((c: any) => c.state.running));
+    const running = sim.state().pods.filter((p) => (p.status.containerStatuses ?? []).some((c: any) => c.state.running));
     expect(pods.json.items.map((p: any) => p.metadata.name)).toEqual(running.map((p) => p.metadata.name));
     const first = pods.json.items[0];
     expect(first.containers[0].usage.cpu).toMatch(/^\d+n$/);
@@ -370,7 +373,7 @@ describe('automatic ticker', () => {
         const woke = manual.nextTick();
         const changes = await manual.tick(2);
         await woke;
-        expect(changes).toHaveLength(2);
+        expect(changes.filter((c) => c.kind !== 'syncControllers')).toHaveLength(2);
       } finally {
         await manual.stop();
       }
