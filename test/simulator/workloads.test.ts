@@ -173,4 +173,18 @@ describe('StatefulSets, DaemonSets, Jobs and CronJobs', () => {
     await advanceTo(t0 + 300 * S);
     expect(podsOf(job(ns(), 'flaky-import'))).toHaveLength(3);
   });
+
+  it('deletes a namespace with everything in it: StatefulSets, Jobs, CronJobs, their pods and claims, and its Events', async () => {
+    const namespace = sim.state().cronjobs[0].metadata.namespace!;
+    const inNs = (list: K8sObject[]) => list.filter((o) => o.metadata.namespace === namespace).length;
+    const s = sim.state();
+    expect(inNs(s.jobs) + inNs(s.events)).toBeGreaterThan(0);
+    await sim.apply({ kind: 'deleteNamespace', name: namespace });
+    const after = sim.state();
+    expect([after.statefulsets, after.jobs, after.cronjobs, after.pods, after.persistentvolumeclaims, after.events].map(inNs)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect((await get(sim, `/apis/events.k8s.io/v1/namespaces/${namespace}/events`)).json.items).toEqual([]);
+    // The controllers carry on with what is left.
+    await advanceTo(now + 10 * 60 * S);
+    expect(sim.state().cronjobs.length).toBeGreaterThan(0);
+  });
 });
