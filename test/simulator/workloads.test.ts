@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type K8sObject, SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
-import { get } from './sim-client.js';
+import { get, WatchStream } from './sim-client.js';
 
 // A Monday, 10:02:30 UTC: the scenario's `*/5` CronJob last ran at 10:00 and is next due at 10:05.
 const START = Date.parse('2026-03-02T10:02:30Z');
@@ -61,6 +61,8 @@ describe('StatefulSets, DaemonSets, Jobs and CronJobs', () => {
     expect(after.metadata.uid).not.toBe(before.metadata.uid);
     const served = await get(sim, `/apis/apps/v1/namespaces/${namespace}/statefulsets/${name}`);
     expect(served.json.status).toMatchObject({ replicas: 2, readyReplicas: 2 });
+    const selected = await get(sim, '/apis/apps/v1/statefulsets?labelSelector=app.kubernetes.io%2Fcomponent%3Ddatabase&fieldSelector=metadata.namespace%3D' + namespace);
+    expect(selected.json.items.map((o: K8sObject) => o.metadata.name)).toEqual(sim.state().statefulsets.filter((o) => o.metadata.namespace === namespace).map((o) => o.metadata.name));
   });
 
   it('runs one DaemonSet pod on every node, the tainted ones included, and replaces a deleted one on its node', async () => {
@@ -122,6 +124,7 @@ describe('StatefulSets, DaemonSets, Jobs and CronJobs', () => {
 
   it('completes a Job when its pod succeeds', async () => {
     const t0 = now;
+    const watch = new WatchStream(sim, `/apis/batch/v1/namespaces/${ns()}/jobs?watch=1&resourceVersion=${sim.resourceVersion}&labelSelector=job-name%3Dnightly-export`);
     await sim.apply({ kind: 'createJob', namespace: ns(), name: 'nightly-export', durationSeconds: 30 });
     const created = job(ns(), 'nightly-export');
     expect(created.status).toMatchObject({ startTime: at(t0), active: 1 });
@@ -139,6 +142,15 @@ describe('StatefulSets, DaemonSets, Jobs and CronJobs', () => {
     expect(podsOf(done).map((p) => p.status.phase)).toEqual(['Succeeded']);
     const table = await get(sim, `/apis/batch/v1/namespaces/${ns()}/jobs/nightly-export`, { accept: 'application/json;as=Table;g=meta.k8s.io;v=v1' });
     expect(table.json.rows[0].cells.slice(0, 4)).toEqual(['nightly-export', 'Complete', '1/1', '30s']);
+    // A watch from before saw it created, then its status change by change, the last one Complete.
+    try {
+      const events = await watch.until((ev) => ev.some((e) => e.object.status.completionTime), 10_000, 'the Job complete');
+      expect(events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { uid: done.metadata.uid } } });
+      expect(events.slice(1).every((e) => e.type === 'MODIFIED')).toBe(true);
+      expect(events.at(-1)!.object.metadata.resourceVersion).toBe(done.metadata.resourceVersion);
+    } finally {
+      watch.close();
+    }
   });
 
   it('fails a Job after backoffLimit retries, each after the back-off delay', async () => {
