@@ -36,9 +36,11 @@ export class ClusterController {
   readonly deletedPodUids: string[] = [];
   /** Pods without an owner (created by `createPod`), in creation order. */
   readonly standalonePods = new Set<string>();
-  /** The controllers of pods not owned by a ReplicaSet, by owner kind, and what applies their changes. */
+  /** The controllers of pods not owned by a ReplicaSet, by owner kind. */
   readonly podOwners = new Map<string, PodOwnerController>();
+  /** Pods no node fits (Pending, without a node). */
   readonly unscheduledPods = new Set<string>();
+  /** Applies the changes of StatefulSets, DaemonSets, Jobs and CronJobs (workload-controllers.ts). */
   workloads?: (rng: Random, change: WorkloadChange) => void;
 
   constructor(readonly store: ObjectStore, readonly profile: ProviderProfile, private readonly clock: () => number) {}

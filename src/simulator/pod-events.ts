@@ -46,6 +46,8 @@ function podEvents(rec: EventRecorder, e: StoreEvent, now: number): void {
           rec.record({ ...container(c.name), type: 'Warning', reason: 'Unhealthy', message: `Liveness probe failed: Get "http://${pod.status.podIP}:${port}/healthz": dial tcp ${pod.status.podIP}:${port}: connect: connection refused` }, now);
         }
       }
+      // Restarted after its back-off and crashed again: started, then backing off once more.
+      if (c.state?.waiting?.reason === 'CrashLoopBackOff' && p.state?.waiting?.reason === 'CrashLoopBackOff') containerStarted(rec, pod, c.name, c.image, now);
       if (c.state?.waiting?.reason === 'CrashLoopBackOff') {
         rec.record({ ...container(c.name), type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})` }, now);
       }

@@ -129,18 +129,28 @@ function addUnschedulable(w: WorkloadScenario, ctl: ClusterController, namespace
   ctl.syncDeployment(deployment.key);
 }
 
-/** A crash-looping pod in every cluster large enough to have some, so that one is there to look at. */
-export function ensureCrashLoop(w: WorkloadScenario, ctl: ClusterController, namespaces: string[], startTime: number): void {
+/**
+ * A Deployment whose containers keep crashing (a bad release) in every cluster large enough, so that a crash loop is
+ * always there to look at: its pods have been crash-looping for the last 45 minutes and go on doing so.
+ */
+export function addBrokenDeployment(w: WorkloadScenario, ctl: ClusterController, namespaces: string[], startTime: number): void {
   const pods = ctl.store.values('pods');
-  if (pods.length < 20 || pods.some((p) => p.obj.status.containerStatuses?.some((c: any) => c.state?.waiting?.reason === 'CrashLoopBackOff'))) return;
-  const candidates = pods.filter((p) => namespaces.includes(p.obj.metadata.namespace as string) && p.obj.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet');
+  if (pods.length < 20) return;
+  const candidates = pods.filter((p) => namespaces.includes(p.obj.metadata.namespace as string) && p.obj.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet' && p.obj.spec.nodeName);
   if (!candidates.length) return;
   const pod = w.rng.pick(candidates).obj;
-  const crashes = w.rng.int(5, 12);
+  const ns = pod.metadata.namespace as string;
+  const rs = ctl.store.get('replicasets', `${ns}/${pod.metadata.ownerReferences![0].name}`)!.obj;
+  const deployment = `${ns}/${rs.metadata.ownerReferences![0].name}`;
   const first = startTime - 45 * MINUTE;
-  ctl.mutatePod({ namespace: pod.metadata.namespace as string, name: pod.metadata.name }, (p) => {
-    for (let i = 0; i < crashes; i++) crashContainer(p, first + (i * 44 * MINUTE) / crashes, 'Error', 1, w.rng);
-  });
+  for (const key of [...ctl.podsOf(`${ns}/${rs.metadata.name}`)].sort()) {
+    const p = ctl.store.get('pods', key)!.obj;
+    const crashes = w.rng.int(5, 12);
+    ctl.mutatePod({ namespace: ns, name: p.metadata.name }, (o) => {
+      for (let i = 0; i < crashes; i++) crashContainer(o, first + (i * 44 * MINUTE) / crashes, 'Error', 1, w.rng);
+    });
+  }
+  w.controllers.crashLoops.add(deployment);
 }
 
 /**

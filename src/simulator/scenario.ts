@@ -8,7 +8,7 @@ import type { Provider } from './provider-profiles.js';
 import { PROVIDER_PROFILES } from './provider-profiles.js';
 import { cpuMillis, formatBytes, formatMillis, parseQuantity } from './quantity.js';
 import type { Random } from './random.js';
-import { addBatchAndStateful, addDaemonSets, addInitialEvents, ensureCrashLoop, type WorkloadScenario } from './scenario-workloads.js';
+import { addBatchAndStateful, addBrokenDeployment, addDaemonSets, addInitialEvents, type WorkloadScenario } from './scenario-workloads.js';
 
 /** The shape of a generated cluster. Everything else follows from the seed. */
 export interface ScenarioSpec {
@@ -130,7 +130,7 @@ export function generateScenario(rng: Random, ctl: ClusterController, spec: Scen
     ctl.createOpaqueSecret(rng, `${ns.team}-db-credentials`, ns.name, 'Opaque', { username: ns.team, password: rng.hex(24) }, ago(1, 100));
     ctl.createOpaqueSecret(rng, `${ns.team}-tls`, ns.name, 'kubernetes.io/tls', { 'tls.crt': `-----BEGIN CERTIFICATE-----\n${rng.hex(64)}\n-----END CERTIFICATE-----\n`, 'tls.key': `-----BEGIN PRIVATE KEY-----\n${rng.hex(64)}\n-----END PRIVATE KEY-----\n` }, ago(1, 100));
   }  if (workloads) {
-    ensureCrashLoop(workloads, ctl, appNamespaces.map((n) => n.name), spec.startTime);
+    addBrokenDeployment(workloads, ctl, appNamespaces.map((n) => n.name), spec.startTime);
     addInitialEvents(workloads, ctl, spec.startTime);
   }
 }

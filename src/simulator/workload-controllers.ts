@@ -8,6 +8,7 @@ import { emitPodEvents, failedScheduling } from './pod-events.js';
 import type { Random } from './random.js';
 import { unhandled, type WorkloadChange } from './sim-change.js';
 import { StatefulSetController } from './statefulset-controller.js';
+import { crashContainer } from './status-transitions.js';
 
 /**
  * The controllers of StatefulSets, DaemonSets, Jobs and CronJobs, and the Events the cluster's components record,
@@ -19,6 +20,8 @@ export class WorkloadControllers {
   readonly daemonSets: DaemonSetController;
   readonly jobs: JobController;
   readonly cronJobs: CronJobController;
+  /** Deployments whose containers crash 10 s after every start (a bad release), back-off after back-off. */
+  readonly crashLoops = new Set<string>();
   /** When the scheduler last tried each pod it found no node for. */
   private readonly schedulingAttempts = new Map<string, number>();
 
@@ -49,7 +52,32 @@ export class WorkloadControllers {
     this.jobs.reconcile(rng, now);
     for (const key of [...this.ctl.store.keys('cronjobs')]) this.cronJobs.observe(key, now);
     this.retryScheduling(now);
+    this.crashAgain(rng, now);
     this.events.expire(now);
+  }
+
+  /**
+   * The kubelet restarts a crash-looping container once its back-off (10 s, doubling, at most 5 min) has passed, and
+   * in a broken Deployment it crashes again 10 s later; a recovered pod crashes 10 s after it started.
+   */
+  private crashAgain(rng: Random, now: number): void {
+    for (const deployment of this.crashLoops) {
+      if (!this.ctl.store.get('deployments', deployment)) {
+        this.crashLoops.delete(deployment);
+        continue;
+      }
+      for (const rs of this.ctl.replicaSetsOf(deployment)) {
+        for (const key of [...this.ctl.podsOf(rs)].sort()) {
+          const pod = this.ctl.store.get('pods', key)?.obj;
+          const c = pod?.status.containerStatuses?.[0];
+          if (!pod || !c) continue;
+          const started = c.state.running
+            ? Date.parse(c.state.running.startedAt)
+            : Date.parse(c.lastState?.terminated?.finishedAt ?? pod.status.startTime) + Math.min(300_000, 10_000 * 2 ** Math.min(5, Math.max(0, c.restartCount - 1)));
+          if (now >= started + 10_000) this.ctl.mutatePod({ namespace: pod.metadata.namespace as string, name: pod.metadata.name }, (p) => crashContainer(p, now, 'Error', 1, rng));
+        }
+      }
+    }
   }
 
   /** The scheduler tries unschedulable pods again (here once a minute) and reports each failure, counted in one Event. */

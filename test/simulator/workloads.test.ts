@@ -122,6 +122,20 @@ describe('StatefulSets, DaemonSets, Jobs and CronJobs', () => {
     expect(sim.state().pods.filter((p) => p.metadata.namespace === namespace && p.metadata.name.startsWith('report-generator-')).length).toBeLessThanOrEqual(5);
   });
 
+  it('keeps a broken Deployment crash-looping: a restart after each back-off, one BackOff Event counting them', async () => {
+    const looping = () => sim.state().pods.filter((p) => p.status.containerStatuses?.[0]?.state.waiting?.reason === 'CrashLoopBackOff');
+    const backOff = (pod: K8sObject) => sim.state().events.find((e) => e.involvedObject.uid === pod.metadata.uid && e.reason === 'BackOff');
+    const before = new Map(looping().map((p) => [p.metadata.uid, { restarts: p.status.containerStatuses[0].restartCount, event: backOff(p) }]));
+    // The back-off is at most 5 minutes, and the container runs 10 s before it crashes again.
+    await advanceTo(now + 5 * 60 * S + 10 * S);
+    const again = looping().filter((p) => before.has(p.metadata.uid) && p.status.containerStatuses[0].restartCount === before.get(p.metadata.uid)!.restarts + 1);
+    expect(again.length).toBeGreaterThan(0);
+    for (const pod of again) {
+      const was = before.get(pod.metadata.uid)!.event!;
+      expect(backOff(pod)).toMatchObject({ metadata: { uid: was.metadata.uid }, count: was.count + 1, lastTimestamp: at(now) });
+    }
+  });
+
   it('completes a Job when its pod succeeds', async () => {
     const t0 = now;
     const watch = new WatchStream(sim, `/apis/batch/v1/namespaces/${ns()}/jobs?watch=1&resourceVersion=${sim.resourceVersion}&labelSelector=job-name%3Dnightly-export`);
