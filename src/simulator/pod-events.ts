@@ -35,12 +35,8 @@ function podEvents(rec: EventRecorder, e: StoreEvent, now: number): void {
     const p = before.get(c.name);
     if (!p) continue;
     if (c.restartCount > p.restartCount) {
-      if (c.lastState?.terminated?.reason === 'OOMKilled') {
-        rec.record({
-          regarding: { apiVersion: 'v1', kind: 'Node', name: node ?? '', uid: node ?? '' }, component: 'kernel-monitor', host: node, type: 'Warning', reason: 'OOMKilling',
-          message: `Memory cgroup out of memory: Killed process ${processId(c.containerID)} (${c.name}) total-vm:${1_200_000 + (processId(c.containerID) % 90_000)}kB, anon-rss:${memoryLimitKb(pod, c.name)}kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:2048kB oom_score_adj:${pod.status.qosClass === 'Guaranteed' ? -997 : 999}`,
-        }, now);
-      } else {
+      if (c.lastState?.terminated?.reason === 'OOMKilled') oomKilling(rec, pod, c, now);
+      else {
         const port = pod.spec.containers.find((s: any) => s.name === c.name)?.ports?.[0]?.containerPort;
         if (port) {
           rec.record({ ...container(c.name), type: 'Warning', reason: 'Unhealthy', message: `Liveness probe failed: Get "http://${pod.status.podIP}:${port}/healthz": dial tcp ${pod.status.podIP}:${port}: connect: connection refused` }, now);
@@ -109,6 +105,16 @@ function replicaSetEvents(store: ObjectStore, rec: EventRecorder, e: StoreEvent,
   rec.record({
     regarding: ownerRefOf(owner, rs.metadata.namespace as string), component: 'deployment-controller', reason: 'ScalingReplicaSet',
     message: `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${to}`,
+  }, now);
+}
+
+/** node-problem-detector's report of the kernel's OOM kill, on the Node. */
+export function oomKilling(rec: EventRecorder, pod: K8sObject, c: { name: string; lastState: any }, now: number): void {
+  const node = pod.spec.nodeName as string;
+  const pid = processId(c.lastState.terminated.containerID);
+  rec.record({
+    regarding: { apiVersion: 'v1', kind: 'Node', name: node, uid: node }, component: 'kernel-monitor', host: node, type: 'Warning', reason: 'OOMKilling',
+    message: `Memory cgroup out of memory: Killed process ${pid} (${c.name}) total-vm:${1_200_000 + (pid % 90_000)}kB, anon-rss:${memoryLimitKb(pod, c.name)}kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:2048kB oom_score_adj:${pod.status.qosClass === 'Guaranteed' ? -997 : 999}`,
   }, now);
 }
 

@@ -1,6 +1,6 @@
 import { type ClusterController, templateHash } from './cluster-controller.js';
 import { refOf } from './event-recorder.js';
-import { failedScheduling, podCreatedEvents } from './pod-events.js';
+import { failedScheduling, oomKilling, podCreatedEvents } from './pod-events.js';
 import type { Random } from './random.js';
 import { crashContainer } from './status-transitions.js';
 import type { WorkloadControllers } from './workload-controllers.js';
@@ -170,7 +170,8 @@ export function addInitialEvents(w: WorkloadScenario, ctl: ClusterController, st
       const container = { regarding: refOf(pod, `spec.containers{${c.name}}`), component: 'kubelet', host: pod.spec.nodeName };
       const waiting = c.state?.waiting?.reason;
       if (waiting === 'CrashLoopBackOff') {
-        const since = Date.parse(pod.status.startTime) + MINUTE;
+        // Since the first of its crashes, some five minutes apart once the back-off is at its longest.
+        const since = Math.max(Date.parse(pod.status.startTime) + MINUTE, Date.parse(c.lastState.terminated.finishedAt) - c.restartCount * 5 * MINUTE);
         // The kubelet reports the back-off on every sync while it lasts (about every 10 s at first, then every 5 min).
         const last = at(startTime - w.rng.int(5, 50) * 1000);
         rec.record({ ...container, type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})` }, last, c.restartCount * 4 + 1, since);
@@ -182,9 +183,7 @@ export function addInitialEvents(w: WorkloadScenario, ctl: ClusterController, st
         rec.record({ ...container, type: 'Warning', reason: 'Failed', message: 'Error: ImagePullBackOff' }, at(startTime - 20_000), n * 2, since);
       }
       const oom = c.lastState?.terminated;
-      if (oom?.reason === 'OOMKilled' && startTime - Date.parse(oom.finishedAt) < rec.ttlMs) {
-        rec.record({ regarding: { apiVersion: 'v1', kind: 'Node', name: pod.spec.nodeName, uid: pod.spec.nodeName }, component: 'kernel-monitor', host: pod.spec.nodeName, type: 'Warning', reason: 'OOMKilling', message: `Memory cgroup out of memory: Killed process in container ${c.name} of pod ${pod.metadata.namespace}/${pod.metadata.name}` }, Date.parse(oom.finishedAt));
-      }
+      if (oom?.reason === 'OOMKilled' && startTime - Date.parse(oom.finishedAt) < rec.ttlMs) oomKilling(rec, pod, c, Date.parse(oom.finishedAt));
     }
   }
 }
