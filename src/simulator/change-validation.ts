@@ -19,6 +19,9 @@ const CHANGES: Record<SimChangeKind, Shape> = {
   createDeployment: { namespace: 'string', name: 'string', replicas: 'number', cpu: 'string?', memory: 'string?', image: 'string?' },
   deleteDeployment: { namespace: 'string', name: 'string' },
   deleteNamespace: { name: 'string' },
+  createJob: { namespace: 'string', name: 'string', completions: 'number?', backoffLimit: 'number?', durationSeconds: 'number?', fail: 'boolean?', image: 'string?' },
+  scaleStatefulSet: { namespace: 'string', name: 'string', replicas: 'number' },
+  syncControllers: {},
 };
 
 const FAULTS: Record<SimFault['kind'], Shape> = {

@@ -8,8 +8,12 @@ import type { SimChange, SimChangeKind } from './sim-change.js';
 const WEIGHTS: [SimChangeKind, number][] = [
   ['crashPod', 10], ['recoverPod', 14], ['oomKill', 8], ['deletePod', 14], ['scaleDeployment', 16], ['rollout', 2],
   ['nodeNotReady', 1], ['nodeReady', 4], ['createPod', 6], ['completePod', 6], ['helmUpgrade', 4], ['imagePullBackOff', 3],
-  ['createDeployment', 1], ['deleteDeployment', 1], ['labelNamespace', 1],
+  ['createDeployment', 1], ['deleteDeployment', 1], ['labelNamespace', 1], ['createJob', 3], ['scaleStatefulSet', 1],
 ];
+
+/** Controllers whose pods run until replaced; a Job's pods run to completion and are left to the Job controller. */
+const LONG_RUNNING = new Set(['ReplicaSet', 'StatefulSet', 'DaemonSet']);
+const JOB_NAMES = ['export', 'cleanup', 'backfill', 'rebuild-index', 'send-digest', 'recompute'];
 
 const NEW_WORKLOADS = ['indexer', 'mailer', 'thumbnailer', 'webhook', 'sync', 'audit', 'feeds', 'quotes'];
 
@@ -43,7 +47,8 @@ function ref(key: string): { namespace: string; name: string } {
 function draw(rng: Random, ctl: ClusterController, kind: SimChangeKind, targetPods: number): SimChange | undefined {
   const store = ctl.store;
   const pod = (k: string) => store.get('pods', k)?.obj;
-  const owned = (k: string) => Boolean(pod(k)?.metadata.ownerReferences?.length);
+  // Scheduled pods only: one that no node fits has no containers to crash or recover.
+  const owned = (k: string) => LONG_RUNNING.has(pod(k)?.metadata.ownerReferences?.[0]?.kind ?? '') && Boolean(pod(k)?.spec.nodeName);
   const teamNamespaces = () => store.keys('namespaces').filter((n) => store.get('namespaces', n)!.obj.metadata.labels?.team);
   switch (kind) {
     case 'crashPod':
@@ -119,6 +124,25 @@ function draw(rng: Random, ctl: ClusterController, kind: SimChangeKind, targetPo
         return !k.startsWith('kube-system/') && !d.metadata.labels?.['app.kubernetes.io/managed-by'] && !d.spec.template.spec.volumes?.length;
       });
       return keys.length ? { kind, ...ref(rng.pick(keys)) } : undefined;
+    }
+    case 'createJob': {
+      // A few one-off Jobs at a time (their pods stay 10 minutes after they finish), so deployments keep their share of the pods.
+      const oneOff = store.values('jobs').filter((j) => !j.obj.metadata.ownerReferences).length;
+      if (store.count('pods') > targetPods || oneOff >= Math.min(30, Math.max(1, Math.round(targetPods / 40)))) return undefined;
+      const namespaces = teamNamespaces();
+      if (!namespaces.length) return undefined;
+      const namespace = rng.pick(namespaces);
+      const name = `${rng.pick(JOB_NAMES)}-${rng.suffix(5)}`;
+      // One in eight fails every attempt and ends Failed after its retries.
+      return { kind, namespace, name, durationSeconds: rng.int(10, 180), backoffLimit: rng.int(1, 3), fail: rng.chance(0.125) };
+    }
+    case 'scaleStatefulSet': {
+      const keys = store.keys('statefulsets');
+      if (!keys.length) return undefined;
+      const k = rng.pick(keys);
+      const replicas = store.get('statefulsets', k)!.obj.spec.replicas;
+      const next = replicas <= 1 ? 2 : replicas >= 5 ? 4 : replicas + (rng.chance(0.5) ? 1 : -1);
+      return { kind, ...ref(k), replicas: next };
     }
     case 'labelNamespace': {
       // A re-organisation: a namespace moves to another cost centre.

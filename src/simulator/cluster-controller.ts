@@ -4,17 +4,14 @@ import type { ObjectStore, StoredObject } from './object-store.js';
 import {
   buildDeployment, buildNamespace, buildPod, buildReplicaSet, buildSecret, isPodReady, nodeIp, SYSTEM_NAMESPACES, timestamp,
 } from './object-factory.js';
-import { buildHelmSecret, encodeRelease, HELM_SECRET_TYPE, helmSecretName } from './helm-release.js';
+import { helmUpgrade } from './helm-upgrade.js';
 import type { ProviderProfile } from './provider-profiles.js';
 import { cpuMillis, formatBytes, formatMillis, parseQuantity } from './quantity.js';
 import type { Random } from './random.js';
-import { type SimChange, unhandled } from './sim-change.js';
+import { type CoreChange, isWorkloadChange, type SimChange, unhandled, type WorkloadChange } from './sim-change.js';
 import { complete, crashContainer, imagePullBackOff, nodeReady, oomKill, recover, setNodeReady } from './status-transitions.js';
-import { gunzipSync } from 'node:zlib';
 
 export class SimulationError extends Error {}
-
-const HELM_HISTORY_MAX = 10;
 
 /**
  * Plays the part of the Kubernetes controllers (deployment, replicaset, kubelet, node lifecycle, Helm):
@@ -39,6 +36,12 @@ export class ClusterController {
   readonly deletedPodUids: string[] = [];
   /** Pods without an owner (created by `createPod`), in creation order. */
   readonly standalonePods = new Set<string>();
+  /** The controllers of pods not owned by a ReplicaSet, by owner kind. */
+  readonly podOwners = new Map<string, PodOwnerController>();
+  /** Pods no node fits (Pending, without a node). */
+  readonly unscheduledPods = new Set<string>();
+  /** Applies the changes of StatefulSets, DaemonSets, Jobs and CronJobs (workload-controllers.ts). */
+  workloads?: (rng: Random, change: WorkloadChange) => void;
 
   constructor(readonly store: ObjectStore, readonly profile: ProviderProfile, private readonly clock: () => number) {}
 
@@ -125,12 +128,26 @@ export class ClusterController {
     this.countForQuota(stored.key, stored.obj);
     this.cpuRequested.set(node, (this.cpuRequested.get(node) ?? 0) + this.podResources(pod).cpu);
     if (!owner) this.standalonePods.add(stored.key);
-    if (owner?.kind === 'ReplicaSet') {
-      const rsKey = objectKey(owner);
-      let set = this.podsByReplicaSet.get(rsKey);
-      if (!set) this.podsByReplicaSet.set(rsKey, (set = new Set()));
-      set.add(stored.key);
-    }
+    if (owner?.kind === 'ReplicaSet') this.indexPod(objectKey(owner), stored.key);
+    return stored;
+  }
+
+  private indexPod(rsKey: string, podKey: string): void {
+    let set = this.podsByReplicaSet.get(rsKey);
+    if (!set) this.podsByReplicaSet.set(rsKey, (set = new Set()));
+    set.add(podKey);
+  }
+
+  /** A pod the scheduler finds no node for: Pending, PodScheduled False with the scheduler's `message`. */
+  createUnschedulablePod(rng: Random, name: string, namespace: string, template: Record<string, any>, owner: K8sObject | undefined, created: number, message: string): StoredObject {
+    const pod = buildPod(rng, name, namespace, template, owner, { nodeName: '', hostIp: '', podIp: '' }, created);
+    delete pod.spec.nodeName;
+    const at = timestamp(created);
+    pod.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: at, reason: 'Unschedulable', message }], qosClass: pod.status.qosClass };
+    const stored = this.store.create('pods', pod);
+    this.unscheduledPods.add(stored.key);
+    this.countForQuota(stored.key, stored.obj);
+    if (owner?.kind === 'ReplicaSet') this.indexPod(objectKey(owner), stored.key);
     return stored;
   }
 
@@ -161,13 +178,13 @@ export class ClusterController {
     return `10.${64 + (index >> 8)}.${index & 255}.${next}`;
   }
 
-  private removePod(key: string): void {
+  removePod(key: string): void {
     const pod = this.require('pods', key, 'pod');
     this.store.delete('pods', key);
     this.deletedPodUids.push(pod.obj.metadata.uid);
     this.podsByNode.get(pod.obj.spec.nodeName)?.delete(key);
     this.countForQuota(key, undefined);
-    this.cpuRequested.set(pod.obj.spec.nodeName, (this.cpuRequested.get(pod.obj.spec.nodeName) ?? 0) - this.podResources(pod.obj).cpu);
+    if (!this.unscheduledPods.delete(key)) this.cpuRequested.set(pod.obj.spec.nodeName, (this.cpuRequested.get(pod.obj.spec.nodeName) ?? 0) - this.podResources(pod.obj).cpu);
     this.resourcesByUid.delete(pod.obj.metadata.uid);
     this.standalonePods.delete(key);
     const owner = pod.obj.metadata.ownerReferences?.[0];
@@ -227,7 +244,7 @@ export class ClusterController {
 
   private syncOwners(pod: K8sObject): void {
     const owner = pod.metadata.ownerReferences?.[0];
-    if (owner?.kind !== 'ReplicaSet') return;
+    if (owner?.kind !== 'ReplicaSet') return void (owner && this.podOwners.get(owner.kind)?.podChanged(pod));
     const rsKey = `${pod.metadata.namespace}/${owner.name}`;
     this.syncReplicaSet(rsKey);
     const rs = this.store.get('replicasets', rsKey)?.obj;
@@ -239,7 +256,8 @@ export class ClusterController {
 
   apply(rng: Random, change: SimChange): void {
     try {
-      this.applyChange(rng, change);
+      if (isWorkloadChange(change)) this.workloads?.(rng, change);
+      else this.applyChange(rng, change);
     } finally {
       this.syncQuotas();
     }
@@ -301,7 +319,7 @@ export class ClusterController {
     this.quotaDirty.clear();
   }
 
-  private applyChange(rng: Random, change: SimChange): void {
+  private applyChange(rng: Random, change: CoreChange): void {
     const now = this.clock();
     switch (change.kind) {
       case 'scaleDeployment': return this.scale(rng, `${change.namespace}/${change.name}`, change.replicas, now);
@@ -315,7 +333,7 @@ export class ClusterController {
           const rsKey = `${change.namespace}/${owner.name}`;
           const rs = this.store.get('replicasets', rsKey);
           if (rs && this.podsOf(rsKey).size < rs.obj.spec.replicas) this.createPodForReplicaSet(rng, rsKey, now);
-        }
+        } else if (owner) this.podOwners.get(owner.kind)?.podDeleted(rng, pod, now, change.replace !== false);
         return this.syncOwners(pod);
       }
       case 'createPod': {
@@ -351,7 +369,7 @@ export class ClusterController {
         this.markPodsOnNode(change.name, ready, now);
         return;
       }
-      case 'helmUpgrade': return this.helmUpgrade(rng, change.namespace, change.name, now);
+      case 'helmUpgrade': return helmUpgrade(this.store, rng, change.namespace, change.name, now);
       case 'createNamespace': {
         if (this.store.get('namespaces', change.name)) throw new SimulationError(`namespace ${change.name} already exists`);
         this.store.create('namespaces', buildNamespace(rng, change.name, change.labels ?? {}, now));
@@ -409,7 +427,7 @@ export class ClusterController {
         for (const k of ['reason', 'message']) if (cond[k] === undefined) delete cond[k];
       }, 'status');
       const owner = updated.obj.metadata.ownerReferences?.[0];
-      if (owner?.kind === 'ReplicaSet') owners.set(`${updated.obj.metadata.namespace}/${owner.name}`, updated.obj);
+      if (owner) owners.set(`${updated.obj.metadata.namespace}/${owner.kind}/${owner.name}`, updated.obj);
     }
     // One status update per owner for the whole node, as the controllers' work queues coalesce them.
     for (const pod of owners.values()) this.syncOwners(pod);
@@ -438,14 +456,14 @@ export class ClusterController {
     const inNamespace = (resource: Parameters<ObjectStore['keys']>[0]) => this.store.keys(resource).filter((k) => k.startsWith(prefix));
     for (const key of inNamespace('deployments')) this.removeDeployment(key);
     for (const key of inNamespace('pods')) this.removePod(key);
-    for (const resource of ['replicasets', 'secrets', 'persistentvolumeclaims', 'resourcequotas', 'limitranges'] as const) {
+    for (const resource of ['replicasets', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs', 'secrets', 'persistentvolumeclaims', 'resourcequotas', 'limitranges', 'events'] as const) {
       for (const key of inNamespace(resource)) this.store.delete(resource, key);
     }
     this.store.delete('namespaces', name);
     this.quotaDirty.delete(name);
   }
 
-  private mutatePod(change: { namespace: string; name: string }, mutate: (pod: K8sObject) => void): void {
+  mutatePod(change: { namespace: string; name: string }, mutate: (pod: K8sObject) => void): void {
     const key = `${change.namespace}/${change.name}`;
     this.require('pods', key, 'pod');
     const updated = this.store.update('pods', key, mutate, 'status');
@@ -520,39 +538,10 @@ export class ClusterController {
     this.syncDeployment(key);
   }
 
-  private helmUpgrade(rng: Random, namespace: string, release: string, now: number): void {
-    const prefix = `${namespace}/${helmSecretName(release, 0).slice(0, -1)}`;
-    const revisions = this.store.keys('secrets')
-      .filter((k) => k.startsWith(prefix) && /^\d+$/.test(k.slice(prefix.length)))
-      .map((k) => ({ key: k, version: Number(k.slice(prefix.length)) }))
-      .sort((a, b) => a.version - b.version);
-    const latest = revisions.length ? this.store.get('secrets', revisions[revisions.length - 1].key) : undefined;
-    if (!latest) throw new SimulationError(`helm release ${namespace}/${release} not found`);
-    const decoded = decodeRelease(latest.obj);
-    const revisionNo = Number(latest.obj.metadata.labels?.version) + 1;
-    this.store.update('secrets', latest.key, (s) => {
-      s.metadata.labels = { ...s.metadata.labels, status: 'superseded', modifiedAt: String(Math.floor(now / 1000)) };
-      s.data.release = Buffer.from(encodeRelease({ ...decoded, info: { ...(decoded.info as object), status: 'superseded' } })).toString('base64');
-    });
-    const chart = (decoded.chart as any).metadata;
-    this.store.create('secrets', buildHelmSecret(rng, {
-      name: release, namespace, chart: chart.name, chartVersion: bumpVersion(chart.version), appVersion: chart.appVersion, revision: revisionNo, status: 'deployed',
-      firstDeployed: Date.parse((decoded.info as any).first_deployed), lastDeployed: now, values: { ...(decoded.config as object), revision: revisionNo }, manifest: decoded.manifest as string,
-    }, now));
-    // Helm's --history-max (10 by default): the oldest revisions' secrets are deleted.
-    for (const old of revisions.slice(0, Math.max(0, revisions.length + 1 - HELM_HISTORY_MAX))) this.store.delete('secrets', old.key);
-  }
-
   /** A plain Opaque secret, for scenario generation. */
   createOpaqueSecret(rng: Random, name: string, namespace: string, type: string, data: Record<string, string>, created: number): void {
     this.store.create('secrets', buildSecret(rng, name, namespace, type, data, undefined, created));
   }
-}
-
-export function decodeRelease(secret: K8sObject): Record<string, unknown> {
-  if (secret.type !== HELM_SECRET_TYPE) throw new SimulationError(`secret ${secret.metadata.name} is not a Helm release`);
-  const helmPayload = Buffer.from(secret.data.release, 'base64').toString();
-  return JSON.parse(gunzipSync(Buffer.from(helmPayload, 'base64')).toString());
 }
 
 function quantities(kind: string, parse: () => number[]): number[] {
@@ -561,6 +550,12 @@ function quantities(kind: string, parse: () => number[]): number[] {
   } catch (err) {
     throw new SimulationError(`${kind}: ${(err as Error).message}`);
   }
+}
+
+/** A controller of pods (StatefulSet, DaemonSet, Job): told when one of its pods changed, or went (and may be replaced). */
+export interface PodOwnerController {
+  podChanged(pod: K8sObject): void;
+  podDeleted(rng: Random, pod: K8sObject, now: number, replace: boolean): void;
 }
 
 interface PodResources {
@@ -581,10 +576,4 @@ function bumpTag(image: string): string {
   const [repo, tag = 'latest'] = image.split(':');
   const m = /^(.*?)(\d+)$/.exec(tag);
   return `${repo}:${m ? `${m[1]}${Number(m[2]) + 1}` : `${tag}-1`}`;
-}
-
-function bumpVersion(v: string): string {
-  const parts = v.split('.');
-  parts[parts.length - 1] = String(Number(parts[parts.length - 1]) + 1);
-  return parts.join('.');
 }

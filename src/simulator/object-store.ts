@@ -66,6 +66,7 @@ export class ObjectStore {
   /** The events of the write collect() is running, of every resource. */
   private collected?: StoreEvent[];
   private readonly stores = new Map<ResourceName, ResourceStore>();
+  private readonly mirrors = new Map<ResourceName, { to: ResourceName; convert: (obj: K8sObject) => K8sObject }>();
 
   constructor(historyLimit: number, initialRv = 0) {
     this.rv = initialRv;
@@ -80,6 +81,14 @@ export class ObjectStore {
     const s = this.stores.get(name);
     if (!s) throw new Error(`unknown resource ${name}`);
     return s;
+  }
+
+  /**
+   * Makes `to` a second shape of `from`, as one object served by two API groups: every write of `from` is repeated
+   * on `to`, converted, with the same resourceVersion.
+   */
+  mirror(from: ResourceName, to: ResourceName, convert: (obj: K8sObject) => K8sObject): void {
+    this.mirrors.set(from, { to, convert });
   }
 
   /** Loads many objects without recording history; keys are sorted once at the end. */
@@ -131,6 +140,13 @@ export class ObjectStore {
     if (s.objects.has(key)) throw new Error(`${s.type.singularName} ${key} already exists`);
     const rv = ++this.rv;
     obj.metadata.resourceVersion = String(rv);
+    const stored = this.insert(s, resource, key, obj, rv);
+    const m = this.mirrors.get(resource);
+    if (m) this.mirrored(() => this.insert(this.resource(m.to), m.to, key, m.convert(obj), rv));
+    return stored;
+  }
+
+  private insert(s: ResourceStore, resource: ResourceName, key: string, obj: K8sObject, rv: number): StoredObject {
     const stored = new StoredObject(key, obj, rv);
     s.objects.set(key, stored);
     if (this.bulk) s.keys.push(key);
@@ -156,6 +172,16 @@ export class ObjectStore {
     mutate(obj);
     const rv = ++this.rv;
     obj.metadata.resourceVersion = String(rv);
+    const stored = this.replace(s, resource, key, obj, rv, prev);
+    const m = this.mirrors.get(resource);
+    if (m) {
+      const ms = this.resource(m.to);
+      this.mirrored(() => this.replace(ms, m.to, key, m.convert(obj), rv, ms.objects.get(key) as StoredObject));
+    }
+    return stored;
+  }
+
+  private replace(s: ResourceStore, resource: ResourceName, key: string, obj: K8sObject, rv: number, prev: StoredObject): StoredObject {
     const stored = new StoredObject(key, obj, rv);
     s.objects.set(key, stored);
     this.record(s, { type: 'MODIFIED', rv, resource, object: stored, prev });
@@ -164,14 +190,33 @@ export class ObjectStore {
 
   delete(resource: ResourceName, key: string): StoredObject {
     const s = this.resource(resource);
-    const prev = s.objects.get(key);
-    if (!prev) throw new Error(`${s.type.singularName} ${key} not found`);
+    if (!s.objects.has(key)) throw new Error(`${s.type.singularName} ${key} not found`);
     const rv = ++this.rv;
+    const stored = this.remove(s, resource, key, rv);
+    const m = this.mirrors.get(resource);
+    if (m) this.mirrored(() => this.remove(this.resource(m.to), m.to, key, rv));
+    return stored;
+  }
+
+  /** A mirror's write is the same write as its source's: watches of the mirror see it, collect() does not again. */
+  private mirrored(write: () => void): void {
+    const collected = this.collected;
+    this.collected = undefined;
+    try {
+      write();
+    } finally {
+      this.collected = collected;
+    }
+  }
+
+  private remove(s: ResourceStore, resource: ResourceName, key: string, rv: number): StoredObject {
+    const prev = s.objects.get(key) as StoredObject;
     // The deleted version differs only in its resourceVersion; everything else is shared with the last version.
     const obj: K8sObject = { ...prev.obj, metadata: { ...prev.obj.metadata, resourceVersion: String(rv) } };
     const stored = new StoredObject(key, obj, rv);
     s.objects.delete(key);
-    const i = lowerBound(s.keys, key);
+    // While bulk loading, keys are not sorted yet.
+    const i = this.bulk ? s.keys.indexOf(key) : lowerBound(s.keys, key);
     if (s.keys[i] === key) s.keys.splice(i, 1);
     this.record(s, { type: 'DELETED', rv, resource, object: stored, prev });
     return stored;

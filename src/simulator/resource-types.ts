@@ -16,8 +16,10 @@ export interface Subresource {
 
 /** One served resource: what discovery announces and how list/watch/field selectors treat it. */
 export interface ResourceType {
-  /** Plural resource name as it appears in URLs. */
+  /** Plural resource name as it appears in URLs, unless `plural` is set; the store's name for the resource. */
   name: ResourceName;
+  /** The URL's plural where it differs from `name` (events.k8s.io's events, stored beside core events). */
+  plural?: string;
   singularName: string;
   kind: string;
   listKind: string;
@@ -38,7 +40,7 @@ export interface ResourceType {
 
 export type ResourceName =
   | 'namespaces' | 'nodes' | 'pods' | 'secrets' | 'resourcequotas' | 'limitranges' | 'persistentvolumeclaims'
-  | 'deployments' | 'replicasets';
+  | 'deployments' | 'replicasets' | 'statefulsets' | 'daemonsets' | 'jobs' | 'cronjobs' | 'events' | 'events.k8s.io/events';
 
 const READ = ['get', 'list', 'watch'] as const;
 
@@ -72,6 +74,27 @@ const DECLARED = [
     fields: {},
   },
   { name: 'replicasets', singularName: 'replicaset', kind: 'ReplicaSet', listKind: 'ReplicaSetList', group: 'apps', version: 'v1', namespaced: true, shortNames: ['rs'], categories: ['all'], verbs: READ, fields: { 'status.replicas': (o) => String(o.status?.replicas ?? 0) } },
+  { name: 'statefulsets', singularName: 'statefulset', kind: 'StatefulSet', listKind: 'StatefulSetList', group: 'apps', version: 'v1', namespaced: true, shortNames: ['sts'], categories: ['all'], verbs: READ, fields: {} },
+  { name: 'daemonsets', singularName: 'daemonset', kind: 'DaemonSet', listKind: 'DaemonSetList', group: 'apps', version: 'v1', namespaced: true, shortNames: ['ds'], categories: ['all'], verbs: READ, fields: {} },
+  { name: 'jobs', singularName: 'job', kind: 'Job', listKind: 'JobList', group: 'batch', version: 'v1', namespaced: true, shortNames: [], categories: ['all'], verbs: READ, fields: { 'status.successful': (o) => String(o.status?.succeeded ?? 0) } },
+  { name: 'cronjobs', singularName: 'cronjob', kind: 'CronJob', listKind: 'CronJobList', group: 'batch', version: 'v1', namespaced: true, shortNames: ['cj'], categories: ['all'], verbs: READ, fields: {} },
+  {
+    name: 'events', singularName: 'event', kind: 'Event', listKind: 'EventList', group: '', version: 'v1', namespaced: true, shortNames: ['ev'], verbs: READ,
+    fields: {
+      'involvedObject.kind': (o) => o.involvedObject?.kind ?? '', 'involvedObject.namespace': (o) => o.involvedObject?.namespace ?? '',
+      'involvedObject.name': (o) => o.involvedObject?.name ?? '', 'involvedObject.uid': (o) => o.involvedObject?.uid ?? '',
+      'involvedObject.apiVersion': (o) => o.involvedObject?.apiVersion ?? '', 'involvedObject.resourceVersion': (o) => o.involvedObject?.resourceVersion ?? '',
+      'involvedObject.fieldPath': (o) => o.involvedObject?.fieldPath ?? '', reason: (o) => o.reason ?? '', reportingComponent: (o) => o.reportingComponent ?? '',
+      source: (o) => o.source?.component ?? '', type: (o) => o.type ?? '',
+    },
+  },
+  {
+    name: 'events.k8s.io/events', plural: 'events', singularName: 'event', kind: 'Event', listKind: 'EventList', group: 'events.k8s.io', version: 'v1', namespaced: true, shortNames: ['ev'], verbs: READ,
+    fields: {
+      'regarding.kind': (o) => o.regarding?.kind ?? '', 'regarding.namespace': (o) => o.regarding?.namespace ?? '', 'regarding.name': (o) => o.regarding?.name ?? '',
+      'regarding.uid': (o) => o.regarding?.uid ?? '', reason: (o) => o.reason ?? '', reportingController: (o) => o.reportingController ?? '', type: (o) => o.type ?? '',
+    },
+  },
 ] as const satisfies readonly ResourceType[];
 
 export const RESOURCE_TYPES: readonly ResourceType[] = DECLARED;
@@ -85,6 +108,11 @@ type DeclaredSubresource = Declared extends infer T
 export type DeclaredVerbs =
   & { [T in Declared as T['name']]: T['verbs'][number] }
   & { [S in DeclaredSubresource as S['path']]: S['verbs'][number] };
+
+/** The resource's name in URLs, discovery and error messages. */
+export function pluralOf(t: ResourceType): string {
+  return t.plural ?? t.name;
+}
 
 export function apiVersionOf(t: ResourceType): string {
   return t.group ? `${t.group}/${t.version}` : t.version;

@@ -8,6 +8,7 @@ import type { Provider } from './provider-profiles.js';
 import { PROVIDER_PROFILES } from './provider-profiles.js';
 import { cpuMillis, formatBytes, formatMillis, parseQuantity } from './quantity.js';
 import type { Random } from './random.js';
+import { addBatchAndStateful, addBrokenDeployment, addDaemonSets, addInitialEvents, type WorkloadScenario } from './scenario-workloads.js';
 
 /** The shape of a generated cluster. Everything else follows from the seed. */
 export interface ScenarioSpec {
@@ -35,7 +36,7 @@ const MEM_CHOICES_MI = [64, 128, 128, 256, 256, 512, 1024];
 const DAY = 86_400_000;
 
 /** Builds the initial state: nodes, namespaces, deployments with ReplicaSets and pods, PVCs, quotas, secrets, Helm releases. */
-export function generateScenario(rng: Random, ctl: ClusterController, spec: ScenarioSpec): void {
+export function generateScenario(rng: Random, ctl: ClusterController, spec: ScenarioSpec, workloads?: WorkloadScenario): void {
   const profile = PROVIDER_PROFILES[spec.provider];
   const store = ctl.store;
   const clusterBirth = spec.startTime - rng.int(60, 400) * DAY;
@@ -73,6 +74,10 @@ export function generateScenario(rng: Random, ctl: ClusterController, spec: Scen
   if (remaining >= 20) {
     remaining -= addDeployment(rng, ctl, 'kube-system', 'coredns', 2, 'registry.k8s.io/coredns/coredns:v1.11.3', 100, 70 * 2 ** 20, clusterBirth, spec.startTime, undefined);
     remaining -= addDeployment(rng, ctl, 'kube-system', 'metrics-server', 1, 'registry.k8s.io/metrics-server/metrics-server:v0.7.2', 100, 200 * 2 ** 20, clusterBirth, spec.startTime, undefined);
+  }
+  if (workloads) {
+    remaining -= addDaemonSets(workloads, ctl, remaining, clusterBirth, spec.startTime);
+    remaining -= addBatchAndStateful(workloads, ctl, appNamespaces.map((n) => n.name), remaining, spec.startTime);
   }
   const targetReplicas = Math.max(1, Math.min(25, Math.round(remaining / Math.max(1, spec.namespaces * WORKLOADS.length / 3))));
   const usedNames = new Map<string, number>();
@@ -124,6 +129,9 @@ export function generateScenario(rng: Random, ctl: ClusterController, spec: Scen
     store.create('limitranges', buildLimitRange(rng, ns.name, ago(1, 30)));
     ctl.createOpaqueSecret(rng, `${ns.team}-db-credentials`, ns.name, 'Opaque', { username: ns.team, password: rng.hex(24) }, ago(1, 100));
     ctl.createOpaqueSecret(rng, `${ns.team}-tls`, ns.name, 'kubernetes.io/tls', { 'tls.crt': `-----BEGIN CERTIFICATE-----\n${rng.hex(64)}\n-----END CERTIFICATE-----\n`, 'tls.key': `-----BEGIN PRIVATE KEY-----\n${rng.hex(64)}\n-----END PRIVATE KEY-----\n` }, ago(1, 100));
+  }  if (workloads) {
+    addBrokenDeployment(workloads, ctl, appNamespaces.map((n) => n.name), spec.startTime);
+    addInitialEvents(workloads, ctl, spec.startTime);
   }
 }
 

@@ -1,5 +1,8 @@
 /** A change to the simulated cluster, applied the way the corresponding Kubernetes controller would apply it. */
-export type SimChange =
+export type SimChange = CoreChange | WorkloadChange;
+
+/** Changes to deployments, pods, nodes, namespaces and Helm releases (cluster-controller.ts). */
+export type CoreChange =
   | { kind: 'scaleDeployment'; namespace: string; name: string; replicas: number }
   /**
    * New pod template → new ReplicaSet with new pods; the old ReplicaSet is scaled to 0. The first container gets
@@ -30,6 +33,29 @@ export type SimChange =
   | { kind: 'deleteDeployment'; namespace: string; name: string }
   /** Terminating, then every object in it deleted, then the namespace itself. */
   | { kind: 'deleteNamespace'; name: string };
+
+/** Changes to StatefulSets, DaemonSets, Jobs and CronJobs, and the passing of time (workload-controllers.ts). */
+export type WorkloadChange =
+  /**
+   * A Job of `completions` pods (default 1) of `durationSeconds` each (default 30). With `fail`, every pod fails, so
+   * the Job fails after `backoffLimit` retries (default 6), each started after the back-off delay. Deleted 10 minutes
+   * after it finished (`ttlSecondsAfterFinished: 600`).
+   */
+  | { kind: 'createJob'; namespace: string; name: string; completions?: number; backoffLimit?: number; durationSeconds?: number; fail?: boolean; image?: string }
+  /** Pods `<name>-0…N-1`; a new ordinal gets its claims from the volumeClaimTemplates, a removed one keeps them. */
+  | { kind: 'scaleStatefulSet'; namespace: string; name: string; replicas: number }
+  /**
+   * The time-driven controllers catch up with the cluster clock: due CronJobs start Jobs, Job pods finish or fail,
+   * failed Jobs retry after their back-off, finished Jobs beyond the history limits go, Events past their TTL expire.
+   * Every tick starts with it.
+   */
+  | { kind: 'syncControllers' };
+
+const WORKLOAD_KINDS: ReadonlySet<string> = new Set<WorkloadChange['kind']>(['createJob', 'scaleStatefulSet', 'syncControllers']);
+
+export function isWorkloadChange(change: SimChange): change is WorkloadChange {
+  return WORKLOAD_KINDS.has(change.kind);
+}
 
 export type SimChangeKind = SimChange['kind'];
 

@@ -25,6 +25,14 @@ function nonNegativeNumber(name: string) {
   };
 }
 
+function positiveInt(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${v}"`);
+    return n;
+  };
+}
+
 function port(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--port must be a port number (0-65535), got "${v}"`);
@@ -44,6 +52,7 @@ interface SimulateFlags {
   name: string;
   kubeconfigOut?: string;
   tls: boolean;
+  eventTtl: number;
 }
 
 /** `kubegraph simulate`: one simulated cluster in the foreground until Ctrl-C. */
@@ -61,6 +70,7 @@ export function registerSimulateCommand(program: Command): void {
     .addOption(new Option('--provider <provider>', 'provider flavour').choices(PROVIDERS as string[]).default('eks'))
     .option('--helm-releases <n>', 'Helm releases (default: one per namespace)', nonNegativeInt('--helm-releases'))
     .option('--name <name>', 'cluster and context name', 'kubegraph-sim')
+    .option('--event-ttl <seconds>', 'how long an Event lives after its last update (the API server\'s --event-ttl)', positiveInt('--event-ttl'), 3600)
     .option('--kubeconfig-out <file>', 'where to write the kubeconfig (default: in the temp directory)')
     .option('--no-tls', 'serve plain HTTP instead of HTTPS')
     .action(async (flags: SimulateFlags) => {
@@ -69,7 +79,7 @@ export function registerSimulateCommand(program: Command): void {
       const started = Date.now();
       const cluster = await SimulatedCluster.start({
         nodes: flags.nodes, pods: flags.pods, namespaces: flags.namespaces, seed: flags.seed, churn: flags.churn, port: flags.port,
-        host: flags.host, provider: flags.provider, helmReleases: flags.helmReleases, name: flags.name, tls: flags.tls,
+        host: flags.host, provider: flags.provider, helmReleases: flags.helmReleases, name: flags.name, tls: flags.tls, eventTtlMs: flags.eventTtl * 1000,
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'EADDRINUSE') throw err;
         throw new Error(`port ${flags.port} on ${flags.host} is already in use; choose another --port (0 picks a free one)`);
@@ -79,7 +89,8 @@ export function registerSimulateCommand(program: Command): void {
       const s = cluster.state();
       const out = process.stdout;
       out.write(`Simulated cluster "${cluster.name}" (${flags.provider}, seed ${flags.seed}) ready in ${Date.now() - started} ms: `
-        + `${s.nodes.length} nodes, ${s.namespaces.length} namespaces, ${s.deployments.length} deployments, ${s.pods.length} pods, ${s.secrets.length} secrets\n`);
+        + `${s.nodes.length} nodes, ${s.namespaces.length} namespaces, ${s.deployments.length} deployments, ${s.pods.length} pods, ${s.statefulsets.length} statefulsets, `
+        + `${s.daemonsets.length} daemonsets, ${s.jobs.length} jobs, ${s.cronjobs.length} cronjobs, ${s.events.length} events, ${s.secrets.length} secrets\n`);
       out.write(`API:        ${cluster.url}\n`);
       out.write(`Kubeconfig: ${file}\n`);
       out.write(`Churn:      ${flags.churn} changes/s\n`);

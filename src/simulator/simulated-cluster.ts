@@ -14,6 +14,8 @@ import { generateScenario } from './scenario.js';
 import { type AppliedChange, type ObjectWrite, type SimChange, type SimFault, unhandled } from './sim-change.js';
 import { servingCertificate } from './tls.js';
 import { validateChange, validateFault } from './change-validation.js';
+import { DEFAULT_EVENT_TTL_MS } from './event-recorder.js';
+import { WorkloadControllers } from './workload-controllers.js';
 
 export type { K8sObject } from './k8s-object.js';
 export type { AppliedChange, ObjectWrite, SimChange, SimFault } from './sim-change.js';
@@ -40,6 +42,8 @@ export interface SimulatorOptions {
   helmReleases?: number;
   /** Events kept per resource for watch resumption and consistent paging (default 10000). */
   historyLimit?: number;
+  /** How long an Event lives after its last update (default 1 h, the API server's `--event-ttl`). */
+  eventTtlMs?: number;
   /** Lifetime of a list continue token (default 5 minutes); older tokens get 410 Expired. */
   continueTokenTtlMs?: number;
   /** Interval of BOOKMARK events on watches that allow them (default 60 s). */
@@ -64,6 +68,12 @@ export interface ClusterState {
   resourcequotas: K8sObject[];
   limitranges: K8sObject[];
   persistentvolumeclaims: K8sObject[];
+  statefulsets: K8sObject[];
+  daemonsets: K8sObject[];
+  jobs: K8sObject[];
+  cronjobs: K8sObject[];
+  /** Core v1 Events (the same objects events.k8s.io/v1 serves in its shape). */
+  events: K8sObject[];
 }
 
 /** A Kubernetes-API-compatible simulated cluster served over HTTP(S) on loopback. */
@@ -78,10 +88,11 @@ export class SimulatedCluster {
   /** A ServiceAccount's token bound to no role: it authenticates, and every request but discovery gets 403. */
   readonly unprivilegedToken: string;
   readonly name: string;
-  readonly options: Readonly<Required<Pick<SimulatorOptions, 'nodes' | 'pods' | 'namespaces' | 'churn' | 'tls' | 'host' | 'provider' | 'helmReleases' | 'historyLimit' | 'continueTokenTtlMs' | 'bookmarkIntervalMs' | 'tickIntervalMs'>> & { seed: string }>;
+  readonly options: Readonly<Required<Pick<SimulatorOptions, 'nodes' | 'pods' | 'namespaces' | 'churn' | 'tls' | 'host' | 'provider' | 'helmReleases' | 'historyLimit' | 'continueTokenTtlMs' | 'bookmarkIntervalMs' | 'tickIntervalMs' | 'eventTtlMs'>> & { seed: string }>;
 
   private readonly store: ObjectStore;
   private readonly controller: ClusterController;
+  private readonly workloads: WorkloadControllers;
   private readonly changeRng: Random;
   private readonly watches: WatchHub;
   private readonly clock: () => number;
@@ -116,7 +127,9 @@ export class SimulatedCluster {
       historyLimit: opts.historyLimit ?? 10_000,
       continueTokenTtlMs: opts.continueTokenTtlMs ?? 300_000,
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000,
+      eventTtlMs: opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS,
     };
+    if (!(this.options.eventTtlMs > 0)) throw new SimulationError(`eventTtlMs must be a positive number, got ${this.options.eventTtlMs}`);
     this.name = (opts.name ?? 'kubegraph-sim').toLowerCase().replace(/[^a-z0-9-]/g, '-');
     this.adminToken = opts.token ?? randomBytes(24).toString('base64url');
     this.unprivilegedToken = randomBytes(24).toString('base64url');
@@ -126,12 +139,14 @@ export class SimulatedCluster {
     // versions (a client resuming from one gets 410 or 504 and relists); a fixed startTime keeps them reproducible.
     this.store = new ObjectStore(this.options.historyLimit, Math.floor(startTime));
     this.controller = new ClusterController(this.store, PROVIDER_PROFILES[provider], this.clock);
+    this.workloads = new WorkloadControllers(this.controller, new Random(seed, 'events'), this.options.eventTtlMs);
     const scenarioRng = new Random(seed, 'scenario');
     this.changeRng = new Random(seed, 'changes');
     this.store.bulkLoad(() => generateScenario(scenarioRng, this.controller, {
       clusterName: this.name, provider, nodes, pods, namespaces: this.options.namespaces, helmReleases: this.options.helmReleases,
       startTime,
-    }));
+    }, { rng: new Random(seed, 'workloads'), controllers: this.workloads }));
+    this.workloads.recordPodEvents(this.store);
     this.watches = new WatchHub({ store: this.store, now: this.clock, bookmarkIntervalMs: this.options.bookmarkIntervalMs });
   }
 
@@ -209,6 +224,7 @@ export class SimulatedCluster {
     return {
       namespaces: v('namespaces'), nodes: v('nodes'), deployments: v('deployments'), replicasets: v('replicasets'), pods: v('pods'),
       secrets: v('secrets'), resourcequotas: v('resourcequotas'), limitranges: v('limitranges'), persistentvolumeclaims: v('persistentvolumeclaims'),
+      statefulsets: v('statefulsets'), daemonsets: v('daemonsets'), jobs: v('jobs'), cronjobs: v('cronjobs'), events: v('events'),
     };
   }
 
@@ -218,12 +234,16 @@ export class SimulatedCluster {
   }
 
   /**
-   * Applies `changes` random plausible changes now (default: one tick's worth at the configured churn, at least 1);
-   * each comes back with when it was applied and the object writes it made.
+   * Lets the time-driven controllers catch up with the clock (a `syncControllers` entry first when they wrote
+   * anything), then applies `changes` random plausible changes (default: one tick's worth at the configured churn, at
+   * least 1); each comes back with when it was applied and the object writes it made.
    */
   async tick(changes?: number): Promise<AppliedChange[]> {
     const n = changes ?? Math.max(1, Math.round((this.options.churn * this.options.tickIntervalMs) / 1000));
     const applied: AppliedChange[] = [];
+    const sync: SimChange = { kind: 'syncControllers' };
+    const synced = this.store.collect(() => this.controller.apply(this.changeRng, sync));
+    if (synced.length) applied.push({ ...sync, appliedAt: this.clock(), writes: synced.map(objectWrite) });
     for (let i = 0; i < n; i++) {
       const change = randomChange(this.changeRng, this.controller, this.options.pods);
       if (!change) continue;

@@ -86,3 +86,16 @@ export function complete(pod: K8sObject, now: number): void {
   pod.status.phase = 'Succeeded';
   setPodConditions(pod, false, at, 'PodCompleted');
 }
+
+/** The pod's containers exit with an error and, as `restartPolicy: Never` has it, the pod becomes Failed. */
+export function fail(pod: K8sObject, now: number): void {
+  const at = timestamp(now);
+  for (const c of pod.status.containerStatuses) {
+    const startedAt = c.state.running?.startedAt ?? pod.status.startTime;
+    c.state = { terminated: { exitCode: 1, reason: 'Error', startedAt, finishedAt: at, containerID: c.containerID } };
+    c.ready = false;
+    c.started = false;
+  }
+  pod.status.phase = 'Failed';
+  setPodConditions(pod, false, at, 'PodFailed');
+}

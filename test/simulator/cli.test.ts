@@ -12,7 +12,7 @@ describe('kubegraph simulate', () => {
   it('prints the URL and kubeconfig, serves the cluster, and stops cleanly on SIGTERM', { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubegraph-cli-'));
     const file = join(dir, 'sim.kubeconfig');
-    const child = spawn(process.execPath, ['bin/kubegraph.js', 'simulate', '--pods', '120', '--nodes', '4', '--seed', 'cli', '--churn', '5', '--provider', 'gke', '--kubeconfig-out', file], { cwd: process.cwd() });
+    const child = spawn(process.execPath, ['bin/kubegraph.js', 'simulate', '--pods', '120', '--nodes', '4', '--seed', 'cli', '--churn', '5', '--provider', 'gke', '--event-ttl', '600', '--kubeconfig-out', file], { cwd: process.cwd() });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
@@ -24,7 +24,7 @@ describe('kubegraph simulate', () => {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`simulate did not start: ${out}${err}`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      expect(out).toMatch(/ready in \d+ ms: 4 nodes, 9 namespaces, \d+ deployments, 120 pods/);
+      expect(out).toMatch(/ready in \d+ ms: 4 nodes, 9 namespaces, \d+ deployments, 120 pods, 1 statefulsets, 2 daemonsets, \d+ jobs, 2 cronjobs, \d+ events, \d+ secrets\n/);
       const url = /API:\s+(https:\/\/127\.0\.0\.1:\d+)/.exec(out)![1];
       expect(out).toContain(`Kubeconfig: ${file}`);
       expect(readFileSync(file, 'utf8')).toContain(`server: ${url}`);
@@ -78,6 +78,7 @@ describe('kubegraph simulate', () => {
       [['--nodes', '1000000'], '--nodes must be at most 50000, got "1000000"'],
       [['--churn', 'fast'], '--churn must be a non-negative number, got "fast"'],
       [['--port', '99999'], '--port must be a port number (0-65535), got "99999"'],
+      [['--event-ttl', '0'], '--event-ttl must be a positive integer, got "0"'],
       [['--provider', 'mesos'], "Allowed choices are eks, gke, aks, k3s, kind, openshift, vanilla"],
     ] as const) {
       let err = '';

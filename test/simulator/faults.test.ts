@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
+import { type AppliedChange, SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { get, post, WatchStream } from './sim-client.js';
 
 describe('auth and discovery', () => {
@@ -49,12 +49,14 @@ describe('auth and discovery', () => {
     expect(api.headers['content-type']).toBe('application/json');
     expect(api.json).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     const groups = await get(sim, '/apis', { accept: aggregated });
-    expect(groups.json.groups.map((g: any) => g.preferredVersion.groupVersion)).toEqual(['apps/v1', 'metrics.k8s.io/v1beta1']);
+    expect(groups.json.groups.map((g: any) => g.preferredVersion.groupVersion)).toEqual(['apps/v1', 'events.k8s.io/v1', 'batch/v1', 'metrics.k8s.io/v1beta1']);
     const core = await get(sim, '/api/v1');
-    expect(core.json.resources.map((r: any) => r.name)).toEqual(['namespaces', 'nodes', 'nodes/proxy', 'pods', 'pods/log', 'secrets', 'resourcequotas', 'limitranges', 'persistentvolumeclaims']);
+    expect(core.json.resources.map((r: any) => r.name)).toEqual(['namespaces', 'nodes', 'nodes/proxy', 'pods', 'pods/log', 'secrets', 'resourcequotas', 'limitranges', 'persistentvolumeclaims', 'events']);
     expect(core.json.resources.find((r: any) => r.name === 'pods')).toMatchObject({ kind: 'Pod', namespaced: true, shortNames: ['po'], verbs: ['delete', 'get', 'list', 'watch'] });
     const apps = await get(sim, '/apis/apps/v1');
-    expect(apps.json.resources.map((r: any) => r.name)).toEqual(['deployments', 'deployments/scale', 'replicasets']);
+    expect(apps.json.resources.map((r: any) => r.name)).toEqual(['deployments', 'deployments/scale', 'replicasets', 'statefulsets', 'daemonsets']);
+    expect((await get(sim, '/apis/batch/v1')).json.resources.map((r: any) => [r.name, r.kind, r.shortNames])).toEqual([['jobs', 'Job', undefined], ['cronjobs', 'CronJob', ['cj']]]);
+    expect((await get(sim, '/apis/events.k8s.io/v1')).json.resources).toEqual([{ name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: ['get', 'list', 'watch'], shortNames: ['ev'] }]);
     const metrics = await get(sim, '/apis/metrics.k8s.io/v1beta1');
     expect(metrics.json.resources.map((r: any) => r.kind)).toEqual(['NodeMetrics', 'PodMetrics']);
     expect((await get(sim, '/openapi/v2')).status).toBe(404);
@@ -89,7 +91,7 @@ describe('auth and discovery', () => {
     expect(badCpu.json.message).toBe('createPod: invalid quantity "lots"');
     expect(sim.resourceVersion).toBe(rv);
     const ticked = await post(sim, '/_sim/tick', { changes: 3 });
-    expect(ticked.json.applied).toHaveLength(3);
+    expect(ticked.json.applied.filter((c: AppliedChange) => c.kind !== 'syncControllers')).toHaveLength(3);
     expect(Number(ticked.json.resourceVersion)).toBeGreaterThan(Number(rv));
   });
 });

@@ -62,7 +62,7 @@ describe('object shapes', () => {
   it('links Deployment → ReplicaSet → Pod by ownerReferences and pod-template-hash, with statuses that add up', () => {
     const s = sim.state();
     const byUid = new Map(Object.values(s).flat().map((o) => [o.metadata.uid, o]));
-    for (const pod of s.pods) {
+    for (const pod of s.pods.filter((p) => p.metadata.ownerReferences?.[0]?.kind === 'ReplicaSet')) {
       const rsRef = pod.metadata.ownerReferences![0];
       const rs = byUid.get(rsRef.uid)!;
       expect(rsRef).toMatchObject({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, controller: true, blockOwnerDeletion: true });
@@ -74,7 +74,7 @@ describe('object shapes', () => {
       const pods = s.pods.filter((p) => p.metadata.ownerReferences![0].uid === rs.metadata.uid);
       expect(rs.status.replicas).toBe(pods.length);
       expect(rs.spec.replicas).toBe(pods.length);
-      expect(rs.status.readyReplicas ?? 0).toBe(pods.filter((p) => p.status.conditions.find((c: any) => c.type === 'Ready').status === 'True').length);
+      expect(rs.status.readyReplicas ?? 0).toBe(pods.filter((p) => p.status.conditions.find((c: any) => c.type === 'Ready')?.status === 'True').length);
     }
     for (const d of s.deployments) {
       const rss = s.replicasets.filter((r) => r.metadata.ownerReferences![0].uid === d.metadata.uid);
@@ -85,14 +85,17 @@ describe('object shapes', () => {
 
   it('includes crash loops, image pull failures and OOM kills in real status shapes', () => {
     const pods = sim.state().pods;
-    const statuses = pods.flatMap((p) => p.status.containerStatuses);
+    const statuses = pods.flatMap((p) => p.status.containerStatuses ?? []);
     const crash = statuses.find((c: any) => c.state.waiting?.reason === 'CrashLoopBackOff');
     expect(crash).toMatchObject({ ready: false, restartCount: expect.any(Number), lastState: { terminated: { reason: 'Error', exitCode: 1 } } });
     expect(crash.restartCount).toBeGreaterThan(0);
     expect(statuses.some((c: any) => c.state.waiting?.reason === 'ImagePullBackOff')).toBe(true);
     const oom = statuses.find((c: any) => c.lastState.terminated?.reason === 'OOMKilled');
     expect(oom).toMatchObject({ ready: true, state: { running: {} }, lastState: { terminated: { exitCode: 137 } } });
-    for (const p of pods) {
+    // A pod no node fits has only its PodScheduled condition (False) and no container statuses.
+    const pending = pods.filter((p) => !p.spec.nodeName);
+    expect(pending.map((p) => [p.status.phase, p.status.conditions.map((c: any) => `${c.type}=${c.status}`), p.status.containerStatuses])).toEqual([['Pending', ['PodScheduled=False'], undefined]]);
+    for (const p of pods.filter((x) => x.spec.nodeName)) {
       expect(p.status.conditions.map((c: any) => c.type)).toEqual(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
       expect(p.spec.containers[0].resources.requests).toMatchObject({ cpu: expect.stringMatching(/^\d+m?$/), memory: expect.stringMatching(/^\d+(Mi|Gi)$/) });
     }
@@ -110,7 +113,9 @@ describe('object shapes', () => {
     }
     expect(s.resourcequotas).toHaveLength(6);
     expect(s.limitranges).toHaveLength(6);
-    expect(s.resourcequotas[0].status.used.pods).toBe(String(s.pods.filter((p) => p.metadata.namespace === s.resourcequotas[0].metadata.namespace).length));
+    // Finished pods (of Jobs) no longer count against the quota.
+    const counted = s.pods.filter((p) => p.metadata.namespace === s.resourcequotas[0].metadata.namespace && !['Succeeded', 'Failed'].includes(p.status.phase));
+    expect(s.resourcequotas[0].status.used.pods).toBe(String(counted.length));
   });
 
   it('stores Helm releases exactly as Helm 3 does, and upgrades them', async () => {
@@ -221,7 +226,7 @@ describe('metrics', () => {
       expect(n).toMatchObject({ timestamp: '2026-06-01T12:00:00Z', window: expect.stringMatching(/^\d+\.\d+s$/), usage: { cpu: expect.stringMatching(/^\d+n$/), memory: expect.stringMatching(/^\d+Ki$/) } });
     }
     const pods = await get(sim, '/apis/metrics.k8s.io/v1beta1/pods');
-    const running = sim.state().pods.filter((p) => p.status.containerStatuses.some((c: any) => c.state.running));
+    const running = sim.state().pods.filter((p) => (p.status.containerStatuses ?? []).some((c: any) => c.state.running));
     expect(pods.json.items.map((p: any) => p.metadata.name)).toEqual(running.map((p) => p.metadata.name));
     const first = pods.json.items[0];
     expect(first.containers[0].usage.cpu).toMatch(/^\d+n$/);
@@ -294,7 +299,7 @@ describe('metrics', () => {
 });
 
 describe('scheduling', () => {
-  it('sizes the default node pool so that no node has more CPU requested than allocatable, and keeps pods off a tainted control plane', async () => {
+  it('sizes the default node pool so that no node has more CPU requested than allocatable, and keeps pods but daemons off a tainted control plane', async () => {
     for (const provider of ['eks', 'kind'] as const) {
       const sim = await SimulatedCluster.start({ pods: 600, seed: `sched-${provider}`, provider, tls: false });
       try {
@@ -303,7 +308,10 @@ describe('scheduling', () => {
         for (const node of s.nodes) {
           const requested = s.pods.filter((p) => p.spec.nodeName === node.metadata.name).flatMap((p) => p.spec.containers).reduce((n: number, c: any) => n + millis(c.resources.requests.cpu), 0);
           expect(requested, `${provider} ${node.metadata.name}`).toBeLessThanOrEqual(millis(node.status.allocatable.cpu));
-          if (node.spec.taints?.some((t: any) => t.effect === 'NoSchedule')) expect(requested, 'control plane').toBe(0);
+          if (node.spec.taints?.some((t: any) => t.effect === 'NoSchedule')) {
+            const there = s.pods.filter((p) => p.spec.nodeName === node.metadata.name);
+            expect(there.map((p) => p.metadata.ownerReferences?.[0]?.kind), 'control plane').toEqual(['DaemonSet', 'DaemonSet']);
+          }
         }
         if (provider === 'kind') expect(s.nodes[0].metadata.labels!['node-role.kubernetes.io/control-plane']).toBe('');
       } finally {
@@ -365,7 +373,7 @@ describe('automatic ticker', () => {
         const woke = manual.nextTick();
         const changes = await manual.tick(2);
         await woke;
-        expect(changes).toHaveLength(2);
+        expect(changes.filter((c) => c.kind !== 'syncControllers')).toHaveLength(2);
       } finally {
         await manual.stop();
       }

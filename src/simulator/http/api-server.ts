@@ -6,7 +6,7 @@ import { nodeReady } from '../status-transitions.js';
 import type { ObjectStore } from '../object-store.js';
 import type { SimChange } from '../sim-change.js';
 import type { ProviderProfile } from '../provider-profiles.js';
-import { RESOURCE_TYPES, type ResourceType } from '../resource-types.js';
+import { pluralOf, RESOURCE_TYPES, type ResourceType } from '../resource-types.js';
 import type { UsageModel } from '../metrics/usage-model.js';
 import { serveMetrics } from '../metrics/metrics-api.js';
 import { kubeletSummary } from '../metrics/summary-api.js';
@@ -155,10 +155,11 @@ export class ApiServer {
   }
 
   /** kube-apiserver's RBAC refusal, naming the user, verb, resource and scope. */
-  private forbidden(req: IncomingMessage, res: ServerResponse, type: { group: string; name: string }, namespace: string | undefined, name: string | undefined, query: URLSearchParams): void {
+  private forbidden(req: IncomingMessage, res: ServerResponse, resource: { group: string; name: string; plural?: string }, namespace: string | undefined, name: string | undefined, query: URLSearchParams): void {
     const watch = query.get('watch') === '1' || query.get('watch') === 'true';
     const verbs: Record<string, string> = { GET: name === undefined ? (watch ? 'watch' : 'list') : 'get', DELETE: 'delete', PATCH: 'patch', PUT: 'update', POST: 'create' };
     const verb = verbs[req.method ?? 'GET'] ?? 'get';
+    const type = { group: resource.group, name: resource.plural ?? resource.name };
     const qualified = type.group ? `${type.name}.${type.group}` : type.name;
     const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
     sendStatus(
@@ -173,7 +174,7 @@ export class ApiServer {
       const list = apiResourceList(group, version);
       return list ? sendJson(res, 200, list) : sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
     }
-    const find = (name: string) => RESOURCE_TYPES.find((t) => t.group === group && t.version === version && t.name === name);
+    const find = (name: string) => RESOURCE_TYPES.find((t) => t.group === group && t.version === version && pluralOf(t) === name);
     let type: ResourceType | undefined;
     let namespace: string | undefined;
     let name: string | undefined;

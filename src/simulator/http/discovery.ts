@@ -1,5 +1,5 @@
 import type { ProviderProfile } from '../provider-profiles.js';
-import { RESOURCE_TYPES } from '../resource-types.js';
+import { pluralOf, RESOURCE_TYPES } from '../resource-types.js';
 
 /** Legacy (non-aggregated) discovery documents; clients that ask for aggregated discovery fall back to these. */
 
@@ -17,14 +17,16 @@ export function apiVersions(serverAddress: string): Record<string, unknown> {
 }
 
 const APPS = { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } };
+const BATCH = { name: 'batch', versions: [{ groupVersion: 'batch/v1', version: 'v1' }], preferredVersion: { groupVersion: 'batch/v1', version: 'v1' } };
+const EVENTS = { name: 'events.k8s.io', versions: [{ groupVersion: 'events.k8s.io/v1', version: 'v1' }], preferredVersion: { groupVersion: 'events.k8s.io/v1', version: 'v1' } };
 const METRICS = { name: 'metrics.k8s.io', versions: [{ groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' }], preferredVersion: { groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' } };
 
 export function apiGroupList(): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [APPS, METRICS] };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [APPS, EVENTS, BATCH, METRICS] };
 }
 
 export function apiGroup(name: string): Record<string, unknown> | undefined {
-  const g = [APPS, METRICS].find((x) => x.name === name);
+  const g = [APPS, EVENTS, BATCH, METRICS].find((x) => x.name === name);
   return g && { kind: 'APIGroup', apiVersion: 'v1', ...g };
 }
 
@@ -43,12 +45,12 @@ export function apiResourceList(group: string, version: string): Record<string, 
   if (types.length === 0) return undefined;
   const resources: Record<string, unknown>[] = [];
   for (const t of types) {
-    const r: Record<string, unknown> = { name: t.name, singularName: t.singularName, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs };
+    const r: Record<string, unknown> = { name: pluralOf(t), singularName: t.singularName, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs };
     if (t.shortNames.length) r.shortNames = t.shortNames;
     if (t.categories) r.categories = t.categories;
     resources.push(r);
     for (const s of t.subresources ?? []) {
-      resources.push({ name: `${t.name}/${s.name}`, singularName: '', namespaced: t.namespaced, ...(s.group ? { group: s.group, version: s.version } : {}), kind: s.kind, verbs: s.verbs });
+      resources.push({ name: `${pluralOf(t)}/${s.name}`, singularName: '', namespaced: t.namespaced, ...(s.group ? { group: s.group, version: s.version } : {}), kind: s.kind, verbs: s.verbs });
     }
   }
   return { kind: 'APIResourceList', groupVersion, resources };

@@ -28,7 +28,8 @@ export function sendStatus(res: ServerResponse, code: number, reason: string, me
   sendJson(res, code, statusBody(code, reason, message, details, metadata), headers);
 }
 
-export function notFound(res: ServerResponse, resource: { group: string; name: string }, name: string): void {
-  const qualified = resource.group ? `${resource.name}.${resource.group}` : resource.name;
-  sendStatus(res, 404, 'NotFound', `${qualified} "${name}" not found`, { name, group: resource.group || undefined, kind: resource.name });
+export function notFound(res: ServerResponse, resource: { group: string; name: string; plural?: string }, name: string): void {
+  const plural = resource.plural ?? resource.name;
+  const qualified = resource.group ? `${plural}.${resource.group}` : plural;
+  sendStatus(res, 404, 'NotFound', `${qualified} "${name}" not found`, { name, group: resource.group || undefined, kind: plural });
 }

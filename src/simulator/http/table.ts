@@ -5,7 +5,7 @@ import type { ResourceName } from '../resource-types.js';
 
 interface Column {
   name: string;
-  type: 'string' | 'integer' | 'date';
+  type: 'string' | 'integer' | 'date' | 'boolean';
   format?: string;
   description: string;
   priority?: number;
@@ -66,7 +66,105 @@ function nodeRoles(n: K8sObject): string {
   return roles.length ? roles.sort().join(',') : '<none>';
 }
 
+const CONTAINERS: Column = { name: 'Containers', type: 'string', description: 'Names of each container in the template.', priority: 1 };
+const IMAGES: Column = { name: 'Images', type: 'string', description: 'Images referenced by each container in the template.', priority: 1 };
+const SELECTOR: Column = { name: 'Selector', type: 'string', description: 'Label selector for pods.', priority: 1 };
+const containerNames = (template: any) => template.spec.containers.map((c: any) => c.name).join(',');
+const containerImages = (template: any) => template.spec.containers.map((c: any) => c.image).join(',');
+const selector = (s: any) => Object.entries(s?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
+
+function jobStatus(j: K8sObject): string {
+  const has = (type: string) => (j.status?.conditions ?? []).some((c: any) => c.type === type && c.status === 'True');
+  if (has('Failed')) return 'Failed';
+  if (has('Complete')) return 'Complete';
+  if (has('Suspended')) return 'Suspended';
+  if (has('FailureTarget')) return 'FailureTarget';
+  if (has('SuccessCriteriaMet')) return 'SuccessCriteriaMet';
+  return 'Running';
+}
+
+function jobDuration(j: K8sObject, now: number): string {
+  if (!j.status?.startTime) return '';
+  const end = j.status.completionTime ? Date.parse(j.status.completionTime) : now;
+  return humanDuration(end - Date.parse(j.status.startTime));
+}
+
+const EVENT_COLUMNS: Column[] = [
+  { name: 'Last Seen', type: 'string', description: 'Time when this Event was last seen' },
+  { name: 'Type', type: 'string', description: 'Type of this event (Normal, Warning), new types could be added in the future.' },
+  { name: 'Reason', type: 'string', description: 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.' },
+  { name: 'Object', type: 'string', description: 'The object this Event is about.' },
+  { name: 'Subobject', type: 'string', description: 'The subobject this Event is about', priority: 1 },
+  { name: 'Source', type: 'string', description: 'The component reporting this event. Should be a short machine understandable string.', priority: 1 },
+  { name: 'Message', type: 'string', description: 'A human-readable description of the status of this operation.' },
+  { name: 'First Seen', type: 'string', description: 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', priority: 1 },
+  { name: 'Count', type: 'integer', description: 'The number of times this event has occurred.', priority: 1 },
+  { name: 'Name', type: 'string', description: 'Name must be unique within a namespace.', priority: 1 },
+];
+
+/** The API server's event printer (the same for both API groups: they share one internal type). */
+function eventCells(e: { name: string; involved: any; type: string; reason: string; message: string; source: any; controller?: string; instance?: string; first?: string | null; last?: string | null; eventTime?: string | null; count?: number; series?: any }, now: number): unknown[] {
+  const since = (t: string | null | undefined) => (t ? humanDuration(now - Date.parse(t)) : '<unknown>');
+  const first = since(e.first || e.eventTime);
+  let last = e.last ? since(e.last) : first;
+  let count = e.count ?? 0;
+  if (e.series) {
+    last = since(e.series.lastObservedTime);
+    count = e.series.count;
+  }
+  const source = e.source?.component ? `${e.source.component}${e.source.host ? `, ${e.source.host}` : ''}` : [e.controller, e.instance].filter(Boolean).join(', ');
+  return [last, e.type, e.reason, `${String(e.involved.kind ?? '').toLowerCase()}/${e.involved.name}`, e.involved.fieldPath ?? '', source, (e.message ?? '').trim(), first, Math.max(count, 1), e.name];
+}
+
 const TABLES: Record<ResourceName, { columns: Column[]; cells: Cells }> = {
+  statefulsets: {
+    columns: [NAME, { name: 'Ready', type: 'string', description: 'Number of the pod with ready state' }, AGE, CONTAINERS, IMAGES],
+    cells: (s, now) => [s.metadata.name, `${s.status?.readyReplicas ?? 0}/${s.spec.replicas}`, age(s, now), containerNames(s.spec.template), containerImages(s.spec.template)],
+  },
+  daemonsets: {
+    columns: [NAME,
+      { name: 'Desired', type: 'integer', description: 'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).' },
+      { name: 'Current', type: 'integer', description: 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.' },
+      { name: 'Ready', type: 'integer', description: 'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.' },
+      { name: 'Up-to-date', type: 'integer', description: 'The total number of nodes that are running updated daemon pod' },
+      { name: 'Available', type: 'integer', description: 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)' },
+      { name: 'Node Selector', type: 'string', description: 'NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node\'s labels for the pod to be scheduled on that node.' },
+      AGE, CONTAINERS, IMAGES, SELECTOR],
+    cells: (d, now) => [d.metadata.name, d.status?.desiredNumberScheduled ?? 0, d.status?.currentNumberScheduled ?? 0, d.status?.numberReady ?? 0, d.status?.updatedNumberScheduled ?? 0,
+      d.status?.numberAvailable ?? 0, Object.entries(d.spec.template.spec.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>', age(d, now),
+      containerNames(d.spec.template), containerImages(d.spec.template), selector(d.spec.selector)],
+  },
+  jobs: {
+    columns: [NAME,
+      { name: 'Status', type: 'string', description: 'Status of the job.' },
+      { name: 'Completions', type: 'string', description: 'The desired number of successfully finished pods the job should be run with.' },
+      { name: 'Duration', type: 'string', description: 'Time required to complete the job.' },
+      AGE, CONTAINERS, IMAGES, SELECTOR],
+    cells: (j, now) => [j.metadata.name, jobStatus(j), `${j.status?.succeeded ?? 0}/${j.spec.completions ?? 1}`, jobDuration(j, now), age(j, now),
+      containerNames(j.spec.template), containerImages(j.spec.template), selector(j.spec.selector)],
+  },
+  cronjobs: {
+    columns: [NAME,
+      { name: 'Schedule', type: 'string', description: 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.' },
+      { name: 'Timezone', type: 'string', description: 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.' },
+      { name: 'Suspend', type: 'boolean', description: 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.' },
+      { name: 'Active', type: 'integer', description: 'A list of pointers to currently running jobs.' },
+      { name: 'Last Schedule', type: 'string', description: 'Information when was the last time the job was successfully scheduled.' },
+      AGE, CONTAINERS, IMAGES, SELECTOR],
+    cells: (c, now) => [c.metadata.name, c.spec.schedule, c.spec.timeZone ?? '<none>', c.spec.suspend ? 'True' : 'False', (c.status?.active ?? []).length,
+      c.status?.lastScheduleTime ? humanDuration(now - Date.parse(c.status.lastScheduleTime)) : '<none>', age(c, now),
+      containerNames(c.spec.jobTemplate.spec.template), containerImages(c.spec.jobTemplate.spec.template), selector(c.spec.jobTemplate.spec.selector)],
+  },
+  events: {
+    columns: EVENT_COLUMNS,
+    cells: (e, now) => eventCells({ name: e.metadata.name, involved: e.involvedObject, type: e.type, reason: e.reason, message: e.message, source: e.source, controller: e.reportingComponent,
+      instance: e.reportingInstance, first: e.firstTimestamp, last: e.lastTimestamp, eventTime: e.eventTime, count: e.count, series: e.series }, now),
+  },
+  'events.k8s.io/events': {
+    columns: EVENT_COLUMNS,
+    cells: (e, now) => eventCells({ name: e.metadata.name, involved: e.regarding, type: e.type, reason: e.reason, message: e.note, source: e.deprecatedSource, controller: e.reportingController,
+      instance: e.reportingInstance, first: e.deprecatedFirstTimestamp, last: e.deprecatedLastTimestamp, eventTime: e.eventTime, count: e.deprecatedCount, series: e.series }, now),
+  },
   pods: {
     columns: [NAME,
       { name: 'Ready', type: 'string', description: 'The aggregate readiness state of this pod for accepting traffic.' },
