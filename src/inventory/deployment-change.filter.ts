@@ -2,7 +2,7 @@ import { Field, ID, InputType } from 'type-graphql';
 import type { Deployment } from './deployment.type.js';
 import { labelsMatch, selectorArgument } from '../graphql/label-selector.js';
 import { uuidFromGlobalId } from '../graphql/relay/global-id.js';
-import { badInput } from '../graphql/errors.js';
+import { nonEmptyArgument } from '../graphql/errors.js';
 
 @InputType({ description: 'Which Deployment changes to deliver; every given field must match (AND).' })
 export class DeploymentChangedFilter {
@@ -26,19 +26,12 @@ export interface DeploymentChangeMatcher {
   matches(deployment: Deployment): boolean;
 }
 
-/** A name filter given as "" would match nothing, silently: refused instead. */
-export function nonEmpty(value: string | null | undefined, argumentName: string): string | null {
-  if (value === null || value === undefined) return null;
-  if (value === '') throw badInput(`${argumentName} is empty: give a name, or leave it out`, { argumentName });
-  return value;
-}
-
 /** Validates the filter (bad ids, selectors or empty names are refused before the subscription starts). */
 export function compileDeploymentChangeFilter(organizationId: string, filter: DeploymentChangedFilter | null | undefined): DeploymentChangeMatcher {
   const clusterRowId = filter?.clusterId ? uuidFromGlobalId(filter.clusterId, 'Cluster', 'filter.clusterId') : null;
   const requirements = selectorArgument(filter?.labelSelector, 'filter.labelSelector');
-  const namespace = nonEmpty(filter?.namespace, 'filter.namespace');
-  const name = nonEmpty(filter?.name, 'filter.name');
+  const namespace = nonEmptyArgument(filter?.namespace, 'filter.namespace');
+  const name = nonEmptyArgument(filter?.name, 'filter.name');
   return {
     organizationId,
     clusterRowId,

@@ -1,6 +1,6 @@
 import { Field, ID, InputType } from 'type-graphql';
 import { uuidFromGlobalId } from '../graphql/relay/global-id.js';
-import { nonEmpty } from './deployment-change.filter.js';
+import { nonEmptyArgument } from '../graphql/errors.js';
 
 @InputType({ description: 'Which node changes to deliver; every given field must match (AND).' })
 export class NodeChangedFilter {
@@ -23,6 +23,6 @@ export function compileNodeChangeFilter(organizationId: string, filter: NodeChan
   return {
     organizationId,
     clusterRowId: filter?.clusterId ? uuidFromGlobalId(filter.clusterId, 'Cluster', 'filter.clusterId') : null,
-    name: nonEmpty(filter?.name, 'filter.name'),
+    name: nonEmptyArgument(filter?.name, 'filter.name'),
   };
 }
