@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeKind } from '../../src/events/change-event.js';
 import { toGlobalId } from '../../src/graphql/relay/global-id.js';
-import { createCaller, startChangeLogApiServer, waitFor, type ApiServer, type Caller, type ObservedChangeLogBus } from './support/api-server.js';
+import { createCaller, gql, startChangeLogApiServer, waitFor, type ApiServer, type Caller, type ObservedChangeLogBus } from './support/api-server.js';
 import { collect, commit, FeedClients, insertRow, refusal, rowEvent, updateRow } from './support/feeds.js';
 
 let server: ApiServer<ObservedChangeLogBus>;
@@ -183,6 +183,28 @@ describe('nodeChanged', () => {
     expect((await other.done).map((i) => [i.nodeChanged.type, i.nodeChanged.node.name])).toEqual([['ADDED', 'n1']]);
     for (const f of [one, all, other]) f.dispose();
     await listening(before, 0);
+  });
+});
+
+describe('field enums', () => {
+  it('hold every field of their type but the related objects other domains attach, which no stored column is', async () => {
+    const pairs = [
+      ['Pod', 'PodField', ['cluster', 'deployment', 'namespace', 'node']],
+      ['Deployment', 'DeploymentField', ['cluster', 'namespace', 'pods']],
+      ['ClusterNode', 'ClusterNodeField', ['cluster', 'pods']],
+      ['Cluster', 'ClusterField', ['deployments', 'health', 'helmReleases', 'namespaces', 'nodes', 'pods', 'pricing']],
+    ] as const;
+    for (const [type, enumName, related] of pairs) {
+      const res = await gql<{ t: { fields: Array<{ name: string }> }; e: { enumValues: Array<{ name: string }> } }>(
+        server,
+        `query($t: String!, $e: String!) { t: __type(name: $t) { fields { name } } e: __type(name: $e) { enumValues { name } } }`,
+        { token: acme.secret, variables: { t: type, e: enumName } },
+      );
+      const fields = res.body.data!.t.fields.map((f) => f.name);
+      const values = res.body.data!.e.enumValues.map((v) => v.name);
+      expect(fields.filter((f) => !values.includes(f)).sort()).toEqual(related);
+      expect(values.filter((v) => !fields.includes(v))).toEqual([]);
+    }
   });
 });
 
