@@ -3,7 +3,7 @@ import type { ChangeEvent } from '../events/change-event.js';
 import { toPod } from './inventory.rows.js';
 import type { PodChangeMatcher } from './pod-change.filter.js';
 import { PodProblem } from './pod-problem.type.js';
-import { PROBLEM_COLUMNS, podProblem, sameProblem } from './pod-problem.js';
+import { PROBLEM_COLUMNS, podProblem, restartedFrom, sameProblem } from './pod-problem.js';
 import type { Pod } from './pod.type.js';
 
 const keyOf = (clusterId: string, uid: string) => `${clusterId}/${uid}`;
@@ -17,7 +17,9 @@ const keyOf = (clusterId: string, uid: string) => `${clusterId}/${uid}`;
  *   with no changedFields, is looked at);
  * - no problem remembered and one now, or another reason or container than remembered → that problem;
  * - a problem remembered and none now, or the pod deleted → the remembered problem with `resolved`;
- * - the same reason in the same container (restarts in CrashLoopBackOff, a new back-off message) → nothing.
+ * - the same reason in the same container (restarts in CrashLoopBackOff, a new back-off message) → nothing;
+ * - no problem before or after, but the change restarted a container whose last termination was OOMKilled or Error
+ *   (killed and running again within one change) → that termination, already `resolved`.
  */
 export class PodProblemTracker {
   private constructor(private readonly problems: Map<string, PodProblem>) {}
@@ -58,9 +60,10 @@ export class PodProblemTracker {
     }
     if (event.type === 'MODIFIED' && event.changedFields.length > 0 && !event.changedFields.some((f) => PROBLEM_COLUMNS.has(f))) return null;
     const now = podProblem(pod);
+    if (!before && !now) return event.changedFields.includes('restartCount') ? restartedFrom(pod) : null;
     if (sameProblem(before, now)) {
       // Same problem: kept with its latest details (message, restarts) for a later `resolved`.
-      if (now) this.problems.set(key, now);
+      this.problems.set(key, now!);
       return null;
     }
     if (now) {

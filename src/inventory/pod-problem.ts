@@ -40,6 +40,29 @@ export function podProblem(pod: Pod): PodProblem | null {
   return null;
 }
 
+/**
+ * The failure a container just restarted from, when a change restarted it (restartCount changed) and it runs again at
+ * once, as after most OOMKills: the problem began and cleared within the change, so it is given already resolved. Of
+ * several containers, the one that ended last.
+ */
+export function restartedFrom(pod: Pod): PodProblem | null {
+  let latest: Pod['containers'][number] | null = null;
+  for (const c of pod.containers) {
+    if (c.state !== 'running' || c.lastTerminationReason === null || !TERMINATED_PROBLEMS.has(c.lastTerminationReason)) continue;
+    if (!latest || (c.lastTerminatedAt?.getTime() ?? 0) > (latest.lastTerminatedAt?.getTime() ?? 0)) latest = c;
+  }
+  if (!latest) return null;
+  return Object.assign(new PodProblem(), {
+    reason: latest.lastTerminationReason!,
+    message: null,
+    container: latest.name,
+    lastTerminationReason: latest.lastTerminationReason,
+    exitCode: latest.lastTerminationExitCode,
+    restartCount: latest.restartCount,
+    resolved: true,
+  });
+}
+
 /** Two problems are the same one while their reason and container are (a restart in CrashLoopBackOff is not a new one). */
 export function sameProblem(a: PodProblem | null | undefined, b: PodProblem | null | undefined): boolean {
   if (!a || !b) return !a && !b;

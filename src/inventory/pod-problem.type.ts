@@ -29,6 +29,9 @@ export class PodProblem {
   @Field(() => Int, { nullable: true, description: 'Restarts of the container so far.' })
   restartCount: number | null;
 
-  @Field({ description: 'True when the pod has left this problem (running again, or deleted): the change clears an alert raised for it.' })
+  @Field({
+    description:
+      'True when the pod has left this problem (running again, or deleted): the change clears an alert raised for it. A container killed and already running again (most OOMKills) comes once, resolved.',
+  })
   resolved: boolean;
 }

@@ -128,6 +128,12 @@ describe('podChanged(filter: { onlyProblems: true })', () => {
     const evicted = await addPod(o, acmeCluster, 'evicted', running());
     await commit(server, [evicted.event]);
     await change(evicted.row, { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.', ready: false }, ['phase', 'reason', 'message', 'ready']);
+    // oom: killed and running again in one change, as the kubelet restarts most OOMKilled containers: one event, already
+    // resolved. A restart after a clean exit (Completed) is none.
+    const oom = await addPod(o, acmeCluster, 'oom', running());
+    await commit(server, [oom.event]);
+    await change(oom.row, { container_statuses: [container('running', { restartCount: 1, lastTerminationReason: 'OOMKilled', lastTerminationExitCode: 137 })] }, ['restartCount', 'containerStatuses']);
+    await change(oom.row, { container_statuses: [container('running', { restartCount: 2, lastTerminationReason: 'Completed', lastTerminationExitCode: 0 })] }, ['restartCount', 'containerStatuses']);
     const marker = await addPod(o, acmeCluster, 'marker', crashLooping(1, '10s'));
     await commit(server, [marker.event]);
 
@@ -147,6 +153,7 @@ describe('podChanged(filter: { onlyProblems: true })', () => {
       // Seen at the start with 4 restarts, updated by the restart that was not delivered.
       ['already-crashing', 'MODIFIED', problem({ reason: 'CrashLoopBackOff', message: 'back-off 2m40s restarting failed container=app', container: 'app', lastTerminationReason: 'Error', exitCode: 1, restartCount: 5, resolved: true })],
       ['evicted', 'MODIFIED', problem({ reason: 'Evicted', message: 'The node was low on resource: memory.' })],
+      ['oom', 'MODIFIED', problem({ reason: 'OOMKilled', container: 'app', lastTerminationReason: 'OOMKilled', exitCode: 137, restartCount: 1, resolved: true })],
       ['marker', 'ADDED', problem({ reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container=app', container: 'app', lastTerminationReason: 'Error', exitCode: 1, restartCount: 1 })],
     ]);
     expect(items[2]!.changedFields).toEqual(['reason', 'ready', 'restartCount', 'containers']);
