@@ -12,8 +12,6 @@ import { getMetadataStorage, registerEnumType } from 'type-graphql';
 export interface ChangedFieldEnum {
   /** The enum object registered with type-graphql (for `@Field(() => [enum])`). */
   readonly enum: Record<string, string>;
-  /** The enum's values, in the type's declaration order. */
-  readonly values: readonly string[];
   /** GraphQL fields reading `columns` (camelCase or snake_case stored columns), each once, in declaration order. */
   fieldsOf(columns: readonly string[]): string[];
 }
@@ -53,7 +51,6 @@ export function changedFieldEnum(type: Function, options: ChangedFieldEnumOption
   const cache = new Map<string, string[]>();
   return {
     enum: enumObject,
-    values,
     fieldsOf(columns) {
       if (columns.length === 0) return [];
       const key = columns.join(',');

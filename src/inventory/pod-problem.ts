@@ -10,9 +10,6 @@ const TERMINATED_PROBLEMS = new Set(['OOMKilled', 'Error']);
 /** Stored columns a pod's problem is derived from: a change touching none of them leaves its problem as it was. */
 export const PROBLEM_COLUMNS = new Set(['phase', 'reason', 'message', 'containerStatuses']);
 
-/** Every reason `podProblem` gives. */
-export const PROBLEM_REASONS: readonly string[] = [...WAITING_PROBLEMS, ...TERMINATED_PROBLEMS, 'Evicted', 'Unschedulable'];
-
 /**
  * The pod's problem now, or null: the pod's own Evicted, else Unschedulable while Pending, else the first container (in
  * status order) waiting in CrashLoopBackOff, ImagePullBackOff, ErrImagePull or CreateContainerConfigError, or
