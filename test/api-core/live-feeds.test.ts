@@ -186,6 +186,36 @@ describe('nodeChanged', () => {
   });
 });
 
+describe('sharing', () => {
+  it('executes each event once for equal subscriptions of every feed, and apart for each organisation', async () => {
+    const before = server.eventBus.listenerCount;
+    const executions = () => server.endpoint.metrics.subscriptions.executions;
+    const active = () => server.endpoint.metrics.subscriptions.open;
+    const activeBefore = active();
+    const [c1, c2] = [clients.connect(acme.secret), clients.connect(acme.secret)];
+    const filter = { filter: { clusterId: toGlobalId('Cluster', acmeCluster), name: 'shared' } };
+    const nodes = Array.from({ length: 6 }, (_, i) => collect<NodeItem>(i % 2 ? c1 : c2, NODES, filter, (items) => items.length >= 1));
+    const deployments = Array.from({ length: 4 }, (_, i) => collect<DeploymentItem>(i % 2 ? c1 : c2, DEPLOYMENTS, filter, (items) => items.length >= 1));
+    const theirs = collect<NodeItem>(clients.connect(globex.secret), NODES, {}, (items) => items.length >= 1);
+    // Every subscriber receiving, in one group per distinct (operation, variables, organisation): three listeners.
+    await waitFor(() => active() === activeBefore + 11, 'eleven live subscriptions');
+    expect(server.eventBus.listenerCount).toBe(before + 3);
+    const start = executions();
+    const node = await insertNode(acmeCluster, 'shared');
+    const deployment = await insertDeployment(acmeCluster, 'prod', 'shared', {});
+    const other = await insertNode(globexCluster, 'shared');
+    await commit(server, [rowEvent(acme.organizationId, 'Node', 'ADDED', node), rowEvent(acme.organizationId, 'Deployment', 'ADDED', deployment), rowEvent(globex.organizationId, 'Node', 'ADDED', other)]);
+    for (const f of nodes) expect((await f.done).map((i) => i.nodeChanged.node.name)).toEqual(['shared']);
+    for (const f of deployments) expect((await f.done).map((i) => i.deploymentChanged.deployment.name)).toEqual(['shared']);
+    expect((await theirs.done).map((i) => i.nodeChanged.node.name)).toEqual(['shared']);
+    // acme's node group, acme's deployment group, globex's node group: one execution each.
+    expect(executions() - start).toBe(3);
+    for (const f of [...nodes, ...deployments, theirs]) f.dispose();
+    await waitFor(() => active() === activeBefore, 'the subscriptions to end');
+    await listening(before, 0);
+  });
+});
+
 describe('field enums', () => {
   it('hold every field of their type but the related objects other domains attach, which no stored column is', async () => {
     const pairs = [
