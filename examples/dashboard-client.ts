@@ -11,8 +11,10 @@ import {
   CostReportDocument,
   LivePodFeedDocument,
   NamespaceDrillDownDocument,
+  PodProblemsDocument,
   PodTableDocument,
   type LivePodFeedSubscription,
+  type PodProblemsSubscription,
   type PodChangedFilter,
   type PodFilter,
   type PodTableQuery,
@@ -123,6 +125,35 @@ export class DashboardClient {
         next: (result) => {
           const change = (result.data as LivePodFeedSubscription | null | undefined)?.podChanged;
           if (change) onChange(change);
+        },
+        error: onError,
+        complete: () => undefined,
+      },
+    );
+  }
+
+  /**
+   * Raises and clears on-call alerts: `onProblem` gets each pod going into a problem, and the change that clears it
+   * (`problem.resolved`). Reconnecting with the last cursor delivers what happened meanwhile first.
+   */
+  podProblems(
+    namespace: string | null,
+    onProblem: (change: PodProblemsSubscription['podChanged'], alertKey: string) => void,
+    onError: (err: unknown) => void,
+    after: string | null = null,
+  ): () => void {
+    this.ws ??= createClient({
+      url: `${this.baseUrl.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${this.token}` },
+    });
+    return this.ws.subscribe(
+      { query: print(PodProblemsDocument), variables: { filter: { onlyProblems: true, namespace }, after } },
+      {
+        next: (result) => {
+          const change = (result.data as PodProblemsSubscription | null | undefined)?.podChanged;
+          // One alert per pod and reason: the resolved change carries the reason it clears.
+          if (change?.problem) onProblem(change, `${change.pod.id}/${change.problem.reason}`);
         },
         error: onError,
         complete: () => undefined,

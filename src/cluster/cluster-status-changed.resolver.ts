@@ -5,7 +5,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { uuidFromGlobalId } from '../graphql/relay/global-id.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import { ChangeTypeEnum } from '../events/change-type.enum.js';
-import { ClusterStatusEvent } from './cluster-status-event.type.js';
+import { ClusterField, ClusterStatusEvent } from './cluster-status-event.type.js';
 import { stateAsRow } from '../events/event-state.js';
 import { encodeEventCursor, resumePoint } from '../events/event-cursor.js';
 import { eventStream, mapStream } from '../events/event-stream.js';
@@ -38,7 +38,7 @@ async function clusterStatusChanges({
     return Object.assign(new ClusterStatusEvent(), {
       type: event.type as ChangeTypeEnum,
       cluster: toCluster(row),
-      changedFields: event.changedFields,
+      changedFields: ClusterField.fieldsOf(event.changedFields),
       committedAt: event.committedAt,
       cursor: encodeEventCursor(event.seq ?? 0),
     });

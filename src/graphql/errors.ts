@@ -32,6 +32,13 @@ export function badInput(message: string, extensions: Record<string, unknown> = 
   return new GraphQLError(message, { extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT } });
 }
 
+/** A name argument given as "" would match nothing, silently: refused instead. */
+export function nonEmptyArgument(value: string | null | undefined, argumentName: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (value === '') throw badInput(`${argumentName} is empty: give a name, or leave it out`, { argumentName });
+  return value;
+}
+
 export function notFound(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_FOUND } });
 }

@@ -4,6 +4,7 @@
  * Grammar (comma = AND): `key=value`, `key==value`, `key!=value`, `key in (v1,v2)`, `key notin (v1)`,
  * `key` (exists), `!key` (does not exist). Values always travel as bind parameters.
  */
+import { badInput } from './errors.js';
 import type { SqlParams } from './sql-params.js';
 
 export type LabelRequirement =
@@ -176,4 +177,36 @@ export function labelRequirementsToSql(requirements: readonly LabelRequirement[]
     })
     .map((s) => `(${s})`)
     .join(' AND ');
+}
+
+/** Whether `labels` satisfy every requirement (in memory, as for a change event's row). */
+export function labelsMatch(labels: Record<string, string>, requirements: readonly LabelRequirement[]): boolean {
+  return requirements.every((r) => {
+    const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+    switch (r.op) {
+      case 'eq':
+        return has && labels[r.key] === r.value;
+      case 'neq':
+        return !has || labels[r.key] !== r.value;
+      case 'in':
+        return has && r.values.includes(labels[r.key]!);
+      case 'notin':
+        return !has || !r.values.includes(labels[r.key]!);
+      case 'exists':
+        return has;
+      case 'notexists':
+        return !has;
+    }
+  });
+}
+
+/** A selector given as argument `argumentName`: parsed, or refused with BAD_USER_INPUT naming the argument and what is wrong. */
+export function selectorArgument(input: string | null | undefined, argumentName: string): LabelRequirement[] {
+  if (!input) return [];
+  try {
+    return parseLabelSelector(input);
+  } catch (err) {
+    if (err instanceof LabelSelectorError) throw badInput(`Invalid ${argumentName}: ${err.message}`, { argumentName });
+    throw err;
+  }
 }

@@ -21,6 +21,9 @@ export class ContainerStatus {
   @Field(() => String, { nullable: true, description: 'Reason of the current state (for example CrashLoopBackOff, ImagePullBackOff, Completed).' })
   reason: string | null;
 
+  @Field(() => String, { nullable: true, description: 'Kubernetes\' explanation of the current state (for example `Back-off pulling image "web:1.2"` or `secret "db" not found`).' })
+  message: string | null;
+
   @Field(() => Int, { nullable: true, description: 'Exit code when the current state is terminated.' })
   exitCode: number | null;
 

@@ -126,6 +126,7 @@ function toContainerStatus(c: Record<string, unknown>): ContainerStatus {
   containerStatus.restartCount = num(c.restartCount);
   containerStatus.state = str(c.state);
   containerStatus.reason = str(c.reason);
+  containerStatus.message = str(c.message);
   containerStatus.exitCode = numOrNull(c.exitCode);
   containerStatus.lastTerminationReason = str(c.lastTerminationReason);
   containerStatus.startedAt = date(c.startedAt);
@@ -178,6 +179,7 @@ export function toPod(r: Row): Pod {
   pod.namespaceName = r.namespace as string;
   pod.phase = r.phase as PodPhase;
   pod.reason = str(r.reason);
+  pod.message = str(r.message);
   pod.qosClass = str(r.qos_class);
   pod.ready = r.ready === true;
   pod.restartCount = num(r.restart_count);

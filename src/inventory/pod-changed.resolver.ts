@@ -8,7 +8,9 @@ import { stateAsRow } from '../events/event-state.js';
 import { encodeEventCursor, resumePoint } from '../events/event-cursor.js';
 import { eventStream } from '../events/event-stream.js';
 import { compilePodChangeFilter, PodChangedFilter } from './pod-change.filter.js';
-import { PodChangeEvent } from './pod-change-event.type.js';
+import { PodChangeEvent, PodField } from './pod-change-event.type.js';
+import { podProblem } from './pod-problem.js';
+import { PodProblemTracker } from './pod-problem-tracker.js';
 
 async function podChanges({
   args,
@@ -17,16 +19,20 @@ async function podChanges({
   const auth = requireRole(context, 'viewer');
   const matcher = compilePodChangeFilter(auth.organizationId, args.filter);
   const after = await resumePoint(context.eventBus, args.after);
+  const problems = matcher.onlyProblems ? await PodProblemTracker.start(context.dataSource, matcher, after !== undefined) : null;
   return eventStream(context.eventBus, (event: ChangeEvent) => {
     // Organisation first: another organisation's events are never mapped, let alone delivered.
     if (event.kind !== 'Pod' || event.organizationId !== matcher.organizationId) return null;
     if (matcher.clusterRowId !== null && event.clusterId !== matcher.clusterRowId) return null;
     const pod = toPod(stateAsRow(event.state, { clusterId: event.clusterId }));
     if (!matcher.matches(pod)) return null;
+    const problem = problems ? problems.next(event, pod) : podProblem(pod);
+    if (problems && !problem) return null;
     return Object.assign(new PodChangeEvent(), {
       type: event.type as ChangeTypeEnum,
       pod,
-      changedFields: event.changedFields,
+      changedFields: PodField.fieldsOf(event.changedFields),
+      problem,
       committedAt: event.committedAt,
       cursor: encodeEventCursor(event.seq ?? 0),
     });
@@ -38,7 +44,7 @@ export class PodChangedResolver {
   @Subscription(() => PodChangeEvent, {
     subscribe: podChanges,
     description:
-      'Live pod changes of the caller\'s organisation (added, modified, deleted), filtered on the server. Use it for CrashLoopBackOff/OOMKilled alerts and rollout feeds. A client that reconnects with `after:` the last cursor it received misses nothing. A feed that falls too far behind (code SUBSCRIBER_TOO_SLOW) ends with that error: subscribe again with `after:`.',
+      'Live pod changes of the caller\'s organisation (added, modified, deleted), filtered on the server. Use it for rollout feeds, and with `onlyProblems` for CrashLoopBackOff/OOMKilled alerts that clear themselves. A client that reconnects with `after:` the last cursor it received misses nothing. A feed that falls too far behind (code SUBSCRIBER_TOO_SLOW) ends with that error: subscribe again with `after:`.',
   })
   podChanged(
     @Root() event: PodChangeEvent,

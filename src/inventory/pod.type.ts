@@ -33,8 +33,14 @@ export class Pod {
   @Field(() => PodPhase, { description: 'Pod phase (status.phase).' })
   phase: PodPhase;
 
-  @Field(() => String, { nullable: true, description: 'Why the pod is in this state (status.reason, for example Evicted), or the waiting/termination reason of a failing container.' })
+  @Field(() => String, { nullable: true, description: 'Why the pod is in this state (status.reason, for example Evicted), the waiting/termination reason of a failing container, or Unschedulable for a pending pod no node can take.' })
   reason: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Kubernetes\' explanation of the pod\'s state: status.message (why it was evicted), or why it cannot be scheduled (the PodScheduled condition\'s message).',
+  })
+  message: string | null;
 
   @Field(() => String, { nullable: true, description: 'QoS class: Guaranteed, Burstable or BestEffort.' })
   qosClass: string | null;

@@ -16,10 +16,10 @@ const byOwnId = (...fields: string[]) => Object.fromEntries(fields.map((f) => [f
  * always read; a relation reads the link column its loader needs. Every column is also a cost per row
  * in transfer and parsing (2,500 rows: about half a millisecond per uuid column, more for a timestamp).
  */
-const POD_PROJECTION: RowSource<unknown>['projection'] = {
+export const POD_PROJECTION: NonNullable<RowSource<unknown>['projection']> = {
   always: ['id'],
   fields: {
-    ...same('id', 'uid', 'name', 'phase', 'reason', 'qosClass', 'ready', 'restartCount', 'nodeName', 'ownerKind', 'ownerName', 'labels', 'startedAt', 'createdAt', 'deletedAt', 'syncedAt'),
+    ...same('id', 'uid', 'name', 'phase', 'reason', 'message', 'qosClass', 'ready', 'restartCount', 'nodeName', 'ownerKind', 'ownerName', 'labels', 'startedAt', 'createdAt', 'deletedAt', 'syncedAt'),
     ...same('cpuRequestMillicores', 'cpuLimitMillicores', 'memoryRequestBytes', 'memoryLimitBytes'),
     namespaceName: ['namespace'],
     podIp: ['pod_ip'],
@@ -33,7 +33,7 @@ const POD_PROJECTION: RowSource<unknown>['projection'] = {
   },
 };
 
-const DEPLOYMENT_PROJECTION: RowSource<unknown>['projection'] = {
+export const DEPLOYMENT_PROJECTION: NonNullable<RowSource<unknown>['projection']> = {
   always: ['id'],
   fields: {
     ...same('id', 'uid', 'name', 'health', 'desiredReplicas', 'readyReplicas', 'availableReplicas', 'updatedReplicas', 'unavailableReplicas'),
@@ -57,7 +57,7 @@ const NAMESPACE_PROJECTION: RowSource<unknown>['projection'] = {
   },
 };
 
-const CLUSTER_NODE_PROJECTION: RowSource<unknown>['projection'] = {
+export const CLUSTER_NODE_PROJECTION: NonNullable<RowSource<unknown>['projection']> = {
   always: ['id'],
   fields: {
     ...same('id', 'uid', 'name', 'providerId', 'instanceType', 'region', 'zone', 'cpuCapacityMillicores', 'memoryCapacityBytes'),

@@ -16,6 +16,8 @@ import { HelmReleaseResolver } from '../inventory/helm-release.resolver.js';
 import { NamespaceResolver } from '../inventory/namespace.resolver.js';
 import { PodResolver } from '../inventory/pod.resolver.js';
 import { PodChangedResolver } from '../inventory/pod-changed.resolver.js';
+import { DeploymentChangedResolver } from '../inventory/deployment-changed.resolver.js';
+import { NodeChangedResolver } from '../inventory/node-changed.resolver.js';
 import { bindScheduledNodeField } from '../inventory/scheduled-nodes.js';
 import { MetricsResolver } from '../metrics/metrics.resolver.js';
 import { bindConnectionCounts } from '../graphql/relay/connection.js';
@@ -39,6 +41,8 @@ const resolvers: NonEmptyArray<Function> = [
   ClusterPricingResolver,
   AuthResolver,
   PodChangedResolver,
+  DeploymentChangedResolver,
+  NodeChangedResolver,
   ClusterStatusChangedResolver,
 ];
 

@@ -108,7 +108,7 @@ export const PODS: TableSpec = {
   table: 'k8s_pods',
   columns: cols({
     uid: 'text', namespace: 'text', name: 'text', resourceVersion: 'text', ownerKind: 'text', ownerName: 'text', ownerUid: 'text',
-    nodeName: 'text', phase: 'text', reason: 'text', qosClass: 'text', ready: 'boolean', restartCount: 'integer',
+    nodeName: 'text', phase: 'text', reason: 'text', message: 'text', qosClass: 'text', ready: 'boolean', restartCount: 'integer',
     containerStatuses: 'jsonb', containers: 'jsonb', cpuRequestMillicores: 'bigint', cpuLimitMillicores: 'bigint',
     memoryRequestBytes: 'bigint', memoryLimitBytes: 'bigint', labels: 'jsonb', podIp: 'text', startedAt: 'timestamptz',
     createdAt: 'timestamptz', deletedAt: 'timestamptz',

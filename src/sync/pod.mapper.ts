@@ -8,6 +8,8 @@ export type ContainerStatusRow = {
   restartCount: number;
   state: 'running' | 'waiting' | 'terminated' | 'unknown';
   reason: string | null;
+  /** Kubernetes' explanation of the current state (a pull error, a missing secret, a back-off). */
+  message: string | null;
   exitCode: number | null;
   startedAt: string | null;
   lastTerminationReason: string | null;
@@ -26,6 +28,7 @@ export type PodRow = {
   nodeName: string | null;
   phase: string;
   reason: string | null;
+  message: string | null;
   qosClass: string | null;
   ready: boolean;
   restartCount: number;
@@ -61,6 +64,7 @@ function containerStatus(s: Obj): ContainerStatusRow {
     restartCount: int(s.restartCount),
     state: kind,
     reason: str(detail.reason),
+    message: str(detail.message),
     exitCode: typeof detail.exitCode === 'number' ? detail.exitCode : null,
     startedAt: timestamp(detail.startedAt),
     lastTerminationReason: str(last?.reason),
@@ -96,17 +100,25 @@ export function qosClassOf(containers: readonly ContainerSpecRow[]): 'Guaranteed
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
+/** The PodScheduled condition of a pod the scheduler found no node for. */
+function unschedulable(status: Obj, conditions: Obj[]): Obj | undefined {
+  if (status.phase !== undefined && status.phase !== 'Pending') return undefined;
+  return conditions.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+}
+
 /**
  * The reason a person wants to see: the pod's own (Evicted), else the first container's waiting or terminated reason
- * (CrashLoopBackOff, ImagePullBackOff, OOMKilled), as `kubectl get pods` shows it.
+ * (CrashLoopBackOff, ImagePullBackOff, OOMKilled), as `kubectl get pods` shows it, else Unschedulable for a pending pod
+ * no node can take (which `kubectl get pods` shows only as Pending).
  */
-function podReason(status: Obj, statuses: ContainerStatusRow[]): string | null {
+function podReason(status: Obj, statuses: ContainerStatusRow[], conditions: Obj[]): string | null {
   const own = str(status.reason);
   if (own) return own;
   const waiting = statuses.find((s) => s.state === 'waiting' && s.reason);
   if (waiting) return waiting.reason;
   const terminated = statuses.find((s) => s.state === 'terminated' && s.reason);
-  return terminated?.reason ?? null;
+  if (terminated) return terminated.reason;
+  return unschedulable(status, conditions) ? 'Unschedulable' : null;
 }
 
 export function mapPod(obj: Obj): PodRow {
@@ -132,7 +144,8 @@ export function mapPod(obj: Obj): PodRow {
     ownerUid: owner?.uid ?? null,
     nodeName: str(obj.spec?.nodeName),
     phase: status.phase === undefined ? 'Pending' : phase,
-    reason: podReason(status, statuses),
+    reason: podReason(status, statuses, conditions),
+    message: str(status.message) ?? str(unschedulable(status, conditions)?.message),
     qosClass: str(status.qosClass) ?? qosClassOf(containers),
     ready: conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
     restartCount: statuses.reduce((n, s) => n + s.restartCount, 0),

@@ -101,5 +101,37 @@ describe('example dashboard operations', () => {
       await client.dispose();
     }
   });
+
+  it('pod problems', async () => {
+    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${caller.secret}` }, retryAttempts: 0 });
+    try {
+      const query = await operation('pod-problems');
+      const received = new Promise<Record<string, unknown>>((resolve, reject) => {
+        client.subscribe(
+          { query, variables: { filter: { onlyProblems: true, namespace: 'ns001' } } },
+          { next: (r) => (r.errors ? reject(new Error(JSON.stringify(r.errors))) : resolve(r.data as Record<string, unknown>)), error: reject, complete: () => undefined },
+        );
+      });
+      await waitFor(() => server.eventBus.listenerCount === 1, 'the feed to be live');
+      const [row] = await server.db.dataSource.query(`SELECT * FROM k8s_pods WHERE cluster_id = $1 AND namespace = 'ns001' ORDER BY name LIMIT 1`, [clusters[0].id]);
+      const crashLoop = [{ name: 'app', state: 'waiting', reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container=app', restartCount: 1, lastTerminationReason: 'OOMKilled', lastTerminationExitCode: 137 }];
+      const state = Object.fromEntries(Object.entries(row as Record<string, unknown>).map(([k, v]) => [k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()), v]));
+      await server.eventBus.publish([
+        {
+          organizationId: caller.organizationId, clusterId: clusters[0].id, kind: 'Pod', type: 'MODIFIED', namespace: 'ns001', name: row.name, uid: row.uid,
+          changedFields: ['reason', 'containerStatuses'], state: { ...state, reason: 'CrashLoopBackOff', containerStatuses: crashLoop }, committedAt: new Date(),
+        },
+      ]);
+      expect(await received).toMatchObject({
+        podChanged: {
+          type: 'MODIFIED',
+          pod: { name: row.name, namespaceName: 'ns001' },
+          problem: { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container=app', container: 'app', lastTerminationReason: 'OOMKilled', exitCode: 137, restartCount: 1, resolved: false },
+        },
+      });
+    } finally {
+      await client.dispose();
+    }
+  });
 });
 

@@ -146,9 +146,13 @@ describe('data migrations', () => {
 
   test('server URLs stored with credentials keep only scheme, host, port and path', async () => {
     const ds = db.dataSource;
-    // The migrations after it first (their down() must work too), then the one under test.
-    expect(await revertLastMigration(ds)).toBe('ChangeEventLog1764748800000');
-    expect(await revertLastMigration(ds)).toBe('ApiServerUrlWithoutCredentials1764662400000');
+    // Back to before that migration, whatever came after it.
+    const reverted: string[] = [];
+    while (reverted.at(-1) !== 'ApiServerUrlWithoutCredentials1764662400000') {
+      const name = await revertLastMigration(ds);
+      if (!name) throw new Error(`ApiServerUrlWithoutCredentials1764662400000 was never reverted (reverted ${reverted.join(', ')})`);
+      reverted.push(name);
+    }
     const [{ id: org }] = await ds.query(`INSERT INTO organizations (name) VALUES ('o') RETURNING id`);
     const urls = [
       'https://admin:s3cret@10.0.0.1:6443',

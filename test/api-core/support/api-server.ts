@@ -4,7 +4,8 @@ import type { Logger } from 'typeorm';
 import { ApiTokenService } from '../../../src/auth/api-token.service.js';
 import type { Role } from '../../../src/graphql/roles.js';
 import { loadConfig, type Config } from '../../../src/common/config.js';
-import type { ChangeListener } from '../../../src/events/event-bus.js';
+import { ChangeLogBus } from '../../../src/events/change-log-bus.js';
+import type { ChangeListener, EventBus } from '../../../src/events/event-bus.js';
 import { InProcessEventBus } from '../../../src/events/in-process-event-bus.js';
 import { mountGraphQL, type GraphQLEndpoint } from '../../../src/server/graphql-endpoint.js';
 import { createHttpServer, type HttpServer } from '../../../src/server/http-server.js';
@@ -35,10 +36,27 @@ export class ObservedEventBus extends InProcessEventBus {
   }
 }
 
-export interface ApiServer {
+/** The bus of every replica (the durable change log, resumable with `after:`), counting its listeners likewise. */
+export class ObservedChangeLogBus extends ChangeLogBus {
+  listenerCount = 0;
+
+  override subscribe(listener: ChangeListener, onMissed?: () => void): () => void {
+    this.listenerCount++;
+    const unsubscribe = super.subscribe(listener, onMissed);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.listenerCount--;
+      unsubscribe();
+    };
+  }
+}
+
+export interface ApiServer<Bus extends EventBus = ObservedEventBus> {
   db: TestDatabase;
   config: Config;
-  eventBus: ObservedEventBus;
+  eventBus: Bus;
   endpoint: GraphQLEndpoint;
   http: HttpServer;
   /** http://127.0.0.1:PORT */
@@ -65,10 +83,19 @@ export class StatementLog implements Logger {
 }
 
 /** A fresh database and the real HTTP server with the GraphQL endpoint, on a random loopback port. */
-export async function startApiServer(env: Record<string, string> = {}, opts: { statements?: StatementLog } = {}): Promise<ApiServer> {
+export function startApiServer(env: Record<string, string> = {}, opts: { statements?: StatementLog } = {}): Promise<ApiServer> {
+  return startServer(env, opts, () => new ObservedEventBus());
+}
+
+/** The same, with the change log as event bus, as `serve` has: events are appended to it and read back from it. */
+export function startChangeLogApiServer(env: Record<string, string> = {}): Promise<ApiServer<ObservedChangeLogBus>> {
+  return startServer(env, {}, (db) => new ObservedChangeLogBus({ connectionString: db.url, dataSource: db.dataSource }));
+}
+
+async function startServer<Bus extends EventBus>(env: Record<string, string>, opts: { statements?: StatementLog }, bus: (db: TestDatabase) => Bus): Promise<ApiServer<Bus>> {
   const db = await createTestDatabase({ dataSource: { logger: opts.statements } });
   const config: Config = { ...loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1' }) };
-  const eventBus = new ObservedEventBus();
+  const eventBus = bus(db);
   const http = createHttpServer({ config, readiness: { check: async () => ({ ready: true, checks: {} }) } });
   let endpoint: GraphQLEndpoint | undefined;
   await http.mount(async (app, server) => {
@@ -103,7 +130,7 @@ export interface Caller {
 }
 
 /** An organisation (created when new) and a token with `role` in it. */
-export async function createCaller(server: ApiServer, org: string, role: Role, name = `${role} token`): Promise<Caller> {
+export async function createCaller(server: ApiServer<EventBus>, org: string, role: Role, name = `${role} token`): Promise<Caller> {
   const organization = await server.tokens.ensureOrganization(org);
   const created = await server.tokens.create({ organizationId: organization.id, name, role });
   return { organizationId: organization.id, tokenId: created.token.id, secret: created.secret };
@@ -117,7 +144,7 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 
 /** POST /graphql with a JSON body, as dashboards do. */
 export async function gql<T = Record<string, unknown>>(
-  server: ApiServer,
+  server: ApiServer<EventBus>,
   query: string,
   opts: { variables?: Record<string, unknown>; token?: string; headers?: Record<string, string> } = {},
 ): Promise<GraphQLResponse<T>> {
