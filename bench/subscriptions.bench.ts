@@ -168,6 +168,26 @@ async function churnPhase(env: Env, name: string, specs: SubscriberSpec[]): Prom
   const latencies = subscribers
     .flatMap((s) => Array.from(s.latencies.filter((_, i) => s.seqs[i]! > from && s.seqs[i]! <= to)))
     .sort((a, b) => a - b);
+  // Per event: commit → its first receipt (bus, execution), and first → last receipt (the fan-out to its subscribers).
+  const firstLast = new Map<number, [number, number]>();
+  for (const sub of subscribers) {
+    sub.seqs.forEach((seq, i) => {
+      const at = sub.receivedAt[i]!;
+      const fl = firstLast.get(seq);
+      if (!fl) firstLast.set(seq, [at, at]);
+      else firstLast.set(seq, [Math.min(fl[0], at), Math.max(fl[1], at)]);
+    });
+  }
+  const toFirst: number[] = [];
+  const spreads: number[] = [];
+  for (const e of events) {
+    const fl = firstLast.get(e.seq);
+    if (!fl) continue;
+    toFirst.push(fl[0] - e.committedAt);
+    spreads.push(fl[1] - fl[0]);
+  }
+  toFirst.sort((a, b) => a - b);
+  spreads.sort((a, b) => a - b);
   const unfiltered = subscribers.filter((s) => s.namespace === null);
   const k8s = changeToReceipt(run.writes, events, to, unfiltered);
   const cpu = end.cpuSeconds - samples[0]!.cpuSeconds;
@@ -184,11 +204,13 @@ async function churnPhase(env: Env, name: string, specs: SubscriberSpec[]): Prom
   };
   console.log(`\n--- ${name}: ${specs.length} subscribers (${specs.filter((s) => s.namespace === null).length} unfiltered), load average ${load.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)}`);
   line('churn', `${run.changes} changes, ${run.writes.length} pod writes in ${run.elapsed.toFixed(1)} s (${(run.writes.length / run.elapsed).toFixed(0)}/s); ${events.length} pod events committed (${(events.length / run.elapsed).toFixed(0)}/s), log window (${from}, ${to}]`);
-  line(`commit → receipt (${latencies.length} deliveries)`, `p50 ${ms(result.commitP50)}, p99 ${ms(result.commitP99)}, max ${ms(result.commitMax)}`);
+  line(`commit → receipt (${latencies.length} deliveries)`, `p50 ${ms(result.commitP50)}, p90 ${ms(percentile(latencies, 90))}, p99 ${ms(result.commitP99)}, max ${ms(result.commitMax)}`);
   line(
     `Kubernetes change → receipt (${k8s.timed} changes × unfiltered)`,
     `p50 ${ms(percentile(k8s.latencies, 50))}, p99 ${ms(result.changeP99)}, max ${ms(k8s.latencies[k8s.latencies.length - 1] ?? NaN)} (${k8s.ambiguous} ambiguous, ${k8s.superseded} superseded left out)`,
   );
+  line('  per event: commit → first receipt (log clock, µs)', `p50 ${ms(percentile(toFirst, 50))}, p99 ${ms(percentile(toFirst, 99))}`);
+  line('  per event: first → last receipt (fan-out)', `p50 ${ms(percentile(spreads, 50))}, p99 ${ms(percentile(spreads, 99))}`);
   line('deliveries', `${delivery.received} of ${delivery.expected} expected, ${result.deliveriesPerSecond.toFixed(0)}/s over the churn`);
   line('lost / duplicated / unexpected / out of order', `${delivery.lost} / ${delivery.duplicated} / ${delivery.unexpected} / ${delivery.outOfOrder} (${delivery.before} from before the window)`);
   for (const e of delivery.examples) line('  faulty', e);
