@@ -1,5 +1,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import WebSocket from 'ws';
 import type { AppliedChange } from '../src/simulator/sim-change.js';
 import type { LoadCommand, LoadReply, SubscriberSpec } from './subscriptions-load.worker.js';
 import type { SimulatorProcess } from './sync-support.js';
@@ -13,13 +15,27 @@ export interface ServeProcess {
   url: string;
   /** Text of GET /metrics. */
   metrics(): Promise<string>;
+  /**
+   * A full garbage collection, through the inspector (opened with SIGUSR1 on a port chosen at start, so that the churn
+   * phases before run without it): what the heap holds afterwards is live.
+   */
+  collectGarbage(): Promise<void>;
   /** SIGTERM, then waits for the exit (a CPU profile, if asked for, is written then). */
   stop(): Promise<number | null>;
 }
 
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /** `node bin/kubegraph.js serve --port 0` with `env`; resolves once it says where it serves. */
 export async function startServe(env: NodeJS.ProcessEnv, nodeFlags: string[]): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [...nodeFlags, 'bin/kubegraph.js', 'serve', '--port', '0'], {
+  const inspectPort = await freePort();
+  const child = spawn(process.execPath, [...nodeFlags, `--inspect-port=127.0.0.1:${inspectPort}`, 'bin/kubegraph.js', 'serve', '--port', '0'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', HOST: '127.0.0.1', ...env },
@@ -42,6 +58,27 @@ export async function startServe(env: NodeJS.ProcessEnv, nodeFlags: string[]): P
     async metrics() {
       return (await fetch(`${url}/metrics`)).text();
     },
+    async collectGarbage() {
+      child.kill('SIGUSR1');
+      let target: string | undefined;
+      for (let i = 0; i < 100 && !target; i++) {
+        target = await fetch(`http://127.0.0.1:${inspectPort}/json/list`)
+          .then((r) => r.json() as Promise<Array<{ webSocketDebuggerUrl: string }>>)
+          .then((list) => list[0]?.webSocketDebuggerUrl)
+          .catch(() => undefined);
+        if (!target) await new Promise((r) => setTimeout(r, 100));
+      }
+      if (!target) throw new Error('the inspector of serve did not open');
+      const socket = new WebSocket(target);
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      await new Promise<void>((resolve) => {
+        socket.on('message', (data) => {
+          if ((JSON.parse(data.toString()) as { id?: number }).id === 1) resolve();
+        });
+        socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+      });
+      socket.close();
+    },
     async stop() {
       child.kill('SIGTERM');
       const code = await exited;
@@ -51,9 +88,9 @@ export async function startServe(env: NodeJS.ProcessEnv, nodeFlags: string[]): P
   };
 }
 
-/** A sample (without labels) of Prometheus text. */
-export function metricValue(text: string, name: string): number {
-  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+/** A sample of Prometheus text, by name and labels as written (`{kind="major"}`). */
+export function metricValue(text: string, name: string, labels = ''): number {
+  const m = new RegExp(`^${name}${labels.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : NaN;
 }
 
