@@ -167,6 +167,10 @@ async function churnPhase(env: Env, name: string, specs: SubscriberSpec[]): Prom
   );
   const events: LoggedPodEvent[] = rows.map((r) => ({ seq: Number(r.seq), namespace: r.namespace, uid: r.uid, committedAt: Number(r.at) }));
   const delivery = accountDeliveries(events, from, to, subscribers);
+  // Pod events per sync transaction (xmin: the inserting transaction): a commit's events are fanned out back to back.
+  const commits: number[] = (
+    await db.query(`SELECT count(*)::int AS n FROM change_events WHERE kind = 'Pod' AND seq > $1 AND seq <= $2 GROUP BY xmin::text`, [from, to])
+  ).map((r: { n: number }) => r.n).sort((a: number, b: number) => a - b);
   const latencies = subscribers
     .flatMap((s) => Array.from(s.latencies.filter((_, i) => s.seqs[i]! > from && s.seqs[i]! <= to)))
     .sort((a, b) => a - b);
@@ -216,6 +220,11 @@ async function churnPhase(env: Env, name: string, specs: SubscriberSpec[]): Prom
   };
   console.log(`\n--- ${name}: ${specs.length} subscribers (${specs.filter((s) => s.namespace === null).length} unfiltered), load average ${load.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)}`);
   line('churn', `${run.changes} changes, ${run.writes.length} pod writes in ${run.elapsed.toFixed(1)} s (${(run.writes.length / run.elapsed).toFixed(0)}/s); ${events.length} pod events committed (${(events.length / run.elapsed).toFixed(0)}/s), log window (${from}, ${to}]`);
+  line(
+    'pod events per commit',
+    `${commits.length} commits: p50 ${percentile(commits, 50)}, p99 ${percentile(commits, 99)}, max ${commits[commits.length - 1] ?? 0}; ` +
+      `${((100 * commits.filter((n) => n >= 20).reduce((a, n) => a + n, 0)) / Math.max(1, events.length)).toFixed(0)} % of events in commits of 20 or more`,
+  );
   line(`commit → receipt (${latencies.length} deliveries)`, `p50 ${ms(result.commitP50)}, p90 ${ms(percentile(latencies, 90))}, p99 ${ms(result.commitP99)}, max ${ms(result.commitMax)}`);
   line(
     `Kubernetes change → receipt (${k8s.timed} changes × unfiltered)`,
