@@ -1,5 +1,5 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import WebSocket from 'ws';
 import type { AppliedChange } from '../src/simulator/sim-change.js';
@@ -20,6 +20,8 @@ export interface ServeProcess {
    * phases before run without it): what the heap holds afterwards is live.
    */
   collectGarbage(): Promise<void>;
+  /** A V8 heap snapshot (which collects garbage first) into `file`. */
+  writeHeapSnapshot(file: string): Promise<void>;
   /** SIGTERM, then waits for the exit (a CPU profile, if asked for, is written then). */
   stop(): Promise<number | null>;
 }
@@ -52,6 +54,30 @@ export async function startServe(env: NodeJS.ProcessEnv, nodeFlags: string[]): P
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${tail}`)));
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  /** One inspector method, its events passed to `onEvent` until its answer. */
+  const inspector = async (method: string, params: object = {}, onEvent?: (event: { method: string; params: unknown }) => void) => {
+    child.kill('SIGUSR1');
+    let target: string | undefined;
+    for (let i = 0; i < 100 && !target; i++) {
+      target = await fetch(`http://127.0.0.1:${inspectPort}/json/list`)
+        .then((r) => r.json() as Promise<Array<{ webSocketDebuggerUrl: string }>>)
+        .then((list) => list[0]?.webSocketDebuggerUrl)
+        .catch(() => undefined);
+      if (!target) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!target) throw new Error('the inspector of serve did not open');
+    const socket = new WebSocket(target, { maxPayload: 2 ** 30 });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    await new Promise<void>((resolve) => {
+      socket.on('message', (data) => {
+        const message = JSON.parse(data.toString()) as { id?: number; method?: string; params?: unknown };
+        if (message.id === 1) resolve();
+        else if (message.method) onEvent?.({ method: message.method, params: message.params });
+      });
+      socket.send(JSON.stringify({ id: 1, method, params }));
+    });
+    socket.close();
+  };
   return {
     pid: child.pid!,
     url,
@@ -59,25 +85,14 @@ export async function startServe(env: NodeJS.ProcessEnv, nodeFlags: string[]): P
       return (await fetch(`${url}/metrics`)).text();
     },
     async collectGarbage() {
-      child.kill('SIGUSR1');
-      let target: string | undefined;
-      for (let i = 0; i < 100 && !target; i++) {
-        target = await fetch(`http://127.0.0.1:${inspectPort}/json/list`)
-          .then((r) => r.json() as Promise<Array<{ webSocketDebuggerUrl: string }>>)
-          .then((list) => list[0]?.webSocketDebuggerUrl)
-          .catch(() => undefined);
-        if (!target) await new Promise((r) => setTimeout(r, 100));
-      }
-      if (!target) throw new Error('the inspector of serve did not open');
-      const socket = new WebSocket(target);
-      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-      await new Promise<void>((resolve) => {
-        socket.on('message', (data) => {
-          if ((JSON.parse(data.toString()) as { id?: number }).id === 1) resolve();
-        });
-        socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+      await inspector('HeapProfiler.collectGarbage');
+    },
+    async writeHeapSnapshot(file) {
+      const out = createWriteStream(file);
+      await inspector('HeapProfiler.takeHeapSnapshot', {}, (event) => {
+        if (event.method === 'HeapProfiler.addHeapSnapshotChunk') out.write((event.params as { chunk: string }).chunk);
       });
-      socket.close();
+      await new Promise((resolve) => out.end(resolve));
     },
     async stop() {
       child.kill('SIGTERM');

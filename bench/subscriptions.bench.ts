@@ -31,7 +31,8 @@
  *   and event loop lag (prom-client's figures on /metrics); one-second windows in which a delivery took over 100 ms.
  * The load phase's figures are also given as ratios to the baseline's.
  *
- * BENCH_SERVE_CPU_PROF=DIR writes a V8 CPU profile of serve into DIR when it stops.
+ * BENCH_SERVE_CPU_PROF=DIR writes a V8 CPU profile of serve into DIR when it stops; BENCH_HEAP_SNAPSHOT_DIR=DIR heap
+ * snapshots of serve before and after the idle subscribers opened (compare them in Chrome DevTools' Memory tab).
  */
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -268,11 +269,14 @@ async function idlePhase(env: Env, specs: SubscriberSpec[]): Promise<void> {
     return { rss: procSample(serve.pid).rssMiB, heap: metricValue(await serve.metrics(), 'nodejs_heap_size_used_bytes') / 2 ** 20 };
   };
   const before = await measure();
+  const snapshots = process.env.BENCH_HEAP_SNAPSHOT_DIR;
+  if (snapshots) await serve.writeHeapSnapshot(path.join(snapshots, 'idle-before.heapsnapshot'));
   const started = Date.now();
   await openSubscribers(env, specs, 250);
   await waitForActive(serve, specs.length, 300_000);
   const opened = (Date.now() - started) / 1000;
   const after = await measure();
+  if (snapshots) await serve.writeHeapSnapshot(path.join(snapshots, `idle-${specs.length}.heapsnapshot`));
   const perSubscriber = (a: number, b: number) => `${(((b - a) * 1024) / specs.length).toFixed(1)} KiB per subscriber`;
   console.log(`\n--- idle: ${specs.length} subscribers, no churn, load average ${os.loadavg()[0]!.toFixed(1)}`);
   line('opened and counted active in', `${opened.toFixed(1)} s (batches of 250 connections per load generator)`);
