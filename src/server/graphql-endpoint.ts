@@ -161,14 +161,21 @@ export async function mountGraphQL(app: Express, httpServer: HttpServer, deps: G
   const metrics = new GraphQLMetrics(deps.metrics ?? createMetricsRegistry());
   const apiTokens = new ApiTokenService(dataSource);
   const services: Services = { ...deps.services, apiTokens };
-  const contextFor: ContextFactory = (requestAuth) => ({
-    ...requestAuth,
-    dataSource,
-    loaders: createLoaders(dataSource, requestAuth.auth, deps.loaders),
-    config,
-    eventBus,
-    services,
-  });
+  // Loaders are built on first use: a subscription's own context is only read to open its source stream, and an idle
+  // subscriber should not hold a set of DataLoaders it never calls.
+  const contextFor: ContextFactory = (requestAuth) => {
+    let loaders: GraphQLContext['loaders'] | undefined;
+    return {
+      ...requestAuth,
+      dataSource,
+      get loaders() {
+        return (loaders ??= createLoaders(dataSource, requestAuth.auth, deps.loaders));
+      },
+      config,
+      eventBus,
+      services,
+    };
+  };
 
   const subscriptions = startSubscriptionServer({
     httpServer,

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
-import { GraphQLError, getOperationAST, getVariableValues, parse, validate, type ExecutionArgs, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, getOperationAST, getVariableValues, type ExecutionArgs, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -11,6 +11,7 @@ import { logger } from '../common/logger.js';
 import { answeredCode, ErrorCode, formatError, refusedRequest, unauthenticated } from '../graphql/errors.js';
 import type { ContextFactory } from './graphql-endpoint.js';
 import { type GraphQLMetrics, outcomeOf } from './graphql-metrics.js';
+import { DocumentCache } from './document-cache.js';
 import { refuseNulCharacters } from './nul-characters.js';
 import { enforceQueryLimits } from './query-limits.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
@@ -50,6 +51,29 @@ function asGraphQLErrors(err: unknown): GraphQLError[] {
 const REVOKED = 'Unauthorized: the API token was revoked or has expired';
 
 /**
+ * Messages sent to one socket within one turn of the event loop leave in one write: a commit's events reach a
+ * subscriber as a handful of frames in one packet rather than a system call each (ws corks each frame itself; this
+ * outer cork holds them until the turn ends).
+ */
+function coalesceWrites(socket: WebSocket): void {
+  const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void; destroyed: boolean } })._socket;
+  if (!raw) return;
+  const send = socket.send.bind(socket) as (...args: unknown[]) => void;
+  let corked = false;
+  socket.send = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      raw.cork();
+      setImmediate(() => {
+        corked = false;
+        if (!raw.destroyed) raw.uncork();
+      });
+    }
+    send(...args);
+  }) as WebSocket['send'];
+}
+
+/**
  * graphql-ws on the HTTP server's `path`. The token comes in `connection_init`; without a valid one the
  * socket closes with 4401 before any operation. Operations pass the same depth/complexity limits as HTTP, and
  * a client's mistakes in them are refused with the codes Apollo answers over HTTP.
@@ -59,6 +83,8 @@ const REVOKED = 'Unauthorized: the API token was revoked or has expired';
 export function startSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
   const { schema, config, apiTokens, contextFor, metrics } = options;
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
+  wss.on('connection', coalesceWrites);
+  const documents = new DocumentCache(schema);
   /** The extras of authenticated connections: their socket and the credential they opened with. */
   const authorized = new Set<ConnectionExtra & { socket: WebSocket }>();
   const recheck = setInterval(() => void closeRevoked(), config.graphql.subscriptionAuthRecheckSeconds * 1000);
@@ -132,14 +158,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
       return [unauthenticated('The API token was revoked or has expired')];
     }
     resolved.auth = auth;
-    let document;
-    try {
-      document = parse(payload.query);
-    } catch (err) {
-      return asGraphQLErrors(err).map((e) => refusedRequest(e, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED));
-    }
-    const validationErrors = validate(schema, document);
-    if (validationErrors.length > 0) return validationErrors.map((e) => refusedRequest(e, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED));
+    const parsed = documents.get(payload.query);
+    if ('parseError' in parsed) return asGraphQLErrors(parsed.parseError).map((e) => refusedRequest(e, ApolloServerErrorCode.GRAPHQL_PARSE_FAILED));
+    if ('validationErrors' in parsed) return parsed.validationErrors.map((e) => refusedRequest(e, ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED));
+    const { document } = parsed;
     const operation = getOperationAST(document, payload.operationName) ?? undefined;
     if (!operation) {
       const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Must provide operation name if query contains multiple operations.';
