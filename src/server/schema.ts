@@ -16,6 +16,8 @@ import { HelmReleaseResolver } from '../inventory/helm-release.resolver.js';
 import { NamespaceResolver } from '../inventory/namespace.resolver.js';
 import { PodResolver } from '../inventory/pod.resolver.js';
 import { PodChangedResolver } from '../inventory/pod-changed.resolver.js';
+import { CronJobResolver, JobResolver } from '../inventory/cron-job.resolver.js';
+import { bindWorkloadTypeResolver, WorkloadResolver } from '../inventory/workload.resolver.js';
 import { bindScheduledNodeField } from '../inventory/scheduled-nodes.js';
 import { MetricsResolver } from '../metrics/metrics.resolver.js';
 import { bindConnectionCounts } from '../graphql/relay/connection.js';
@@ -31,6 +33,9 @@ const resolvers: NonEmptyArray<Function> = [
   NamespaceResolver,
   DeploymentResolver,
   PodResolver,
+  WorkloadResolver,
+  CronJobResolver,
+  JobResolver,
   ClusterNodeResolver,
   HelmReleaseResolver,
   MetricsResolver,
@@ -69,5 +74,6 @@ export async function buildKubegraphSchema(): Promise<GraphQLSchema> {
   bindNodeTypeResolver(schema);
   bindConnectionCounts(schema);
   bindScheduledNodeField(schema);
+  bindWorkloadTypeResolver(schema);
   return schema;
 }
