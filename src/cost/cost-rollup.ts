@@ -2,6 +2,8 @@
  * The cost engine: pod metric samples → hourly cost rows per workload, storage rows per namespace
  * and an idle row per cluster → daily rows, in k8s_cost_attribution (OpenCost-compatible model).
  *
+ * - a pod's workload is the top of its owner chain: ReplicaSet → Deployment, Job → CronJob; a StatefulSet,
+ *   DaemonSet or Job of its own is its owner.
  * - cpu core-hours = max(request, usage) × the share of the hour the pod was sampled, likewise RAM;
  *   cost = core-hours × $/core-hour + GiB-hours × $/GiB-hour at the cluster's effective prices.
  * - storage: each persistent volume claim that existed during the hour, capacity × one hour, at the
@@ -58,12 +60,14 @@ samples AS (
 ),
 pods AS (
   SELECT s.*, p.namespace,
-    CASE WHEN d.id IS NOT NULL THEN 'Deployment' WHEN p.owner_kind IS NOT NULL THEN p.owner_kind ELSE 'Pod' END AS workload_kind,
-    CASE WHEN d.id IS NOT NULL THEN d.name WHEN p.owner_name IS NOT NULL THEN p.owner_name ELSE p.name END AS workload_name,
+    CASE WHEN d.id IS NOT NULL THEN 'Deployment' WHEN j.owner_kind = 'CronJob' THEN 'CronJob' WHEN p.owner_kind IS NOT NULL THEN p.owner_kind ELSE 'Pod' END AS workload_kind,
+    CASE WHEN d.id IS NOT NULL THEN d.name WHEN j.owner_kind = 'CronJob' THEN j.owner_name WHEN p.owner_name IS NOT NULL THEN p.owner_name ELSE p.name END AS workload_name,
     least(1.0, s.n * $7::numeric / 3600.0) AS hours
   FROM samples s
   JOIN k8s_pods p ON p.id = s.target_id AND p.cluster_id = s.cluster_id
   LEFT JOIN k8s_deployments d ON d.id = p.deployment_id
+  -- A CronJob's pods are charged to the CronJob: the pod names its Job, the Job's row names the CronJob.
+  LEFT JOIN k8s_workloads j ON p.owner_kind = 'Job' AND j.cluster_id = p.cluster_id AND j.uid = p.owner_uid AND j.kind = 'Job'
 ),
 workloads AS (
   SELECT cluster_id, namespace, workload_kind, workload_name,

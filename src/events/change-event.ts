@@ -5,6 +5,10 @@ export type ChangeKind =
   | 'Node'
   | 'Deployment'
   | 'ReplicaSet'
+  | 'StatefulSet'
+  | 'DaemonSet'
+  | 'Job'
+  | 'CronJob'
   | 'Pod'
   | 'HelmRelease'
   | 'PersistentVolumeClaim';

@@ -2,9 +2,10 @@ import { GraphQLDateTime, GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { connectionType, Node } from '../graphql/relay/index.js';
 import { ContainerSpec } from './container-spec.type.js';
-import { DeploymentHealth } from './inventory.enums.js';
+import { DeploymentHealth, WorkloadKind } from './inventory.enums.js';
+import { Workload } from './workload.type.js';
 
-@ObjectType({ simpleResolvers: true, implements: Node, description: 'A Kubernetes Deployment; its pods are linked through their ReplicaSets.' })
+@ObjectType({ simpleResolvers: true, implements: [Node, Workload], description: 'A Kubernetes Deployment; its pods are linked through their ReplicaSets.' })
 export class Deployment {
   @Field(() => ID, { description: 'Opaque global id (Relay Node).' })
   id: string;
@@ -15,6 +16,9 @@ export class Deployment {
   /** Row ids of the owning cluster and namespace; not part of the schema. */
   clusterRowId: string;
   namespaceRowId: string | null;
+
+  @Field(() => WorkloadKind, { description: 'Kubernetes kind: always DEPLOYMENT.' })
+  readonly kind = WorkloadKind.DEPLOYMENT;
 
   @Field({ description: 'Kubernetes uid (metadata.uid).' })
   uid: string;

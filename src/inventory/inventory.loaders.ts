@@ -6,7 +6,11 @@ import type { Deployment } from './deployment.type.js';
 import type { HelmRelease } from './helm-release.type.js';
 import type { Namespace } from './namespace.type.js';
 import type { Pod } from './pod.type.js';
-import { clusterNodeSource, deploymentSource, helmReleaseSource, namespaceSource, podOnNodeSource, podSource } from './sources.js';
+import {
+  anyWorkloadSource, clusterNodeSource, deploymentSource, helmReleaseSource, jobOfCronJobSource, namespaceSource, podOfCronJobSource,
+  podOfWorkloadSource, podOnNodeSource, podSource, storedWorkloadSource,
+} from './sources.js';
+import type { Job, Workload } from './workload.type.js';
 
 declare module '../graphql/context.js' {
   interface Loaders {
@@ -27,6 +31,14 @@ declare module '../graphql/context.js' {
     helmReleasesOfNamespace: NestedConnectionLoader<HelmRelease>;
     podsOfDeployment: NestedConnectionLoader<Pod>;
     podsOfNode: NestedConnectionLoader<Pod>;
+    /** A StatefulSet, DaemonSet, Job or CronJob by row id. */
+    storedWorkload: DataLoader<string, Workload | null>;
+    /** Key: `${clusterRowId}/${uid}`: a StatefulSet, DaemonSet, Job or CronJob by Kubernetes uid (a pod's or Job's owner). */
+    workloadByUid: DataLoader<string, Workload | null>;
+    workloadsOfNamespace: NestedConnectionLoader<Workload>;
+    podsOfWorkload: NestedConnectionLoader<Pod>;
+    podsOfCronJob: NestedConnectionLoader<Pod>;
+    jobsOfCronJob: NestedConnectionLoader<Job>;
   }
 }
 
@@ -51,7 +63,31 @@ export function inventoryLoaders(kit: LoaderKit) {
     { batch: kit.batch },
   );
 
+  const workloadByUid = new DataLoader<string, Workload | null>(
+    async (keys) => {
+      const pairs = keys.map((k) => {
+        const slash = k.indexOf('/');
+        return [k.slice(0, slash), k.slice(slash + 1)] as const;
+      });
+      const params = new SqlParams();
+      const rows = await kit.sql(
+        `SELECT w.* FROM k8s_workloads w JOIN k8s_clusters c ON c.id = w.cluster_id AND c.organization_id = ${params.add(kit.organizationId())}::uuid
+         WHERE (w.cluster_id, w.uid) IN (SELECT * FROM unnest(${params.add(pairs.map((p) => p[0]))}::uuid[], ${params.add(pairs.map((p) => p[1]))}::text[]))`,
+        params.values,
+      );
+      const byKey = new Map(rows.map((r) => [`${r.cluster_id}/${r.uid}`, storedWorkloadSource.map(r)]));
+      return keys.map((k) => byKey.get(k) ?? null);
+    },
+    { batch: kit.batch },
+  );
+
   return {
+    storedWorkload: kit.byId(storedWorkloadSource),
+    workloadByUid,
+    workloadsOfNamespace: kit.nested(anyWorkloadSource, 'w.namespace_id'),
+    podsOfWorkload: kit.nested(podOfWorkloadSource, 'pw.id'),
+    podsOfCronJob: kit.nested(podOfCronJobSource, 'pc.id'),
+    jobsOfCronJob: kit.nested(jobOfCronJobSource, 'wc.id'),
     namespace: kit.byId(namespaceSource),
     clusterNode: kit.byId(clusterNodeSource),
     deployment: kit.byId(deploymentSource),

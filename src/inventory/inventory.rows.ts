@@ -5,9 +5,10 @@ import { ContainerSpec } from './container-spec.type.js';
 import { ContainerStatus } from './container-status.type.js';
 import { Deployment } from './deployment.type.js';
 import { HelmRelease } from './helm-release.type.js';
-import type { DeploymentHealth, PodPhase } from './inventory.enums.js';
+import { type DeploymentHealth, type PodPhase, WorkloadKind } from './inventory.enums.js';
 import { Namespace } from './namespace.type.js';
 import { Pod } from './pod.type.js';
+import { CronJob, DaemonSet, Job, StatefulSet, type Workload } from './workload.type.js';
 
 import type { Row } from '../graphql/row-source.js';
 import { num, numOrNull } from '../graphql/row-values.js';
@@ -186,6 +187,7 @@ export function toPod(r: Row): Pod {
   pod.nodeName = str(r.node_name);
   pod.ownerKind = str(r.owner_kind);
   pod.ownerName = str(r.owner_name);
+  pod.ownerUid = str(r.owner_uid);
   pod.podIp = str(r.pod_ip);
   pod.containers = list(r.container_statuses, toContainerStatus);
   pod.containerSpecs = list(r.containers, toContainerSpec);
@@ -221,4 +223,75 @@ export function toHelmRelease(r: Row): HelmRelease {
   helmRelease.syncedAt = date(r.synced_at);
   helmRelease.deletedAt = date(r.deleted_at);
   return helmRelease;
+}
+
+type StoredKind = StatefulSet | DaemonSet | Job | CronJob;
+
+/** A k8s_workloads row as its kind's object; the status columns of other kinds are not read. */
+export function toStoredWorkload(r: Row): StoredKind {
+  const kind = r.kind as WorkloadKind;
+  let w: StoredKind;
+  if (kind === WorkloadKind.STATEFUL_SET) {
+    const s = new StatefulSet();
+    s.desiredReplicas = num(r.desired_replicas);
+    s.readyReplicas = num(r.ready_replicas);
+    s.currentReplicas = num(r.current_replicas);
+    s.availableReplicas = num(r.available_replicas);
+    s.updatedReplicas = num(r.updated_replicas);
+    s.selector = r.selector ?? {};
+    s.conditions = r.conditions ?? [];
+    w = s;
+  } else if (kind === WorkloadKind.DAEMON_SET) {
+    const d = new DaemonSet();
+    d.desiredNumberScheduled = num(r.desired_replicas);
+    d.currentNumberScheduled = num(r.current_replicas);
+    d.numberReady = num(r.ready_replicas);
+    d.numberAvailable = num(r.available_replicas);
+    d.updatedNumberScheduled = num(r.updated_replicas);
+    d.selector = r.selector ?? {};
+    d.conditions = r.conditions ?? [];
+    w = d;
+  } else if (kind === WorkloadKind.JOB) {
+    const j = new Job();
+    j.succeeded = num(r.succeeded);
+    j.failed = num(r.failed);
+    j.active = num(r.active);
+    j.completions = numOrNull(r.completions);
+    j.suspend = r.suspend === true;
+    j.startTime = date(r.start_time);
+    j.completionTime = date(r.completion_time);
+    j.conditions = r.conditions ?? [];
+    w = j;
+  } else {
+    const c = new CronJob();
+    c.schedule = str(r.schedule) ?? '';
+    c.suspend = r.suspend === true;
+    c.activeJobs = num(r.active);
+    c.lastScheduleTime = date(r.last_schedule_time);
+    c.lastSuccessfulTime = date(r.last_successful_time);
+    w = c;
+  }
+  w.id = toGlobalId(kind, r.id as string);
+  w.rowId = r.id as string;
+  w.kind = kind;
+  w.clusterRowId = r.cluster_id as string;
+  w.namespaceRowId = str(r.namespace_id);
+  w.uid = r.uid as string;
+  w.name = r.name as string;
+  w.namespaceName = r.namespace as string;
+  w.health = r.health as DeploymentHealth;
+  w.containers = list(r.containers, toContainerSpec);
+  w.labels = object(r.labels);
+  w.annotations = object(r.annotations);
+  w.ownerKind = str(r.owner_kind);
+  w.ownerUid = str(r.owner_uid);
+  w.createdAt = date(r.created_at) as Date;
+  w.syncedAt = date(r.synced_at);
+  w.deletedAt = date(r.deleted_at);
+  return w;
+}
+
+/** A row of the union of k8s_deployments and k8s_workloads (sources.ts) as its kind's object. */
+export function toWorkload(r: Row): Workload {
+  return r.kind === WorkloadKind.DEPLOYMENT ? (toDeployment(r) as unknown as Workload) : toStoredWorkload(r);
 }

@@ -17,6 +17,9 @@ import { Namespace, NamespaceConnection } from './namespace.type.js';
 import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js';
 import { Pod, PodConnection } from './pod.type.js';
 import { deploymentSource, namespaceSource, podSource } from './sources.js';
+import { WorkloadKind } from './inventory.enums.js';
+import { WorkloadFilter, WorkloadOrder, workloadConditions, workloadOrdering } from './workload.filter.js';
+import { type Workload, WorkloadConnection } from './workload.type.js';
 
 registerNodeType({ typeName: 'Namespace', classRef: Namespace, load: (uuid, context) => context.loaders.namespace.load(uuid) });
 
@@ -52,6 +55,21 @@ export class NamespaceResolver {
   ): Promise<Connection<Deployment>> {
     const { variant, build } = nestedListQuery(context, { connection, filter, orderBy, columns: projectedColumns(deploymentSource, connectionNodeFields(info)), cursors: connectionSelectsCursors(info) }, deploymentConditions, deploymentOrdering);
     return context.loaders.deploymentsOfNamespace.load(namespace.rowId, variant, build);
+  }
+
+  @FieldResolver(() => WorkloadConnection, { description: 'Workloads in the namespace: Deployments, StatefulSets, DaemonSets, Jobs and CronJobs.' })
+  async workloads(
+    @Root() namespace: Namespace,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('kind', () => WorkloadKind, { nullable: true, description: 'Only workloads of this kind.' }) kind: WorkloadKind | null,
+    @Arg('filter', () => WorkloadFilter, { validate: false, nullable: true, description: 'Which workloads to return.' }) filter: WorkloadFilter | null,
+    @Arg('orderBy', () => WorkloadOrder, { validate: false, nullable: true, description: 'Sort order (default: NAME ascending).' }) orderBy: WorkloadOrder | null,
+    @Info() info: GraphQLResolveInfo,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<Workload>> {
+    const withKind = kind ? { ...filter, kind } : filter;
+    const { variant, build } = nestedListQuery(context, { connection, filter: withKind, orderBy, cursors: connectionSelectsCursors(info) }, workloadConditions, workloadOrdering);
+    return context.loaders.workloadsOfNamespace.load(namespace.rowId, variant, build);
   }
 
   @FieldResolver(() => PodConnection, { description: 'Pods in the namespace.' })

@@ -14,6 +14,10 @@ import { PodFilter, PodOrder, podConditions, podOrdering } from './pod.filter.js
 import { Pod, PodConnection } from './pod.type.js';
 import { scheduledNodes, nodeKey } from './scheduled-nodes.js';
 import { podSource } from './sources.js';
+import { Workload } from './workload.type.js';
+
+/** Kinds whose pods name them as controller, found in k8s_workloads by uid (a ReplicaSet's pods go to its Deployment). */
+const STORED_OWNERS = new Set(['StatefulSet', 'DaemonSet', 'Job']);
 
 registerNodeType({ typeName: 'Pod', classRef: Pod, load: (uuid, context) => context.loaders.pod.load(uuid) });
 
@@ -49,6 +53,16 @@ export class PodResolver {
   @FieldResolver(() => Deployment, { nullable: true, description: 'The Deployment that owns the pod through its ReplicaSet; null for pods of other controllers or none.' })
   async deployment(@Root() pod: Pod, @Ctx() context: GraphQLContext): Promise<Deployment | null> {
     return pod.deploymentRowId ? context.loaders.deployment.load(pod.deploymentRowId) : null;
+  }
+
+  @FieldResolver(() => Workload, {
+    nullable: true,
+    description: 'The workload that controls the pod: its ReplicaSet’s Deployment, its StatefulSet, DaemonSet or Job (a CronJob’s pod: the Job, whose `cronJob` is the CronJob); null for none or one not synced.',
+  })
+  async owner(@Root() pod: Pod, @Ctx() context: GraphQLContext): Promise<Workload | null> {
+    if (pod.deploymentRowId) return (await context.loaders.deployment.load(pod.deploymentRowId)) as unknown as Workload | null;
+    if (!pod.ownerUid || !pod.ownerKind || !STORED_OWNERS.has(pod.ownerKind)) return null;
+    return context.loaders.workloadByUid.load(`${pod.clusterRowId}/${pod.ownerUid}`);
   }
 
   @FieldResolver(() => ClusterNode, { nullable: true, description: 'The node the pod is scheduled on; null while unscheduled.' })

@@ -18,6 +18,8 @@ export class Pod {
   clusterRowId: string;
   namespaceRowId: string | null;
   deploymentRowId: string | null;
+  /** The controlling owner's uid (metadata.ownerReferences), how `owner` finds a StatefulSet, DaemonSet or Job. */
+  ownerUid: string | null;
   /** The node, when loaded with the page the pod came in (see `loadScheduledNodes`); undefined otherwise. */
   scheduledNode?: ClusterNode | null;
 

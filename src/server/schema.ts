@@ -18,6 +18,8 @@ import { PodResolver } from '../inventory/pod.resolver.js';
 import { PodChangedResolver } from '../inventory/pod-changed.resolver.js';
 import { DeploymentChangedResolver } from '../inventory/deployment-changed.resolver.js';
 import { NodeChangedResolver } from '../inventory/node-changed.resolver.js';
+import { CronJobResolver, JobResolver } from '../inventory/cron-job.resolver.js';
+import { bindWorkloadTypeResolver, WorkloadResolver } from '../inventory/workload.resolver.js';
 import { bindScheduledNodeField } from '../inventory/scheduled-nodes.js';
 import { MetricsResolver } from '../metrics/metrics.resolver.js';
 import { bindConnectionCounts } from '../graphql/relay/connection.js';
@@ -33,6 +35,9 @@ const resolvers: NonEmptyArray<Function> = [
   NamespaceResolver,
   DeploymentResolver,
   PodResolver,
+  WorkloadResolver,
+  CronJobResolver,
+  JobResolver,
   ClusterNodeResolver,
   HelmReleaseResolver,
   MetricsResolver,
@@ -73,5 +78,6 @@ export async function buildKubegraphSchema(): Promise<GraphQLSchema> {
   bindNodeTypeResolver(schema);
   bindConnectionCounts(schema);
   bindScheduledNodeField(schema);
+  bindWorkloadTypeResolver(schema);
   return schema;
 }

@@ -190,7 +190,7 @@ export class BatchSink {
   }
 
   private upsertSql(spec: TableSpec): string {
-    const cached = this.sqlCache.get(spec.table);
+    const cached = this.sqlCache.get(spec.kind);
     if (cached) return cached;
     const columns = [...spec.columns, ...spec.extraColumns];
     const names = columns.map((c) => c.column);
@@ -253,7 +253,7 @@ export class BatchSink {
         ${[...set, ['resource_version', 'EXCLUDED.resource_version'], ['synced_at', 'now()']].map(([c, e]) => `${c} = ${e}`).join(',\n        ')}
       WHERE (${set.map(([c]) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${set.map(([, e]) => e).join(', ')})
       RETURNING ${returning.join(', ')}`;
-    this.sqlCache.set(spec.table, sql);
+    this.sqlCache.set(spec.kind, sql);
     return sql;
   }
 
@@ -376,9 +376,9 @@ export class BatchSink {
     if (inserted.length === 0) return;
     const cid = this.o.clusterId;
     if (spec === NAMESPACES) {
-      for (const child of TABLE_ORDER.filter((t) => t.namespaced)) {
+      for (const table of new Set(TABLE_ORDER.filter((t) => t.namespaced).map((t) => t.table))) {
         await qr.query(
-          `UPDATE ${child.table} c SET namespace_id = ns.id FROM k8s_namespaces ns
+          `UPDATE ${table} c SET namespace_id = ns.id FROM k8s_namespaces ns
            WHERE ns.cluster_id = $1 AND ns.uid = ANY($2::text[]) AND ns.deleted_at IS NULL
              AND c.cluster_id = $1 AND c.namespace = ns.name AND c.namespace_id IS NULL AND c.deleted_at IS NULL`,
           [cid, inserted],
@@ -412,6 +412,7 @@ export class BatchSink {
     const rows: Record<string, unknown>[] = await this.rows(qr,
       `UPDATE ${spec.table} t SET deleted_at = now(), synced_at = now()
        WHERE t.cluster_id = $1 AND t.deleted_at IS NULL AND (${spec.keySql.replace(/\b(namespace|name|uid)\b/g, 't.$1')}) NOT IN (SELECT unnest($2::text[]))
+         ${spec.scopeSql ? `AND t.${spec.scopeSql}` : ''}
        RETURNING t.*`,
       [this.o.clusterId, sweep.present],
     );

@@ -7,7 +7,9 @@ import { WATCHED_COLLECTIONS, type WatchedResource } from './cluster-api-paths.j
 import { ClusterHealthTracker } from './cluster-health.tracker.js';
 import { mapDeployment } from './deployment.mapper.js';
 import { HelmReleases } from './helm-releases.js';
-import { DEPLOYMENTS, NAMESPACES, NODES, PERSISTENT_VOLUME_CLAIMS, PODS, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
+import {
+  CRON_JOBS, DAEMON_SETS, DEPLOYMENTS, JOBS, NAMESPACES, NODES, PERSISTENT_VOLUME_CLAIMS, PODS, REPLICA_SETS, STATEFUL_SETS, TABLES, type TableSpec,
+} from './inventory-tables.js';
 import type { Obj } from './k8s-fields.js';
 import { MetricsCollector } from './metrics-collector.js';
 import { mapNamespace } from './namespace.mapper.js';
@@ -23,6 +25,7 @@ import type { Row } from './row-digest.js';
 import { processListGate } from './list-gate.js';
 import type { ClusterSyncMetrics } from './sync-metrics.js';
 import { SyncProgress } from './sync-progress.js';
+import { mapCronJob, mapDaemonSet, mapJob, mapStatefulSet } from './workload.mapper.js';
 import { Writer, type WriterStats } from './writer.js';
 
 /** Knobs with production defaults; tests and benchmarks shorten them. */
@@ -152,6 +155,10 @@ export class ClusterSync {
       namespaces: { kind: 'Namespace', handler: rows(NAMESPACES, (obj) => mapNamespace(obj, labelKeys)) },
       deployments: { kind: 'Deployment', handler: rows(DEPLOYMENTS, mapDeployment) },
       replicasets: { kind: 'ReplicaSet', handler: rows(REPLICA_SETS, mapReplicaSet) },
+      statefulsets: { kind: 'StatefulSet', handler: rows(STATEFUL_SETS, mapStatefulSet), after: ['namespaces'] },
+      daemonsets: { kind: 'DaemonSet', handler: rows(DAEMON_SETS, mapDaemonSet), after: ['namespaces'] },
+      cronjobs: { kind: 'CronJob', handler: rows(CRON_JOBS, mapCronJob), after: ['namespaces'] },
+      jobs: { kind: 'Job', handler: rows(JOBS, mapJob), after: ['namespaces'] },
       nodes: { kind: 'Node', handler: rows(NODES, mapNode) },
       pods: {
         kind: 'Pod',
@@ -266,7 +273,7 @@ export class ClusterSync {
   private async checkEmpty(): Promise<void> {
     try {
       const [row] = await this.o.dataSource.query(
-        `SELECT NOT (${TABLE_ORDER.map((t) => `EXISTS (SELECT 1 FROM ${t.table} WHERE cluster_id = $1 AND deleted_at IS NULL)`).join(' OR ')}) AS empty`,
+        `SELECT NOT (${TABLES.map((t) => `EXISTS (SELECT 1 FROM ${t} WHERE cluster_id = $1 AND deleted_at IS NULL)`).join(' OR ')}) AS empty`,
         [this.o.cluster.id],
       );
       this.emptyAtStart = row?.empty === true;
@@ -288,7 +295,7 @@ export class ClusterSync {
       await this.o.dataSource.transaction(async (m) => {
         await m.query('SET LOCAL default_statistics_target = 10');
         await m.query(
-          `ANALYZE k8s_namespaces, k8s_nodes, k8s_deployments, k8s_replica_sets, k8s_pods (${ANALYZED_POD_COLUMNS}), k8s_persistent_volume_claims, k8s_helm_releases`,
+          `ANALYZE k8s_namespaces, k8s_nodes, k8s_deployments, k8s_replica_sets, k8s_workloads, k8s_pods (${ANALYZED_POD_COLUMNS}), k8s_persistent_volume_claims, k8s_helm_releases`,
         );
       });
     } catch (err) {

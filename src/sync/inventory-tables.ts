@@ -24,6 +24,8 @@ export interface TableSpec {
   deploymentVia: 'replica-set' | 'deployment-uid' | null;
   /** Columns kept current from other objects (quotas on namespaces, mounting pods on claims), not the object itself. */
   extraColumns: readonly ColumnDef[];
+  /** For kinds sharing a table: the condition (over the table's columns) that selects this kind's rows, so a sweep after its list touches only them. */
+  scopeSql?: string;
 }
 
 function snake(prop: string): string {
@@ -156,8 +158,45 @@ export const HELM_RELEASES: TableSpec = {
   extraColumns: [],
 };
 
-/** Write order inside a batch: parents before children so joins find them. */
-export const TABLE_ORDER: readonly TableSpec[] = [NAMESPACES, NODES, DEPLOYMENTS, REPLICA_SETS, PODS, PERSISTENT_VOLUME_CLAIMS, HELM_RELEASES];
+const WORKLOAD_COLUMNS = cols({
+  uid: 'text', kind: 'text', namespace: 'text', name: 'text', resourceVersion: 'text', labels: 'jsonb', annotations: 'jsonb', selector: 'jsonb',
+  desiredReplicas: 'integer', readyReplicas: 'integer', currentReplicas: 'integer', availableReplicas: 'integer', updatedReplicas: 'integer',
+  succeeded: 'integer', failed: 'integer', active: 'integer', completions: 'integer', startTime: 'timestamptz', completionTime: 'timestamptz',
+  schedule: 'text', suspend: 'boolean', lastScheduleTime: 'timestamptz', lastSuccessfulTime: 'timestamptz', ownerKind: 'text', ownerName: 'text',
+  ownerUid: 'text', containers: 'jsonb', conditions: 'jsonb', status: 'jsonb', health: 'text', createdAt: 'timestamptz', deletedAt: 'timestamptz',
+});
+
+/** StatefulSets, DaemonSets, Jobs and CronJobs share k8s_workloads; each kind is its own spec (own reflector, sweep and events). */
+function workloadSpec(kind: 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob'): TableSpec {
+  return {
+    kind,
+    table: 'k8s_workloads',
+    columns: WORKLOAD_COLUMNS,
+    conflict: ['cluster_id', 'uid'],
+    ...byUid,
+    namespaced: true,
+    liveNameColumns: ['kind', 'namespace', 'name'],
+    deploymentVia: null,
+    extraColumns: [],
+    scopeSql: `kind = '${kind}'`,
+  };
+}
+
+export const STATEFUL_SETS = workloadSpec('StatefulSet');
+export const DAEMON_SETS = workloadSpec('DaemonSet');
+export const CRON_JOBS = workloadSpec('CronJob');
+export const JOBS = workloadSpec('Job');
+
+/**
+ * Write order inside a batch: parents before children so joins find them. Workloads come before pods, CronJobs before
+ * their Jobs, although pods and Jobs find their controller by uid when read, not by a link written here.
+ */
+export const TABLE_ORDER: readonly TableSpec[] = [
+  NAMESPACES, NODES, DEPLOYMENTS, REPLICA_SETS, STATEFUL_SETS, DAEMON_SETS, CRON_JOBS, JOBS, PODS, PERSISTENT_VOLUME_CLAIMS, HELM_RELEASES,
+];
+
+/** Each table once, in write order (kinds can share a table). */
+export const TABLES: readonly string[] = [...new Set(TABLE_ORDER.map((t) => t.table))];
 
 /** Columns the digest covers: everything the object determines except its resourceVersion (which changes always). */
 export function digestColumns(spec: TableSpec): string[] {

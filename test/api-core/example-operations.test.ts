@@ -4,7 +4,7 @@ import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { toGlobalId } from '../../src/graphql/relay/global-id.js';
-import { seedInventory, type SeededCluster } from '../support/seed.js';
+import { deploymentRow, insertRows, namespaceRow, podRow, seedInventory, workloadRow, type SeededCluster } from '../support/seed.js';
 import { createCaller, gql, startApiServer, waitFor, type ApiServer, type Caller } from './support/api-server.js';
 
 let server: ApiServer;
@@ -55,6 +55,38 @@ describe('example dashboard operations', () => {
     expect(ns.deployments.totalCount).toBe(2);
     expect(ns.deployments.nodes.map((d) => d.pods.nodes.length)).toEqual([3, 3]);
     expect(ns.deployments.nodes.flatMap((d) => d.pods.nodes.map((p) => p.node?.name)).every((n) => n === 'node000' || n === 'node001')).toBe(true);
+  });
+
+  it('namespace workloads', async () => {
+    // A namespace of its own (the other operations count the seeded namespaces' pods), with a Deployment too.
+    const cluster = clusters[1]!;
+    const [nsId] = await insertRows(server.db.dataSource, 'k8s_namespaces', [namespaceRow({ cluster_id: cluster.id, name: 'batch' })]);
+    const where = { cluster_id: cluster.id, namespace_id: nsId!, namespace: 'batch' };
+    await insertRows(server.db.dataSource, 'k8s_deployments', [deploymentRow({ ...where, name: 'api' })]);
+    await insertRows(server.db.dataSource, 'k8s_workloads', [
+      workloadRow({ ...where, kind: 'CronJob', name: 'nightly', uid: 'uid-nightly', schedule: '0 3 * * *', suspend: false }),
+      workloadRow({ ...where, kind: 'Job', name: 'nightly-1', uid: 'uid-nightly-1', owner_kind: 'CronJob', owner_name: 'nightly', owner_uid: 'uid-nightly', succeeded: 1, failed: 0, active: 0, health: 'succeeded' }),
+    ]);
+    await insertRows(server.db.dataSource, 'k8s_pods', [podRow({ ...where, name: 'nightly-1-x', phase: 'Succeeded', owner_kind: 'Job', owner_name: 'nightly-1', owner_uid: 'uid-nightly-1' })]);
+    type Workload = { __typename: string; name: string; pods: { totalCount: number; nodes: Array<{ owner: { kind: string; name: string } | null }> }; cronJob?: { name: string }; jobs?: { nodes: Array<{ name: string }> } };
+    const res = await gql<{ node: { workloads: { totalCount: number; nodes: Workload[] } } }>(server, await operation('namespace-workloads'), {
+      token: caller.secret,
+      variables: { namespaceId: toGlobalId('Namespace', nsId!) },
+    });
+    expect(res.body.errors).toBeUndefined();
+    const { workloads } = res.body.data!.node;
+    // Sorted by kind: the CronJob, the Deployment, the Job.
+    expect(workloads.nodes.map((w) => `${w.__typename}/${w.name}`)).toEqual(['CronJob/nightly', 'Deployment/api', 'Job/nightly-1']);
+    const [cron, , job] = workloads.nodes;
+    expect(cron!.jobs!.nodes).toEqual([{ name: 'nightly-1', health: 'SUCCEEDED' }]);
+    expect(cron!.pods.totalCount).toBe(1);
+    expect(job!.cronJob).toEqual({ name: 'nightly' });
+    expect(job!.pods.nodes[0]!.owner).toEqual({ kind: 'JOB', name: 'nightly-1' });
+    const jobsOnly = await gql<{ node: { workloads: { totalCount: number } } }>(server, await operation('namespace-workloads'), {
+      token: caller.secret,
+      variables: { namespaceId: toGlobalId('Namespace', nsId!), kind: 'JOB' },
+    });
+    expect(jobsOnly.body.data!.node.workloads.totalCount).toBe(1);
   });
 
   it('pod table', async () => {

@@ -30,13 +30,15 @@ interface DemoRow {
   api_server_url: string;
   pods: number;
   nodes: number;
+  workload_kinds: string[] | null;
 }
 
 async function demoRows(): Promise<DemoRow[]> {
   return db.dataSource.query(
     `SELECT c.id, c.status, c.api_server_url,
             (SELECT count(*)::int FROM k8s_pods p WHERE p.cluster_id = c.id AND p.deleted_at IS NULL) AS pods,
-            (SELECT count(*)::int FROM k8s_nodes n WHERE n.cluster_id = c.id AND n.deleted_at IS NULL) AS nodes
+            (SELECT count(*)::int FROM k8s_nodes n WHERE n.cluster_id = c.id AND n.deleted_at IS NULL) AS nodes,
+            (SELECT array_agg(DISTINCT w.kind ORDER BY w.kind) FROM k8s_workloads w WHERE w.cluster_id = c.id AND w.deleted_at IS NULL) AS workload_kinds
        FROM k8s_clusters c JOIN organizations o ON o.id = c.organization_id
       WHERE c.name = 'demo' AND o.name = 'default'`,
   );
@@ -55,12 +57,14 @@ describe('serve --demo', () => {
     try {
       await until('the demo cluster synced', async () => {
         const [row] = await demoRows();
-        return row?.status === 'healthy' && row.nodes === 3 && row.pods > 0;
+        return row?.status === 'healthy' && row.nodes === 3 && row.pods > 0 && row.workload_kinds?.length === 4;
       });
       [firstRow] = await demoRows();
       expect(firstRow!.api_server_url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       // 60 pods generated, a few more or less once the churn (2 changes a second) has run for a moment.
       expect(firstRow!.pods).toBeGreaterThan(40);
+      // The demo's StatefulSets, DaemonSets, Jobs and CronJobs are synced with the rest (one list each).
+      expect(firstRow!.workload_kinds).toEqual(['CronJob', 'DaemonSet', 'Job', 'StatefulSet']);
       expect(first.output()).not.toMatch(/"level":50/);
     } finally {
       first.child.kill('SIGINT');

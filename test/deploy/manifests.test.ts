@@ -86,8 +86,8 @@ describe('deploy/kubernetes', () => {
     // No grant twice (a rule overlapping another).
     expect(granted.length).toBe(new Set(granted).size);
     expect(granted.sort()).toEqual([...needed].sort());
-    // As the sync's own declaration lists them: 9 collections (list, watch), metrics (list), the node proxy, one secret, /version.
-    expect(needed.size).toBe(9 * 2 + 2 + 1 + 1 + 1);
+    // As the sync's own declaration lists them: 13 collections (list, watch), metrics (list), the node proxy, one secret, /version.
+    expect(needed.size).toBe(13 * 2 + 2 + 1 + 1 + 1);
 
     const account = only(base, 'ServiceAccount');
     const binding = only(base, 'ClusterRoleBinding');

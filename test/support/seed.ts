@@ -123,6 +123,21 @@ export function deploymentRow(o: SeedRow & { cluster_id: string; namespace_id: s
   };
 }
 
+/** A k8s_workloads row (StatefulSet, DaemonSet, Job or CronJob); the status columns of other kinds stay null. */
+export function workloadRow(o: SeedRow & { cluster_id: string; kind: 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob'; namespace: string; name: string }): SeedRow {
+  return {
+    namespace_id: null,
+    uid: randomUUID(),
+    labels: {},
+    selector: {},
+    containers: [{ name: 'app', image: 'nginx:1.27', cpuRequestMillicores: 100, cpuLimitMillicores: 500, memoryRequestBytes: 134217728, memoryLimitBytes: 268435456 }],
+    health: 'healthy',
+    created_at: at(0),
+    deleted_at: null,
+    ...o,
+  };
+}
+
 export function podRow(o: SeedRow & { cluster_id: string; namespace: string; name: string }): SeedRow {
   return {
     namespace_id: null,

@@ -96,7 +96,11 @@ interface Snapshot {
   nodes: Map<string, boolean>;
   deployments: Map<string, string>;
   helm: Map<string, string>;
+  /** StatefulSets, DaemonSets, Jobs and CronJobs by uid: kind, name and the status the sync stores. */
+  workloads: Map<string, string>;
 }
+
+const epoch = (t: unknown) => (t ? new Date(t as string).getTime() : null);
 
 function simSnapshot(sim: SimulatedCluster): Snapshot {
   const s = sim.state();
@@ -124,6 +128,22 @@ function simSnapshot(sim: SimulatedCluster): Snapshot {
       s.deployments.map((d) => [d.metadata.uid, `${d.metadata.namespace}/${d.metadata.name}:${d.spec?.replicas ?? 1}:${d.status?.readyReplicas ?? 0}`]),
     ),
     helm: new Map([...helm].map(([k, v]) => [k, v.text])),
+    workloads: new Map([
+      ...[...s.statefulsets, ...s.daemonsets].map((w) => {
+        const st = w.status ?? {};
+        const [desired, ready] = w.kind === 'StatefulSet' ? [w.spec?.replicas ?? 1, st.readyReplicas ?? 0] : [st.desiredNumberScheduled ?? 0, st.numberReady ?? 0];
+        return [w.metadata.uid, `${w.kind}:${w.metadata.namespace}/${w.metadata.name}:${desired}:${ready}`] as [string, string];
+      }),
+      ...s.jobs.map((j) => {
+        const st = j.status ?? {};
+        const owner = j.metadata.ownerReferences?.find((o: { controller?: boolean }) => o.controller)?.uid ?? null;
+        return [j.metadata.uid, `Job:${j.metadata.namespace}/${j.metadata.name}:${st.succeeded ?? 0}:${st.failed ?? 0}:${st.active ?? 0}:${owner}`] as [string, string];
+      }),
+      ...s.cronjobs.map((c) => [
+        c.metadata.uid,
+        `CronJob:${c.metadata.namespace}/${c.metadata.name}:${c.spec.schedule}:${epoch(c.status?.lastScheduleTime)}:${(c.status?.active ?? []).length}`,
+      ] as [string, string]),
+    ]),
   };
 }
 
@@ -143,7 +163,19 @@ async function dbSnapshot(ds: DataSource, clusterId: string): Promise<Snapshot &
     `SELECT namespace, name, revision, status, chart_version FROM k8s_helm_releases WHERE cluster_id = $1 AND deleted_at IS NULL`,
     [clusterId],
   );
+  const workloads = await ds.query(
+    `SELECT uid, kind, namespace, name, desired_replicas, ready_replicas, succeeded, failed, active, owner_uid, schedule, last_schedule_time
+     FROM k8s_workloads WHERE cluster_id = $1 AND deleted_at IS NULL`,
+    [clusterId],
+  );
+  const workloadText = (w: Record<string, any>): string => {
+    const head = `${w.kind}:${w.namespace}/${w.name}`;
+    if (w.kind === 'Job') return `${head}:${w.succeeded}:${w.failed}:${w.active}:${w.owner_uid}`;
+    if (w.kind === 'CronJob') return `${head}:${w.schedule}:${epoch(w.last_schedule_time)}:${w.active}`;
+    return `${head}:${w.desired_replicas}:${w.ready_replicas}`;
+  };
   return {
+    workloads: new Map(workloads.map((w: Record<string, any>) => [w.uid as string, workloadText(w)])),
     livePods: new Map(
       live.map((p: Record<string, unknown>) => [
         p.uid as string,
@@ -171,7 +203,7 @@ export async function differences(h: Pick<Harness, 'sim' | 'db' | 'clusterId'>):
   const want = simSnapshot(h.sim);
   const got = await dbSnapshot(h.db.dataSource, h.clusterId);
   const diffs: string[] = [];
-  for (const key of ['livePods', 'namespaces', 'nodes', 'deployments', 'helm'] as const) {
+  for (const key of ['livePods', 'namespaces', 'nodes', 'deployments', 'helm', 'workloads'] as const) {
     const a = JSON.stringify(sorted(want[key] as Map<string, unknown>));
     const b = JSON.stringify(sorted(got[key] as Map<string, unknown>));
     if (a !== b) {
