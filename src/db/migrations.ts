@@ -5,6 +5,7 @@ import { PodHealthCoveringIndex1764489600000 } from '../../migrations/1764489600
 import { ClusterHealthPodsByPhase1764576000000 } from '../../migrations/1764576000000-cluster-health-pods-by-phase.js';
 import { ApiServerUrlWithoutCredentials1764662400000 } from '../../migrations/1764662400000-api-server-url-without-credentials.js';
 import { ChangeEventLog1764748800000 } from '../../migrations/1764748800000-change-event-log.js';
+import { KubernetesEvents1764838800000 } from '../../migrations/1764838800000-kubernetes-events.js';
 
 /** Every migration, oldest first. A schema change is a new file appended here; committed ones never change. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   ClusterHealthPodsByPhase1764576000000,
   ApiServerUrlWithoutCredentials1764662400000,
   ChangeEventLog1764748800000,
+  KubernetesEvents1764838800000,
 ];

@@ -23,7 +23,7 @@ import { runCli } from './support/processes.js';
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 
 const PARTS = ['kubegraph-api', 'kubegraph-sync', 'kubegraph-events', 'kubegraph-cost', 'kubegraph-maintenance'];
-const KINDS = ['Namespace', 'Deployment', 'ReplicaSet', 'Node', 'Pod', 'PersistentVolumeClaim', 'Secret', 'ResourceQuota', 'LimitRange'];
+const KINDS = ['Namespace', 'Deployment', 'ReplicaSet', 'Node', 'Pod', 'PersistentVolumeClaim', 'Secret', 'ResourceQuota', 'LimitRange', 'Event'];
 
 let db: TestDatabase;
 let sim: SimulatedCluster;
