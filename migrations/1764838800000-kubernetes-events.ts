@@ -41,14 +41,16 @@ export class KubernetesEvents1764838800000 implements MigrationInterface {
         CONSTRAINT uq_k8s_events_cluster_uid_created UNIQUE (cluster_id, uid, created_at)
       ) PARTITION BY RANGE (created_at)`);
     await q.query(`CREATE TABLE k8s_events_default PARTITION OF k8s_events DEFAULT`);
-    // Newest first per involved object (Pod.events, and a workload's by its kind and uid), per namespace, by reason or type.
-    await q.query(`CREATE INDEX ix_k8s_events_involved ON k8s_events (cluster_id, involved_uid, last_timestamp DESC, id)`);
-    await q.query(`CREATE INDEX ix_k8s_events_namespace ON k8s_events (cluster_id, namespace, last_timestamp DESC, id)`);
-    await q.query(`CREATE INDEX ix_k8s_events_namespace_id ON k8s_events (namespace_id, last_timestamp DESC, id)`);
+    // Newest first: per involved object (by uid; by kind and name for nodes, whose kubelet Events name the node as
+    // their uid), per namespace, by reason or type, per cluster. Ties on time are broken by id, as the API pages them.
+    await q.query(`CREATE INDEX ix_k8s_events_involved_uid ON k8s_events (cluster_id, involved_uid, last_timestamp DESC, id DESC)`);
+    await q.query(`CREATE INDEX ix_k8s_events_involved_name ON k8s_events (cluster_id, involved_kind, involved_name, last_timestamp DESC, id DESC)`);
+    await q.query(`CREATE INDEX ix_k8s_events_namespace ON k8s_events (cluster_id, namespace, last_timestamp DESC, id DESC)`);
+    await q.query(`CREATE INDEX ix_k8s_events_namespace_id ON k8s_events (namespace_id, last_timestamp DESC, id DESC)`);
     await q.query(`CREATE INDEX ix_k8s_events_reason ON k8s_events (cluster_id, reason, last_timestamp DESC)`);
     await q.query(`CREATE INDEX ix_k8s_events_type ON k8s_events (cluster_id, type, last_timestamp DESC)`);
-    await q.query(`CREATE INDEX ix_k8s_events_cluster_time ON k8s_events (cluster_id, last_timestamp DESC, id)`);
-    // The sync's sweep and the TTL closing read live rows by uid.
+    await q.query(`CREATE INDEX ix_k8s_events_cluster_time ON k8s_events (cluster_id, last_timestamp DESC, id DESC)`);
+    // The sync's deletion sweep reads the live rows of a cluster.
     await q.query(`CREATE INDEX ix_k8s_events_live ON k8s_events (cluster_id, uid) WHERE deleted_at IS NULL`);
   }
 

@@ -16,6 +16,8 @@ import { HelmReleaseResolver } from '../inventory/helm-release.resolver.js';
 import { NamespaceResolver } from '../inventory/namespace.resolver.js';
 import { PodResolver } from '../inventory/pod.resolver.js';
 import { PodChangedResolver } from '../inventory/pod-changed.resolver.js';
+import { ClusterNodeEventsResolver, NamespaceEventsResolver, PodEventsResolver } from '../kubernetes-events/inventory-events.resolver.js';
+import { KubernetesEventResolver } from '../kubernetes-events/kubernetes-event.resolver.js';
 import { bindScheduledNodeField } from '../inventory/scheduled-nodes.js';
 import { MetricsResolver } from '../metrics/metrics.resolver.js';
 import { bindConnectionCounts } from '../graphql/relay/connection.js';
@@ -33,6 +35,10 @@ const resolvers: NonEmptyArray<Function> = [
   PodResolver,
   ClusterNodeResolver,
   HelmReleaseResolver,
+  KubernetesEventResolver,
+  PodEventsResolver,
+  ClusterNodeEventsResolver,
+  NamespaceEventsResolver,
   MetricsResolver,
   CostResolver,
   NamespaceCostResolver,
