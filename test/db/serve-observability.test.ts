@@ -221,7 +221,7 @@ describe('/metrics', () => {
 
   test('partitions and DEFAULT rows are what the catalog and the tables hold', async () => {
     const families = await scrape();
-    for (const table of ['k8s_pods', 'k8s_resource_metrics']) {
+    for (const table of ['k8s_pods', 'k8s_resource_metrics', 'k8s_events']) {
       const [{ partitions }] = await db.dataSource.query(
         `SELECT count(*)::int AS partitions FROM pg_inherits WHERE inhparent = $1::regclass AND inhrelid <> $2::regclass`,
         [table, `${table}_default`],
