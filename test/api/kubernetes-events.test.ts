@@ -4,6 +4,7 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { toGlobalId } from '../../src/graphql/relay/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -121,6 +122,23 @@ describe('Pod.events', () => {
     // A cursor from the same ordering, another filter: the Normal Events after Unhealthy (last seen at 25 min).
     expect(reasons(next.node.events)).toEqual(['Pulled×3', 'Scheduled×1']);
     expect(next.node.events.pageInfo.hasNextPage).toBe(false);
+  });
+});
+
+describe('the example operation pod-events.graphql', () => {
+  test('runs as shipped: all Events, or only the warnings, of a pod and its node', async () => {
+    const document = await fs.readFile(new URL('../../examples/operations/pod-events.graphql', import.meta.url), 'utf8');
+    type Page = { totalCount: number; nodes: Array<{ reason: string; count: number }> };
+    type Result = { node: { name: string; events?: Page; warnings?: Page; node: { name: string; events: { nodes: Array<{ reason: string }> } } } };
+    // api-2 runs on n1, whose NodeNotReady is a warning.
+    await db.dataSource.query(`UPDATE k8s_pods SET node_name = 'n1' WHERE id = $1`, [ids.api2]);
+    const all = await data<Result>(db.dataSource, authFor(acme), document, { variables: { podId: toGlobalId('Pod', ids.api2!) } });
+    expect(all.node.events!.nodes.map((n) => `${n.reason}×${n.count}`)).toEqual(['BackOff×12', 'Unhealthy×4', 'Pulled×3', 'Scheduled×1']);
+    expect(all.node.warnings).toBeUndefined();
+    expect(all.node.node.events.nodes.map((n) => n.reason)).toEqual(['NodeNotReady']);
+    const warnings = await data<Result>(db.dataSource, authFor(acme), document, { variables: { podId: toGlobalId('Pod', ids.api2!), warningsOnly: true } });
+    expect(warnings.node.warnings!.nodes.map((n) => `${n.reason}×${n.count}`)).toEqual(['BackOff×12', 'Unhealthy×4']);
+    await db.dataSource.query(`UPDATE k8s_pods SET node_name = NULL WHERE id = $1`, [ids.api2]);
   });
 });
 
