@@ -45,6 +45,8 @@ export interface Config {
   partitionMonthsAhead: number;
   /** Months of data kept per partitioned table before its partitions are dropped. */
   retentionMonths: { resourceMetrics: number; pods: number };
+  /** Days Kubernetes Events (k8s_events) are kept after their creation, unless still live. */
+  k8sEventRetentionDays: number;
   /** Whether Helm releases are synced (read from Secrets, which the cluster's credentials must then allow listing). */
   helmReleases: boolean;
   /** Namespace label keys that name the owning team and cost centre. */
@@ -228,6 +230,7 @@ export function loadConfig(env: Env = process.env): Config {
       resourceMetrics: parseInteger('KUBEGRAPH_RETENTION_METRICS_MONTHS', env.KUBEGRAPH_RETENTION_METRICS_MONTHS, 13, 1, 1200),
       pods: parseInteger('KUBEGRAPH_RETENTION_PODS_MONTHS', env.KUBEGRAPH_RETENTION_PODS_MONTHS, 25, 1, 1200),
     },
+    k8sEventRetentionDays: parseInteger('KUBEGRAPH_RETENTION_EVENTS_DAYS', env.KUBEGRAPH_RETENTION_EVENTS_DAYS, 14, 1, 36_500),
     helmReleases: parseSwitch('KUBEGRAPH_HELM_RELEASES', env.KUBEGRAPH_HELM_RELEASES, true),
     teamLabelKeys: parseList(env.KUBEGRAPH_TEAM_LABELS, ['team']),
     costCenterLabelKeys: parseList(env.KUBEGRAPH_COST_CENTER_LABELS, ['cost-center']),

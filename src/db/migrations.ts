@@ -6,6 +6,7 @@ import { ClusterHealthPodsByPhase1764576000000 } from '../../migrations/17645760
 import { ApiServerUrlWithoutCredentials1764662400000 } from '../../migrations/1764662400000-api-server-url-without-credentials.js';
 import { ChangeEventLog1764748800000 } from '../../migrations/1764748800000-change-event-log.js';
 import { PodStatusMessage1764835200000 } from '../../migrations/1764835200000-pod-status-message.js';
+import { KubernetesEvents1764838800000 } from '../../migrations/1764838800000-kubernetes-events.js';
 import { Workloads1764842400000 } from '../../migrations/1764842400000-workloads.js';
 
 /** Every migration, oldest first. A schema change is a new file appended here; committed ones never change. */
@@ -18,5 +19,6 @@ export const migrations = [
   ApiServerUrlWithoutCredentials1764662400000,
   ChangeEventLog1764748800000,
   PodStatusMessage1764835200000,
+  KubernetesEvents1764838800000,
   Workloads1764842400000,
 ];

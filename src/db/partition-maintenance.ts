@@ -5,6 +5,8 @@ import { AdvisoryLock, lockForTransaction } from './advisory-locks.js';
 
 const log = logger.child({ component: 'partitions' });
 
+const DAY_MS = 24 * 3600 * 1000;
+
 /**
  * Monthly partitions that never run out. Every partitioned table has a DEFAULT partition (from the
  * migration), so no insert ever fails; this keeps a partition for the current month and the next N,
@@ -20,7 +22,11 @@ export interface PartitionedTable {
   table: string;
   /** The partition key column (timestamptz). */
   column: string;
-  retentionMonths: number;
+  /**
+   * How long rows are kept: whole months (their partitions dropped), or days, for tables kept less than a month:
+   * months entirely past the cutoff are dropped, and the rows before it in the month it falls in are deleted.
+   */
+  retention: { months: number } | { days: number };
   /**
    * Rows that outlive retention: they are moved to DEFAULT instead of dropped with their month.
    * A pod is partitioned by creation time, and a pod created years ago may still be running.
@@ -29,17 +35,20 @@ export interface PartitionedTable {
 }
 
 /** The tables partitioned by month. */
-export const PARTITIONED_TABLES = ['k8s_pods', 'k8s_resource_metrics'] as const;
+export const PARTITIONED_TABLES = ['k8s_pods', 'k8s_resource_metrics', 'k8s_events'] as const;
 
 export interface PartitionSettings {
   partitionMonthsAhead: number;
   retentionMonths: Config['retentionMonths'];
+  k8sEventRetentionDays: Config['k8sEventRetentionDays'];
 }
 
 export function partitionedTables(settings: PartitionSettings): PartitionedTable[] {
   return [
-    { table: 'k8s_pods', column: 'created_at', retentionMonths: settings.retentionMonths.pods, keepPastRetention: 'deleted_at IS NULL' },
-    { table: 'k8s_resource_metrics', column: 'collected_at', retentionMonths: settings.retentionMonths.resourceMetrics, keepPastRetention: null },
+    { table: 'k8s_pods', column: 'created_at', retention: { months: settings.retentionMonths.pods }, keepPastRetention: 'deleted_at IS NULL' },
+    { table: 'k8s_resource_metrics', column: 'collected_at', retention: { months: settings.retentionMonths.resourceMetrics }, keepPastRetention: null },
+    // By creation time, as pods: an Event still repeating in the cluster (live) is kept until it goes.
+    { table: 'k8s_events', column: 'created_at', retention: { days: settings.k8sEventRetentionDays }, keepPastRetention: 'deleted_at IS NULL' },
   ];
 }
 
@@ -62,6 +71,8 @@ export interface MaintenanceResult {
   dropped: Array<{ table: string; partition: string; keptRows: number }>;
   /** Rows past retention deleted from DEFAULT. */
   purgedFromDefault: Array<{ table: string; rows: number }>;
+  /** Rows past a retention in days deleted from the month their cutoff falls in (and from DEFAULT). */
+  expired: Array<{ table: string; rows: number }>;
 }
 
 export function monthStart(date: Date, addMonths = 0): Date {
@@ -148,7 +159,8 @@ async function maintainTable(
     }
     const columns = await columnList(m, spec.table);
     const current = monthStart(now);
-    const cutoff = monthStart(now, -spec.retentionMonths);
+    // Rows before the cutoff are past retention; whole months before it are dropped.
+    const cutoff = 'months' in spec.retention ? monthStart(now, -spec.retention.months) : new Date(now.getTime() - spec.retention.days * DAY_MS);
     const horizon = monthStart(now, monthsAhead + 1);
 
     const wanted = new Map<number, Date>();
@@ -207,11 +219,12 @@ async function maintainTable(
     }
 
     const keep = spec.keepPastRetention ? ` AND NOT (${spec.keepPastRetention})` : '';
+    // A month-aligned cutoff leaves past rows in DEFAULT only; one in days, in the month it falls in as well.
     const [{ n: purged }] = await m.query(
-      `WITH gone AS (DELETE FROM ${ident(defaultPart)} WHERE ${col} < $1${keep} RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+      `WITH gone AS (DELETE FROM ${'months' in spec.retention ? ident(defaultPart) : parent} WHERE ${col} < $1${keep} RETURNING 1) SELECT count(*)::int AS n FROM gone`,
       [cutoff],
     );
-    if (purged > 0) result.purgedFromDefault.push({ table: spec.table, rows: purged });
+    if (purged > 0) ('months' in spec.retention ? result.purgedFromDefault : result.expired).push({ table: spec.table, rows: purged });
   });
 }
 
@@ -221,25 +234,24 @@ export async function maintainPartitions(
   settings: PartitionSettings,
   now: Date = new Date(),
 ): Promise<MaintenanceResult> {
-  const result: MaintenanceResult = { created: [], moved: [], dropped: [], purgedFromDefault: [] };
+  const result: MaintenanceResult = { created: [], moved: [], dropped: [], purgedFromDefault: [], expired: [] };
   for (const spec of partitionedTables(settings)) {
     await maintainTable(dataSource, spec, settings.partitionMonthsAhead, now, result);
   }
-  if (result.created.length + result.dropped.length + result.purgedFromDefault.length > 0) {
+  if (result.created.length + result.dropped.length + result.purgedFromDefault.length + result.expired.length > 0) {
     log.info(
       {
         created: result.created.map((c) => c.partition),
         moved: result.moved,
         dropped: result.dropped,
         purgedFromDefault: result.purgedFromDefault,
+        expired: result.expired,
       },
       'partition maintenance changed partitions',
     );
   }
   return result;
 }
-
-const DAY_MS = 24 * 3600 * 1000;
 
 /** Runs maintenance at start and then daily, as a serve component. Failures are logged: DEFAULT keeps inserts working. */
 export class PartitionMaintainer {

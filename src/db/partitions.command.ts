@@ -8,7 +8,7 @@ function day(d: Date | null): string {
 export function registerPartitionsCommand(program: Command): void {
   program
     .command('partitions')
-    .description('show the partitions of k8s_pods and k8s_resource_metrics (range and rows)')
+    .description('show the partitions of k8s_pods, k8s_resource_metrics and k8s_events (range and rows)')
     .option('--maintain', 'first create missing months, move rows out of DEFAULT and drop months past retention, as serve does daily')
     .action(async (opts: { maintain?: boolean }) => {
       const config = loadConfig();
@@ -20,8 +20,9 @@ export function registerPartitionsCommand(program: Command): void {
           const r = await maintainPartitions(dataSource, config);
           const moved = r.moved.reduce((n, m) => n + m.rows, 0);
           const purged = r.purgedFromDefault.reduce((n, m) => n + m.rows, 0);
+          const expired = r.expired.reduce((n, m) => n + m.rows, 0);
           process.stdout.write(
-            `maintenance: created ${r.created.length} partition(s), moved ${moved} row(s) out of DEFAULT, dropped ${r.dropped.length} partition(s) past retention, purged ${purged} row(s) from DEFAULT\n`,
+            `maintenance: created ${r.created.length} partition(s), moved ${moved} row(s) out of DEFAULT, dropped ${r.dropped.length} partition(s) past retention, purged ${purged} row(s) from DEFAULT, deleted ${expired} row(s) past retention in days\n`,
           );
         }
         const rows = await listPartitions(dataSource);

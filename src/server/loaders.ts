@@ -12,6 +12,7 @@ import type { Loaders } from '../graphql/context.js';
 import { unauthenticated } from '../graphql/errors.js';
 import type { SqlRunner } from '../graphql/row-source.js';
 import { inventoryLoaders } from '../inventory/inventory.loaders.js';
+import { kubernetesEventLoaders } from '../kubernetes-events/kubernetes-event.loaders.js';
 
 export interface LoaderOptions {
   /** Batch loads into one statement per level (default). Off only to measure what batching saves. */
@@ -25,5 +26,5 @@ export function createLoaders(dataSource: DataSource, auth: AuthContext | null, 
     return auth.organizationId;
   };
   const kit = new LoaderKit(sql, organizationId, options.batch ?? true);
-  return { organizationId, sql, ...clusterLoaders(kit), ...inventoryLoaders(kit), ...costLoaders(kit) };
+  return { organizationId, sql, ...clusterLoaders(kit), ...inventoryLoaders(kit), ...costLoaders(kit), ...kubernetesEventLoaders(kit) };
 }

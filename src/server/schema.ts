@@ -20,6 +20,8 @@ import { DeploymentChangedResolver } from '../inventory/deployment-changed.resol
 import { NodeChangedResolver } from '../inventory/node-changed.resolver.js';
 import { CronJobResolver, JobResolver } from '../inventory/cron-job.resolver.js';
 import { bindWorkloadTypeResolver, WorkloadResolver } from '../inventory/workload.resolver.js';
+import { ClusterNodeEventsResolver, NamespaceEventsResolver, PodEventsResolver } from '../kubernetes-events/inventory-events.resolver.js';
+import { KubernetesEventResolver } from '../kubernetes-events/kubernetes-event.resolver.js';
 import { bindScheduledNodeField } from '../inventory/scheduled-nodes.js';
 import { MetricsResolver } from '../metrics/metrics.resolver.js';
 import { bindConnectionCounts } from '../graphql/relay/connection.js';
@@ -40,6 +42,10 @@ const resolvers: NonEmptyArray<Function> = [
   JobResolver,
   ClusterNodeResolver,
   HelmReleaseResolver,
+  KubernetesEventResolver,
+  PodEventsResolver,
+  ClusterNodeEventsResolver,
+  NamespaceEventsResolver,
   MetricsResolver,
   CostResolver,
   NamespaceCostResolver,

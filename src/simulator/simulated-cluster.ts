@@ -44,6 +44,8 @@ export interface SimulatorOptions {
   historyLimit?: number;
   /** How long an Event lives after its last update (default 1 h, the API server's `--event-ttl`). */
   eventTtlMs?: number;
+  /** Default true; false: events.k8s.io/v1 is not served (404, absent from discovery), as before Kubernetes 1.19. */
+  eventsApi?: boolean;
   /** Lifetime of a list continue token (default 5 minutes); older tokens get 410 Expired. */
   continueTokenTtlMs?: number;
   /** Interval of BOOKMARK events on watches that allow them (default 60 s). */
@@ -96,6 +98,7 @@ export class SimulatedCluster {
   private readonly changeRng: Random;
   private readonly watches: WatchHub;
   private readonly clock: () => number;
+  private readonly eventsApi: boolean;
   private server?: ApiServer;
   private caCert?: string;
   private port = 0;
@@ -134,6 +137,7 @@ export class SimulatedCluster {
     this.adminToken = opts.token ?? randomBytes(24).toString('base64url');
     this.unprivilegedToken = randomBytes(24).toString('base64url');
     this.clock = opts.clock ?? Date.now;
+    this.eventsApi = opts.eventsApi ?? true;
     const startTime = opts.startTime ?? this.clock();
     // resourceVersions start at the start time in ms, so a restarted simulator never reissues an earlier run's
     // versions (a client resuming from one gets 410 or 504 and relists); a fixed startTime keeps them reproducible.
@@ -171,6 +175,7 @@ export class SimulatedCluster {
       injectedError: () => (this.clock() < this.errorUntil ? this.errorStatus : undefined),
       admin: (action, body) => this.admin(action, body),
       apply: (change) => this.apply(change),
+      eventsApi: this.eventsApi,
     }, tls);
     this.port = await this.server.listen(port, this.options.host);
     if (this.options.churn > 0) this.ticker = setInterval(() => void this.autoTick(), this.options.tickIntervalMs);

@@ -23,6 +23,13 @@ export interface BatchSinkOptions {
   lease?: LeaseGrant;
 }
 
+/** A change to a row of the batch; those of kinds that are not ChangeKinds (Kubernetes Events) are not published. */
+type PendingEvent = Omit<ChangeEvent, 'committedAt' | 'kind'> & { kind: TableSpec['kind'] };
+
+function isPublished(e: PendingEvent): e is Omit<ChangeEvent, 'committedAt'> {
+  return e.kind !== 'Event';
+}
+
 /** The lease the sink writes under expired, or was taken again (by another replica or by this one): it must not write. */
 export class LeaseLost extends Error {}
 
@@ -82,7 +89,8 @@ export class BatchSink {
 
   async write(batch: Change[], sweeps: Sweep[]): Promise<ChangeEvent[]> {
     const qr = await acquireConnection(this.o.dataSource);
-    const events: Array<Omit<ChangeEvent, 'committedAt'>> = [];
+    const events: PendingEvent[] = [];
+    let published: Array<Omit<ChangeEvent, 'committedAt'>> = [];
     try {
       await qr.startTransaction();
       if (this.o.lease && !(await holdsLease((sql, params) => qr.query(sql, params), this.o.clusterId, this.o.lease))) {
@@ -93,8 +101,9 @@ export class BatchSink {
         if (mine.length > 0) await this.writeTable(qr, spec, mine, events);
       }
       for (const sweep of sweeps) await this.sweep(qr, sweep, events);
+      published = events.filter(isPublished);
       // In the same transaction as the rows: a change is in the log exactly when it is in the tables.
-      await appendChangeEvents((sql, params) => qr.query(sql, params), events);
+      await appendChangeEvents((sql, params) => qr.query(sql, params), published);
       await qr.commitTransaction();
     } catch (err) {
       if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
@@ -103,7 +112,7 @@ export class BatchSink {
       await releaseConnection(qr);
     }
     const committedAt = new Date();
-    return events.map((e) => ({ ...e, committedAt }));
+    return published.map((e) => ({ ...e, committedAt }));
   }
 
   /** Rows of a statement, whatever its kind (TypeORM shapes UPDATE results as [rows, count] otherwise). */
@@ -112,7 +121,7 @@ export class BatchSink {
     return result.records as T[];
   }
 
-  private event(spec: TableSpec, type: ChangeType, state: Record<string, unknown>, changedFields: string[]): Omit<ChangeEvent, 'committedAt'> {
+  private event(spec: TableSpec, type: ChangeType, state: Record<string, unknown>, changedFields: string[]): PendingEvent {
     return {
       organizationId: this.o.organizationId,
       clusterId: this.o.clusterId,
@@ -126,7 +135,7 @@ export class BatchSink {
     };
   }
 
-  private async writeTable(qr: QueryRunner, spec: TableSpec, changes: Change[], events: Array<Omit<ChangeEvent, 'committedAt'>>): Promise<void> {
+  private async writeTable(qr: QueryRunner, spec: TableSpec, changes: Change[], events: PendingEvent[]): Promise<void> {
     const cid = this.o.clusterId;
     const deleteKeys = changes.filter((c) => c.op === 'deleteKey').map((c) => c.key);
     if (deleteKeys.length > 0) {
@@ -171,7 +180,7 @@ export class BatchSink {
     qr: QueryRunner,
     spec: TableSpec,
     changes: RowChange[],
-    events: Array<Omit<ChangeEvent, 'committedAt'>>,
+    events: PendingEvent[],
   ): Promise<void> {
     const columns = [...spec.liveNameColumns!, 'uid'];
     const payload = changes
@@ -262,7 +271,7 @@ export class BatchSink {
     qr: QueryRunner,
     spec: TableSpec,
     all: RowChange[],
-    events: Array<Omit<ChangeEvent, 'committedAt'>>,
+    events: PendingEvent[],
   ): Promise<string[]> {
     let changes = all;
     const copied: string[] = [];
@@ -309,7 +318,7 @@ export class BatchSink {
     qr: QueryRunner,
     spec: TableSpec,
     changes: RowChange[],
-    events: Array<Omit<ChangeEvent, 'committedAt'>>,
+    events: PendingEvent[],
   ): Promise<Set<string>> {
     const cid = this.o.clusterId;
     // One round trip: which of the pods exist already, and the ids of their namespaces and deployments.
@@ -406,7 +415,7 @@ export class BatchSink {
     }
   }
 
-  private async sweep(qr: QueryRunner, sweep: Sweep, events: Array<Omit<ChangeEvent, 'committedAt'>>): Promise<void> {
+  private async sweep(qr: QueryRunner, sweep: Sweep, events: PendingEvent[]): Promise<void> {
     const { spec } = sweep;
     // NOT IN over a subquery is hashed; `<> ALL(array)` would compare every row with every key.
     const rows: Record<string, unknown>[] = await this.rows(qr,

@@ -20,9 +20,16 @@ export const WATCHED_COLLECTIONS = {
   secrets: '/api/v1/secrets',
   resourcequotas: '/api/v1/resourcequotas',
   limitranges: '/api/v1/limitranges',
+  // Kubernetes Events; an API server that does not serve events.k8s.io (404) is read through FALLBACK_COLLECTIONS.
+  events: '/apis/events.k8s.io/v1/events',
 } as const;
 
 export type WatchedResource = keyof typeof WATCHED_COLLECTIONS;
+
+/** Collections read instead when the API server answers 404 to the first list of the watched one. */
+export const FALLBACK_COLLECTIONS: Partial<Record<WatchedResource, string>> = {
+  events: '/api/v1/events',
+};
 
 const segment = encodeURIComponent;
 

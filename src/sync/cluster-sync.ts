@@ -3,13 +3,14 @@ import type { Config } from '../common/config.js';
 import type { EventBus } from '../events/event-bus.js';
 import { logger } from '../common/logger.js';
 import { ClaimMounts } from './claim-mounts.js';
-import { WATCHED_COLLECTIONS, type WatchedResource } from './cluster-api-paths.js';
+import { FALLBACK_COLLECTIONS, WATCHED_COLLECTIONS, type WatchedResource } from './cluster-api-paths.js';
 import { ClusterHealthTracker } from './cluster-health.tracker.js';
 import { mapDeployment } from './deployment.mapper.js';
 import { HelmReleases } from './helm-releases.js';
 import {
-  CRON_JOBS, DAEMON_SETS, DEPLOYMENTS, JOBS, NAMESPACES, NODES, PERSISTENT_VOLUME_CLAIMS, PODS, REPLICA_SETS, STATEFUL_SETS, TABLES, type TableSpec,
+  CRON_JOBS, DAEMON_SETS, DEPLOYMENTS, JOBS, K8S_EVENTS, NAMESPACES, NODES, PERSISTENT_VOLUME_CLAIMS, PODS, REPLICA_SETS, STATEFUL_SETS, TABLES, type TableSpec,
 } from './inventory-tables.js';
+import { mapKubernetesEvent } from './kubernetes-event.mapper.js';
 import type { Obj } from './k8s-fields.js';
 import { MetricsCollector } from './metrics-collector.js';
 import { mapNamespace } from './namespace.mapper.js';
@@ -176,6 +177,8 @@ export class ClusterSync {
       },
       resourcequotas: { kind: 'ResourceQuota', handler: policies.current.quotaHandler },
       limitranges: { kind: 'LimitRange', handler: policies.current.limitRangeHandler },
+      // Last in the list queue: the inventory matters more at start than the cluster's recent Events.
+      events: { kind: 'Event', handler: rows(K8S_EVENTS, mapKubernetesEvent), after: ['namespaces'], listPriority: -1 },
     };
     this.kinds = (Object.keys(kinds) as WatchedResource[])
       // Without Helm releases no Secret is read, so the cluster's credentials need not allow it.
@@ -187,6 +190,7 @@ export class ClusterSync {
         kind.resource,
         new Reflector({
           path: kind.path,
+          fallbackPath: FALLBACK_COLLECTIONS[kind.resource],
           resource: kind.resource,
           client: o.client,
           handler: kind.handler,
@@ -295,7 +299,7 @@ export class ClusterSync {
       await this.o.dataSource.transaction(async (m) => {
         await m.query('SET LOCAL default_statistics_target = 10');
         await m.query(
-          `ANALYZE k8s_namespaces, k8s_nodes, k8s_deployments, k8s_replica_sets, k8s_workloads, k8s_pods (${ANALYZED_POD_COLUMNS}), k8s_persistent_volume_claims, k8s_helm_releases`,
+          `ANALYZE k8s_namespaces, k8s_nodes, k8s_deployments, k8s_replica_sets, k8s_workloads, k8s_pods (${ANALYZED_POD_COLUMNS}), k8s_persistent_volume_claims, k8s_helm_releases, k8s_events`,
         );
       });
     } catch (err) {

@@ -9,7 +9,8 @@ export interface ColumnDef {
 }
 
 export interface TableSpec {
-  kind: ChangeKind;
+  /** The Kubernetes kind stored; for logs, /metrics and, when it is a ChangeKind, the change events of its rows. */
+  kind: ChangeKind | 'Event';
   table: string;
   columns: readonly ColumnDef[];
   /** Columns of the unique constraint the upsert targets (a partitioned table's includes its partition key). */
@@ -158,6 +159,28 @@ export const HELM_RELEASES: TableSpec = {
   extraColumns: [],
 };
 
+/**
+ * Kubernetes Events, one row per Event uid (updated as its count and last time move). Partitioned by created_at (the
+ * Event's creationTimestamp, fixed for a uid), so the unique key includes it and an update never moves a row. Their
+ * changes are not change events: Events are the cluster's own high-volume log, read by query, not by subscription.
+ */
+export const K8S_EVENTS: TableSpec = {
+  kind: 'Event',
+  table: 'k8s_events',
+  columns: cols({
+    uid: 'text', namespace: 'text', name: 'text', resourceVersion: 'text', reason: 'text', type: 'text', note: 'text', count: 'integer',
+    firstTimestamp: 'timestamptz', lastTimestamp: 'timestamptz', involvedKind: 'text', involvedName: 'text', involvedNamespace: 'text',
+    involvedUid: 'text', reportingController: 'text', reportingInstance: 'text', action: 'text', createdAt: 'timestamptz',
+    deletedAt: 'timestamptz',
+  }),
+  conflict: ['cluster_id', 'uid', 'created_at'],
+  ...byUid,
+  namespaced: true,
+  liveNameColumns: null,
+  deploymentVia: null,
+  extraColumns: [],
+};
+
 const WORKLOAD_COLUMNS = cols({
   uid: 'text', kind: 'text', namespace: 'text', name: 'text', resourceVersion: 'text', labels: 'jsonb', annotations: 'jsonb', selector: 'jsonb',
   desiredReplicas: 'integer', readyReplicas: 'integer', currentReplicas: 'integer', availableReplicas: 'integer', updatedReplicas: 'integer',
@@ -192,7 +215,7 @@ export const JOBS = workloadSpec('Job');
  * their Jobs, although pods and Jobs find their controller by uid when read, not by a link written here.
  */
 export const TABLE_ORDER: readonly TableSpec[] = [
-  NAMESPACES, NODES, DEPLOYMENTS, REPLICA_SETS, STATEFUL_SETS, DAEMON_SETS, CRON_JOBS, JOBS, PODS, PERSISTENT_VOLUME_CLAIMS, HELM_RELEASES,
+  NAMESPACES, NODES, DEPLOYMENTS, REPLICA_SETS, STATEFUL_SETS, DAEMON_SETS, CRON_JOBS, JOBS, PODS, PERSISTENT_VOLUME_CLAIMS, HELM_RELEASES, K8S_EVENTS,
 ];
 
 /** Each table once, in write order (kinds can share a table). */

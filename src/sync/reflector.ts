@@ -45,6 +45,8 @@ export interface ReflectorHandler {
 export interface ReflectorOptions {
   /** e.g. `/api/v1/pods` or `/apis/apps/v1/deployments`. */
   path: string;
+  /** Read instead, from then on, when the first list of `path` answers 404 (an API group this server does not serve). */
+  fallbackPath?: string;
   /** Resource name for logs and health messages (`pods`). */
   resource: string;
   client: ListWatchClient;
@@ -132,8 +134,10 @@ export class Reflector {
   readonly synced: Promise<void>;
   /** A watch has been opened since the last list: the next one is a restart. */
   private watchedSinceList = false;
-  private readonly o: Required<Omit<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate' | 'listPriority' | 'metrics'>> &
-    Pick<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate' | 'listPriority' | 'metrics'>;
+  private readonly o: Required<Omit<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate' | 'listPriority' | 'metrics' | 'fallbackPath'>> &
+    Pick<ReflectorOptions, 'fieldSelector' | 'labelSelector' | 'onProgress' | 'backpressure' | 'listGate' | 'listPriority' | 'metrics' | 'fallbackPath'>;
+  /** The collection read: `path`, or `fallbackPath` once `path` was not found. */
+  private path: string;
 
   constructor(opts: ReflectorOptions) {
     this.o = {
@@ -145,6 +149,7 @@ export class Reflector {
       backoffMaxMs: 30_000,
       ...opts,
     };
+    this.path = this.o.path;
     this.backoff = new Backoff(this.o.backoffInitialMs, this.o.backoffMaxMs);
     this.synced = new Promise((resolve) => (this.syncedResolve = resolve));
   }
@@ -252,7 +257,7 @@ export class Reflector {
     if (this.o.fieldSelector) params.set('fieldSelector', this.o.fieldSelector);
     if (this.o.labelSelector) params.set('labelSelector', this.o.labelSelector);
     for (const [k, v] of Object.entries(extra)) if (v !== undefined) params.set(k, v);
-    return `${this.o.path}?${params.toString()}`;
+    return `${this.path}?${params.toString()}`;
   }
 
   private async list(): Promise<void> {
@@ -294,6 +299,12 @@ export class Reflector {
           onePass = false;
           continueToken = undefined;
           listRv = undefined;
+          next = undefined;
+          continue;
+        }
+        if (continueToken === undefined && statusOf(err) === 404 && this.o.fallbackPath && this.path !== this.o.fallbackPath) {
+          this.o.log.info({ resource: this.o.resource, path: this.path, fallback: this.o.fallbackPath }, 'collection not served; reading the fallback');
+          this.path = this.o.fallbackPath;
           next = undefined;
           continue;
         }

@@ -20,7 +20,7 @@ const t = (iso: string) => new Date(`2026-02-10T${iso}Z`);
 beforeAll(async () => {
   db = await createTestDatabase();
   // Monthly partitions for January–April 2026 (maintenance as `serve` runs it, on a fixed date).
-  await maintainPartitions(db.dataSource, { partitionMonthsAhead: 3, retentionMonths: { resourceMetrics: 13, pods: 25 } }, new Date('2026-01-15T00:00:00Z'));
+  await maintainPartitions(db.dataSource, { partitionMonthsAhead: 3, retentionMonths: { resourceMetrics: 13, pods: 25 }, k8sEventRetentionDays: 14 }, new Date('2026-01-15T00:00:00Z'));
   org = await insertOrganization(db.dataSource, 'acme');
   [cluster] = await insertRows(db.dataSource, 'k8s_clusters', [clusterRow({ organization_id: org, name: 'c' })]);
   const [ns] = await insertRows(db.dataSource, 'k8s_namespaces', [namespaceRow({ cluster_id: cluster, name: 'ns' })]);

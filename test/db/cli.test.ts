@@ -168,9 +168,9 @@ describe('migrate and partitions against a database', () => {
     const maintain = await runCli(['partitions', '--maintain'], env);
     expect(maintain.code).toBe(0);
     const lines = maintain.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^maintenance: created 8 partition\(s\), moved 0 row\(s\) out of DEFAULT, dropped 0 partition\(s\) past retention/);
+    expect(lines[0]).toMatch(/^maintenance: created 12 partition\(s\), moved 0 row\(s\) out of DEFAULT, dropped 0 partition\(s\) past retention/);
     expect(lines[1]).toMatch(/^table\s+partition\s+from\s+to\s+rows$/);
-    expect(lines.slice(2)).toHaveLength(10);
+    expect(lines.slice(2)).toHaveLength(15);
     expect(lines.filter((l) => /^k8s_pods\s+k8s_pods_default\s+DEFAULT\s+0$/.test(l))).toHaveLength(1);
 
     let reverts = 0;

@@ -17,7 +17,7 @@ const CORE_TABLES = [
   'k8s_helm_releases',
   'k8s_cost_attribution',
 ];
-const SUPPORT_TABLES = ['organizations', 'api_tokens', 'k8s_replica_sets', 'k8s_persistent_volume_claims'];
+const SUPPORT_TABLES = ['organizations', 'api_tokens', 'k8s_replica_sets', 'k8s_persistent_volume_claims', 'k8s_events'];
 
 /** Secondary indexes the first migration creates (unique constraints and explicit indexes; primary keys apart). */
 const INITIAL_INDEXES = [
@@ -185,7 +185,7 @@ describe('catalog after migration', () => {
     await db?.drop();
   });
 
-  test('the eight core tables and the supporting ones exist; two are partitioned', async () => {
+  test('the eight core tables and the supporting ones exist; three are partitioned', async () => {
     const rows: Array<{ relname: string; relkind: string }> = await db.dataSource.query(
       `SELECT relname, relkind::text FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition`,
     );
@@ -193,14 +193,15 @@ describe('catalog after migration', () => {
     for (const t of [...CORE_TABLES, ...SUPPORT_TABLES]) expect(kinds.has(t), t).toBe(true);
     expect(kinds.get('k8s_pods')).toBe('p');
     expect(kinds.get('k8s_resource_metrics')).toBe('p');
-    expect(rows.filter((r) => r.relkind === 'p').map((r) => r.relname).sort()).toEqual(['k8s_pods', 'k8s_resource_metrics']);
+    expect(rows.filter((r) => r.relkind === 'p').map((r) => r.relname).sort()).toEqual(['k8s_events', 'k8s_pods', 'k8s_resource_metrics']);
   });
 
-  test('partition keys are created_at (pods) and collected_at (metrics), by range, each with a DEFAULT partition', async () => {
+  test('partition keys are created_at (pods, Kubernetes Events) and collected_at (metrics), by range, each with a DEFAULT partition', async () => {
     const keys: Array<{ table: string; key: string }> = await db.dataSource.query(
       `SELECT c.relname AS table, pg_get_partkeydef(c.oid) AS key FROM pg_class c WHERE c.relkind = 'p' AND c.relnamespace = 'public'::regnamespace ORDER BY 1`,
     );
     expect(keys).toEqual([
+      { table: 'k8s_events', key: 'RANGE (created_at)' },
       { table: 'k8s_pods', key: 'RANGE (created_at)' },
       { table: 'k8s_resource_metrics', key: 'RANGE (collected_at)' },
     ]);
@@ -209,6 +210,7 @@ describe('catalog after migration', () => {
          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE c.relkind IN ('r', 'p') ORDER BY 1`,
     );
     expect(parts).toEqual([
+      { parent: 'k8s_events', part: 'k8s_events_default', bound: 'DEFAULT' },
       { parent: 'k8s_pods', part: 'k8s_pods_default', bound: 'DEFAULT' },
       { parent: 'k8s_resource_metrics', part: 'k8s_resource_metrics_default', bound: 'DEFAULT' },
     ]);
@@ -217,11 +219,13 @@ describe('catalog after migration', () => {
   test('primary and unique keys of the partitioned tables include the partition key', async () => {
     const rows: Array<{ name: string; def: string }> = await db.dataSource.query(
       `SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint
-        WHERE conrelid IN ('k8s_pods'::regclass, 'k8s_resource_metrics'::regclass) AND contype IN ('p', 'u') ORDER BY 1`,
+        WHERE conrelid IN ('k8s_pods'::regclass, 'k8s_resource_metrics'::regclass, 'k8s_events'::regclass) AND contype IN ('p', 'u') ORDER BY 1`,
     );
     expect(rows).toEqual([
+      { name: 'pk_k8s_events', def: 'PRIMARY KEY (id, created_at)' },
       { name: 'pk_k8s_pods', def: 'PRIMARY KEY (id, created_at)' },
       { name: 'pk_k8s_resource_metrics', def: 'PRIMARY KEY (id, collected_at)' },
+      { name: 'uq_k8s_events_cluster_uid_created', def: 'UNIQUE (cluster_id, uid, created_at)' },
       { name: 'uq_k8s_pods_cluster_uid_created', def: 'UNIQUE (cluster_id, uid, created_at)' },
     ]);
   });

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { createDataSource } from '../../src/db/data-source.js';
 import { listPartitions, maintainPartitions, type PartitionSettings } from '../../src/db/partition-maintenance.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { insertMetric, insertPod, rowsByPartition, seedCluster } from './support/seed.js';
+import { insertKubernetesEvent, insertMetric, insertPod, rowsByPartition, seedCluster } from './support/seed.js';
+import { loadConfig } from '../../src/common/config.js';
 
-const settings: PartitionSettings = { partitionMonthsAhead: 3, retentionMonths: { resourceMetrics: 13, pods: 25 } };
+const settings: PartitionSettings = { partitionMonthsAhead: 3, retentionMonths: { resourceMetrics: 13, pods: 25 }, k8sEventRetentionDays: 14 };
 const utc = (y: number, m: number, d = 1, h = 0) => new Date(Date.UTC(y, m - 1, d, h));
 
 async function resetPartitions(db: TestDatabase): Promise<void> {
@@ -12,7 +13,7 @@ async function resetPartitions(db: TestDatabase): Promise<void> {
   for (const p of await listPartitions(db.dataSource)) {
     if (!p.isDefault) await db.dataSource.query(`DROP TABLE "${p.partition}"`);
   }
-  await db.dataSource.query('TRUNCATE k8s_pods, k8s_resource_metrics');
+  await db.dataSource.query('TRUNCATE k8s_pods, k8s_resource_metrics, k8s_events');
 }
 
 describe('rows at any date are stored', () => {
@@ -75,6 +76,10 @@ describe('partition maintenance', () => {
       'k8s_resource_metrics_p203007',
       'k8s_resource_metrics_p203008',
       'k8s_resource_metrics_p203009',
+      'k8s_events_p203006',
+      'k8s_events_p203007',
+      'k8s_events_p203008',
+      'k8s_events_p203009',
     ]);
     expect(first.moved).toEqual([]);
     expect(first.dropped).toEqual([]);
@@ -88,7 +93,7 @@ describe('partition maintenance', () => {
     ]);
 
     const second = await maintainPartitions(db.dataSource, settings, utc(2030, 6, 10));
-    expect(second).toEqual({ created: [], moved: [], dropped: [], purgedFromDefault: [] });
+    expect(second).toEqual({ created: [], moved: [], dropped: [], purgedFromDefault: [], expired: [] });
     expect(await listPartitions(db.dataSource)).toEqual(parts);
   });
 
@@ -115,6 +120,8 @@ describe('partition maintenance', () => {
       'k8s_pods_p203011',
       'k8s_resource_metrics_p203010',
       'k8s_resource_metrics_p203011',
+      'k8s_events_p203010',
+      'k8s_events_p203011',
     ]);
     expect(later.moved).toEqual([{ table: 'k8s_resource_metrics', partition: 'k8s_resource_metrics_p203011', rows: 2 }]);
 
@@ -147,6 +154,10 @@ describe('partition maintenance', () => {
       { table: 'k8s_resource_metrics', partition: 'k8s_resource_metrics_p202602', keptRows: 0 },
       { table: 'k8s_resource_metrics', partition: 'k8s_resource_metrics_p202603', keptRows: 0 },
       { table: 'k8s_resource_metrics', partition: 'k8s_resource_metrics_p202604', keptRows: 0 },
+      { table: 'k8s_events', partition: 'k8s_events_p202601', keptRows: 0 },
+      { table: 'k8s_events', partition: 'k8s_events_p202602', keptRows: 0 },
+      { table: 'k8s_events', partition: 'k8s_events_p202603', keptRows: 0 },
+      { table: 'k8s_events', partition: 'k8s_events_p202604', keptRows: 0 },
     ]);
     expect(r.purgedFromDefault).toEqual([
       { table: 'k8s_pods', rows: 1 },
@@ -160,11 +171,40 @@ describe('partition maintenance', () => {
     expect(names.filter((p) => p.startsWith('k8s_pods_p'))).toEqual(['k8s_pods_p202602', 'k8s_pods_p202603', 'k8s_pods_p202604', 'k8s_pods_p202803', 'k8s_pods_p202804', 'k8s_pods_p202805', 'k8s_pods_p202806']);
   });
 
+  test('Kubernetes Events are kept KUBEGRAPH_RETENTION_EVENTS_DAYS after their creation; live ones stay', async () => {
+    expect(loadConfig({}).k8sEventRetentionDays).toBe(14);
+    expect(loadConfig({ KUBEGRAPH_RETENTION_EVENTS_DAYS: '3' }).k8sEventRetentionDays).toBe(3);
+    expect(() => loadConfig({ KUBEGRAPH_RETENTION_EVENTS_DAYS: '0' })).toThrow(/KUBEGRAPH_RETENTION_EVENTS_DAYS/);
+    await maintainPartitions(db.dataSource, settings, utc(2026, 2, 10));
+    const expiredAt = utc(2026, 2, 28);
+    const uids = async () => (await db.dataSource.query(`SELECT uid, tableoid::regclass::text AS part FROM k8s_events ORDER BY uid`)).map((r: { uid: string; part: string }) => `${r.uid}@${r.part}`);
+    // 2026-03-06 keeps 14 days: Events created from 2026-02-20T00:00Z on.
+    await insertKubernetesEvent(db.dataSource, clusterId, { uid: 'a-at-cutoff', createdAt: utc(2026, 2, 20), deletedAt: expiredAt });
+    await insertKubernetesEvent(db.dataSource, clusterId, { uid: 'b-just-before', createdAt: new Date(utc(2026, 2, 20).getTime() - 1), deletedAt: expiredAt });
+    await insertKubernetesEvent(db.dataSource, clusterId, { uid: 'c-live', createdAt: utc(2026, 2, 11) });
+    // January has no partition (it was past retention at the first run): DEFAULT.
+    await insertKubernetesEvent(db.dataSource, clusterId, { uid: 'd-old', createdAt: utc(2026, 1, 20), deletedAt: expiredAt });
+    await insertKubernetesEvent(db.dataSource, clusterId, { uid: 'e-old-live', createdAt: utc(2026, 1, 5) });
+
+    const r = await maintainPartitions(db.dataSource, settings, utc(2026, 3, 6));
+    // The month the cutoff falls in stays; its rows before the cutoff and DEFAULT's go: b and d.
+    expect(r.dropped).toEqual([]);
+    expect(r.expired).toEqual([{ table: 'k8s_events', rows: 2 }]);
+    expect(r.purgedFromDefault).toEqual([]);
+    expect(await uids()).toEqual(['a-at-cutoff@k8s_events_p202602', 'c-live@k8s_events_p202602', 'e-old-live@k8s_events_default']);
+
+    // 2026-03-16 keeps from 2026-03-02: February is dropped whole, its live Event moved to DEFAULT.
+    const later = await maintainPartitions(db.dataSource, settings, utc(2026, 3, 16));
+    expect(later.dropped).toEqual([{ table: 'k8s_events', partition: 'k8s_events_p202602', keptRows: 1 }]);
+    expect(later.expired).toEqual([]);
+    expect(await uids()).toEqual(['c-live@k8s_events_default', 'e-old-live@k8s_events_default']);
+  });
+
   test('recreates a missing DEFAULT partition', async () => {
     await db.dataSource.query('DROP TABLE k8s_resource_metrics_default');
     await maintainPartitions(db.dataSource, settings, utc(2030, 6, 10));
     const parts = await listPartitions(db.dataSource);
-    expect(parts.filter((p) => p.isDefault).map((p) => p.partition)).toEqual(['k8s_pods_default', 'k8s_resource_metrics_default']);
+    expect(parts.filter((p) => p.isDefault).map((p) => p.partition)).toEqual(['k8s_pods_default', 'k8s_resource_metrics_default', 'k8s_events_default']);
   });
 
   test('two processes running it at once do the work exactly once', async () => {

@@ -23,7 +23,7 @@ import { runCli } from './support/processes.js';
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 
 const PARTS = ['kubegraph-api', 'kubegraph-sync', 'kubegraph-events', 'kubegraph-cost', 'kubegraph-maintenance'];
-const KINDS = ['Namespace', 'Deployment', 'ReplicaSet', 'Node', 'Pod', 'PersistentVolumeClaim', 'Secret', 'ResourceQuota', 'LimitRange', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+const KINDS = ['Namespace', 'Deployment', 'ReplicaSet', 'Node', 'Pod', 'PersistentVolumeClaim', 'Secret', 'ResourceQuota', 'LimitRange', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Event'];
 
 let db: TestDatabase;
 let sim: SimulatedCluster;
@@ -221,7 +221,7 @@ describe('/metrics', () => {
 
   test('partitions and DEFAULT rows are what the catalog and the tables hold', async () => {
     const families = await scrape();
-    for (const table of ['k8s_pods', 'k8s_resource_metrics']) {
+    for (const table of ['k8s_pods', 'k8s_resource_metrics', 'k8s_events']) {
       const [{ partitions }] = await db.dataSource.query(
         `SELECT count(*)::int AS partitions FROM pg_inherits WHERE inhparent = $1::regclass AND inhrelid <> $2::regclass`,
         [table, `${table}_default`],

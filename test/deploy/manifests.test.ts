@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/common/config.js';
-import { CLUSTER_API_PATHS, WATCHED_COLLECTIONS } from '../../src/sync/cluster-api-paths.js';
+import { CLUSTER_API_PATHS, FALLBACK_COLLECTIONS, WATCHED_COLLECTIONS } from '../../src/sync/cluster-api-paths.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DIR = path.join(ROOT, 'deploy/kubernetes');
@@ -47,9 +47,9 @@ function requestAttributes(request: string): Attributes {
 
 const key = (a: Attributes) => (a.path !== undefined ? `${a.verb} ${a.path}` : `${a.verb} ${a.apiGroup}/${a.resource}`);
 
-/** Every request of the sync: each watched collection listed and watched, plus its single GETs (any arguments). */
+/** Every request of the sync: each watched collection (or its fallback) listed and watched, plus its single GETs (any arguments). */
 function syncRequests(): string[] {
-  const requests = Object.values(WATCHED_COLLECTIONS).flatMap((p) => [`${p}?limit=500`, `${p}?watch=1&allowWatchBookmarks=true`]);
+  const requests = [...Object.values(WATCHED_COLLECTIONS), ...Object.values(FALLBACK_COLLECTIONS)].flatMap((p) => [`${p}?limit=500`, `${p}?watch=1&allowWatchBookmarks=true`]);
   for (const build of Object.values(CLUSTER_API_PATHS)) requests.push((build as (...a: string[]) => string)('some-namespace', 'some-name'));
   return requests;
 }
@@ -86,8 +86,9 @@ describe('deploy/kubernetes', () => {
     // No grant twice (a rule overlapping another).
     expect(granted.length).toBe(new Set(granted).size);
     expect(granted.sort()).toEqual([...needed].sort());
-    // As the sync's own declaration lists them: 13 collections (list, watch), metrics (list), the node proxy, one secret, /version.
-    expect(needed.size).toBe(13 * 2 + 2 + 1 + 1 + 1);
+    // As the sync's own declaration lists them: 14 collections and 1 fallback (list, watch), metrics (list), the node proxy,
+    // one secret, /version.
+    expect(needed.size).toBe(15 * 2 + 2 + 1 + 1 + 1);
 
     const account = only(base, 'ServiceAccount');
     const binding = only(base, 'ClusterRoleBinding');

@@ -57,9 +57,9 @@ describe('deletion sweep of a first sync', () => {
     try {
       await again.whenSynced();
       // Every kind stored one row per object or release sweeps: namespaces, nodes, deployments, ReplicaSets, pods,
-      // StatefulSets, DaemonSets, Jobs, CronJobs, volume claims and Helm releases (quotas and limit ranges are kept on
-      // namespace rows).
-      expect(again.writerStats().sweeps).toBe(11);
+      // StatefulSets, DaemonSets, Jobs, CronJobs, volume claims, Helm releases and Kubernetes Events (quotas and limit
+      // ranges are kept on namespace rows).
+      expect(again.writerStats().sweeps).toBe(12);
       const [row] = await h.db.dataSource.query(`SELECT deleted_at FROM k8s_pods WHERE cluster_id = $1 AND uid = $2`, [h.clusterId, gone.metadata.uid]);
       expect(row.deleted_at).not.toBeNull();
       const [{ live }] = await h.db.dataSource.query(`SELECT count(*)::int AS live FROM k8s_pods WHERE cluster_id = $1 AND deleted_at IS NULL`, [h.clusterId]);

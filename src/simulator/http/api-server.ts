@@ -38,6 +38,8 @@ export interface ApiServerDeps {
   admin: (action: string, body: unknown) => Promise<unknown>;
   /** Applies a change made through the Kubernetes API (kubectl delete / scale). */
   apply: (change: SimChange) => Promise<void>;
+  /** False: events.k8s.io is not served (absent from discovery, 404), as before Kubernetes 1.19. */
+  eventsApi: boolean;
 }
 
 export class AdminError extends Error {}
@@ -125,7 +127,8 @@ export class ApiServer {
       if (seg.length === 1) return sendJson(res, 200, apiVersions(`127.0.0.1:${this.port}`));
       if (seg[1] === 'v1') return this.handleResources(req, res, '', 'v1', seg.slice(2), url.searchParams, privileged);
     } else if (seg[0] === 'apis') {
-      if (seg.length === 1) return sendJson(res, 200, apiGroupList());
+      if (!this.deps.eventsApi && seg[1] === 'events.k8s.io') return sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');
+      if (seg.length === 1) return sendJson(res, 200, apiGroupList(this.deps.eventsApi));
       if (seg.length === 2) {
         const g = apiGroup(seg[1]);
         return g ? sendJson(res, 200, g) : sendStatus(res, 404, 'NotFound', 'the server could not find the requested resource');

@@ -21,8 +21,8 @@ const BATCH = { name: 'batch', versions: [{ groupVersion: 'batch/v1', version: '
 const EVENTS = { name: 'events.k8s.io', versions: [{ groupVersion: 'events.k8s.io/v1', version: 'v1' }], preferredVersion: { groupVersion: 'events.k8s.io/v1', version: 'v1' } };
 const METRICS = { name: 'metrics.k8s.io', versions: [{ groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' }], preferredVersion: { groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' } };
 
-export function apiGroupList(): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [APPS, EVENTS, BATCH, METRICS] };
+export function apiGroupList(eventsApi = true): Record<string, unknown> {
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: eventsApi ? [APPS, EVENTS, BATCH, METRICS] : [APPS, BATCH, METRICS] };
 }
 
 export function apiGroup(name: string): Record<string, unknown> | undefined {

@@ -42,3 +42,12 @@ export async function rowsByPartition(ds: DataSource, table: string): Promise<Re
   }
   return out;
 }
+
+export async function insertKubernetesEvent(ds: DataSource, clusterId: string, e: { uid: string; createdAt: Date; deletedAt?: Date | null }): Promise<string> {
+  const [{ id }] = await ds.query(
+    `INSERT INTO k8s_events (cluster_id, namespace, uid, name, reason, first_timestamp, last_timestamp, created_at, deleted_at)
+     VALUES ($1, 'default', $2, $2, 'BackOff', $3, $3, $3, $4) RETURNING id`,
+    [clusterId, e.uid, e.createdAt, e.deletedAt ?? null],
+  );
+  return id;
+}
