@@ -7,6 +7,7 @@ import { connectionSelectsCursors } from '../graphql/selection.js';
 import { ClusterNode } from '../inventory/cluster-node.type.js';
 import { Namespace } from '../inventory/namespace.type.js';
 import { Pod } from '../inventory/pod.type.js';
+import { Workload } from '../inventory/workload.type.js';
 import { KubernetesEventFilter, KubernetesEventOrder, kubernetesEventConditions, kubernetesEventOrdering } from './kubernetes-event.filter.js';
 import { KubernetesEventConnection, type KubernetesEvent } from './kubernetes-event.type.js';
 
@@ -64,5 +65,23 @@ export class NamespaceEventsResolver {
   ): Promise<Connection<KubernetesEvent>> {
     const { variant, build } = query(context, connection, filter, orderBy, info);
     return context.loaders.kubernetesEventsOfNamespace.load(namespace.rowId, variant, build);
+  }
+}
+
+@Resolver(() => Workload)
+export class WorkloadEventsResolver {
+  @FieldResolver(() => KubernetesEventConnection, {
+    description: 'Kubernetes Events about the workload itself (scaling, a Job\'s completion or back-off limit, a CronJob\'s runs), newest first; its pods have their own.',
+  })
+  async events(
+    @Root() workload: Workload,
+    @Args({ validate: false }) connection: ConnectionArgs,
+    @Arg('filter', () => KubernetesEventFilter, FILTER) filter: KubernetesEventFilter | null,
+    @Arg('orderBy', () => KubernetesEventOrder, ORDER) orderBy: KubernetesEventOrder | null,
+    @Info() info: GraphQLResolveInfo,
+    @Ctx() context: GraphQLContext,
+  ): Promise<Connection<KubernetesEvent>> {
+    const { variant, build } = query(context, connection, filter, orderBy, info);
+    return context.loaders.kubernetesEventsOfObject(workload.kind).load(workload.rowId, variant, build);
   }
 }

@@ -12,6 +12,10 @@ const INVOLVED_OBJECT_TABLES: Record<string, string> = {
   Deployment: 'k8s_deployments',
   ReplicaSet: 'k8s_replica_sets',
   PersistentVolumeClaim: 'k8s_persistent_volume_claims',
+  StatefulSet: 'k8s_workloads',
+  DaemonSet: 'k8s_workloads',
+  Job: 'k8s_workloads',
+  CronJob: 'k8s_workloads',
 };
 
 declare module '../graphql/context.js' {

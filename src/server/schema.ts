@@ -20,7 +20,7 @@ import { DeploymentChangedResolver } from '../inventory/deployment-changed.resol
 import { NodeChangedResolver } from '../inventory/node-changed.resolver.js';
 import { CronJobResolver, JobResolver } from '../inventory/cron-job.resolver.js';
 import { bindWorkloadTypeResolver, WorkloadResolver } from '../inventory/workload.resolver.js';
-import { ClusterNodeEventsResolver, NamespaceEventsResolver, PodEventsResolver } from '../kubernetes-events/inventory-events.resolver.js';
+import { ClusterNodeEventsResolver, NamespaceEventsResolver, PodEventsResolver, WorkloadEventsResolver } from '../kubernetes-events/inventory-events.resolver.js';
 import { KubernetesEventResolver } from '../kubernetes-events/kubernetes-event.resolver.js';
 import { bindScheduledNodeField } from '../inventory/scheduled-nodes.js';
 import { MetricsResolver } from '../metrics/metrics.resolver.js';
@@ -44,6 +44,7 @@ const resolvers: NonEmptyArray<Function> = [
   HelmReleaseResolver,
   KubernetesEventResolver,
   PodEventsResolver,
+  WorkloadEventsResolver,
   ClusterNodeEventsResolver,
   NamespaceEventsResolver,
   MetricsResolver,

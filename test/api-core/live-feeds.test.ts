@@ -219,9 +219,9 @@ describe('sharing', () => {
 describe('field enums', () => {
   it('hold every field of their type but the related objects other domains attach, which no stored column is', async () => {
     const pairs = [
-      ['Pod', 'PodField', ['cluster', 'deployment', 'namespace', 'node']],
-      ['Deployment', 'DeploymentField', ['cluster', 'namespace', 'pods']],
-      ['ClusterNode', 'ClusterNodeField', ['cluster', 'pods']],
+      ['Pod', 'PodField', ['cluster', 'deployment', 'events', 'namespace', 'node', 'owner']],
+      ['Deployment', 'DeploymentField', ['cluster', 'events', 'namespace', 'pods']],
+      ['ClusterNode', 'ClusterNodeField', ['cluster', 'events', 'pods']],
       ['Cluster', 'ClusterField', ['deployments', 'health', 'helmReleases', 'namespaces', 'nodes', 'pods', 'pricing']],
     ] as const;
     for (const [type, enumName, related] of pairs) {

@@ -200,6 +200,36 @@ describe('owner chains both ways', () => {
   });
 });
 
+describe('Workload.events', () => {
+  test('every workload lists exactly the Kubernetes Events the cluster recorded about it', async () => {
+    const result = await data(
+      db.dataSource,
+      authFor(org),
+      `{ workloads(first: 200) { nodes { __typename name namespaceName events(first: 100) { totalCount nodes { reason involvedObject { kind name uid } } } } } }`,
+    );
+    const all = [...state.deployments, ...state.statefulsets, ...state.daemonsets, ...state.jobs, ...state.cronjobs];
+    type CoreEvent = { reason: string; involvedObject: { uid: string; kind: string } };
+    const events = state.events as unknown as CoreEvent[];
+    const about = (o: K8sObject) =>
+      events
+        .filter((e) => e.involvedObject.uid === o.metadata.uid && e.involvedObject.kind === o.kind)
+        .map((e) => e.reason)
+        .sort();
+    let withEvents = 0;
+    for (const w of result.workloads.nodes) {
+      const o = all.find((x) => x.kind === w.__typename && x.metadata.name === w.name && x.metadata.namespace === w.namespaceName)!;
+      const want = about(o);
+      if (want.length > 0) withEvents++;
+      expect(w.events.nodes.map((e: { reason: string }) => e.reason).sort(), key(o)).toEqual(want);
+      expect(w.events.totalCount).toBe(want.length);
+      for (const e of w.events.nodes) expect(e.involvedObject).toEqual({ kind: o.kind, name: o.metadata.name, uid: o.metadata.uid });
+    }
+    expect(result.workloads.nodes).toHaveLength(all.length);
+    // The scenario records Events about workloads (ScalingReplicaSet, SuccessfulCreate, a CronJob's runs): not vacuous.
+    expect(withEvents).toBeGreaterThan(0);
+  });
+});
+
 describe('organisation isolation', () => {
   test('another organisation sees no workload, by list, by id or through a pod', async () => {
     const mine = await data(db.dataSource, authFor(org), `{ workloads(first: 1, filter: { kinds: [CRON_JOB] }) { nodes { id } } }`);
