@@ -50,17 +50,22 @@ function asGraphQLErrors(err: unknown): GraphQLError[] {
 
 const REVOKED = 'Unauthorized: the API token was revoked or has expired';
 
+/** Above this many bytes waiting on a socket, a send waits for its write again (see sendWithoutWaiting). */
+const SOCKET_HIGH_WATER_BYTES = 1 << 20;
+
 /**
- * Messages sent to one socket within one turn of the event loop leave in one write: a commit's events reach a
- * subscriber as a handful of frames in one packet rather than a system call each (ws corks each frame itself; this
- * outer cork holds them until the turn ends).
+ * Messages to one socket leave in one write per turn of the event loop, and graphql-ws does not wait for each write
+ * to complete before taking the next result: a commit's events reach a subscriber as one packet of frames instead of
+ * one system call and one event-loop turn each (ws corks each frame itself; this outer cork holds them until the turn
+ * ends). A socket whose reader falls behind (over SOCKET_HIGH_WATER_BYTES buffered) is waited for again, so its results
+ * queue in its bounded subscription queue, which ends it with SUBSCRIBER_TOO_SLOW, rather than in memory here.
  */
-function coalesceWrites(socket: WebSocket): void {
+function sendWithoutWaiting(socket: WebSocket): void {
   const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void; destroyed: boolean } })._socket;
   if (!raw) return;
-  const send = socket.send.bind(socket) as (...args: unknown[]) => void;
+  const send = socket.send.bind(socket) as (data: unknown, options?: unknown, cb?: unknown) => void;
   let corked = false;
-  socket.send = ((...args: unknown[]) => {
+  socket.send = ((data: unknown, second?: unknown, third?: unknown) => {
     if (!corked) {
       corked = true;
       raw.cork();
@@ -69,7 +74,10 @@ function coalesceWrites(socket: WebSocket): void {
         if (!raw.destroyed) raw.uncork();
       });
     }
-    send(...args);
+    const done = (typeof second === 'function' ? second : third) as ((err?: Error) => void) | undefined;
+    if (!done || socket.bufferedAmount >= SOCKET_HIGH_WATER_BYTES) return send(data, second, third);
+    send(data, typeof second === 'function' ? undefined : second);
+    queueMicrotask(() => done());
   }) as WebSocket['send'];
 }
 
@@ -83,7 +91,7 @@ function coalesceWrites(socket: WebSocket): void {
 export function startSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
   const { schema, config, apiTokens, contextFor, metrics } = options;
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
-  wss.on('connection', coalesceWrites);
+  wss.on('connection', sendWithoutWaiting);
   const documents = new DocumentCache(schema);
   /** The extras of authenticated connections: their socket and the credential they opened with. */
   const authorized = new Set<ConnectionExtra & { socket: WebSocket }>();
