@@ -6,6 +6,7 @@ import {
   getOperationAST,
   getVariableValues,
   type DocumentNode,
+  type ExecutionArgs,
   type ExecutionResult,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -81,7 +82,7 @@ function lineStarts(text: string): number[] {
  * `extensions`; Apollo and the error formatter expect real GraphQLErrors (extensions always an object).
  * Rebuilt here with the same message, locations, path, original error and extensions as graphql-js gives.
  */
-function asGraphQLErrors(errors: readonly GraphQLError[], text: string): GraphQLError[] {
+export function asGraphQLErrors(errors: readonly GraphQLError[], text: string): GraphQLError[] {
   let starts: number[] | undefined;
   let source: Source | undefined;
   return errors.map((e) => {
@@ -181,5 +182,30 @@ export function executorGateway(schema: GraphQLSchema, executor: CompiledExecuto
       };
     },
     async stop() {},
+  };
+}
+
+/**
+ * Executes a subscription's events with graphql-jit: the operation is compiled once per shared document (documents
+ * are shared per text by the subscription server) and each event is mapped by the compiled function, as graphql-jit's
+ * own subscribe does, instead of graphql-js walking the selection for every event and group. An operation graphql-jit
+ * cannot compile is executed by graphql-js.
+ */
+export function compiledEventExecutor(schema: GraphQLSchema): (args: ExecutionArgs, rootValue: unknown, contextValue: unknown) => Promise<ExecutionResult> {
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
+  return async (args, rootValue, contextValue) => {
+    const name = args.operationName ?? '';
+    let byName = compiled.get(args.document);
+    if (!byName) compiled.set(args.document, (byName = new Map()));
+    let query = byName.get(name);
+    if (query === undefined) {
+      const result = compileQuery(schema, args.document, args.operationName ?? undefined);
+      query = isCompiledQuery(result) ? result : null;
+      byName.set(name, query);
+    }
+    if (!query) return executeWithGraphQLJs({ ...args, rootValue, contextValue });
+    const result = await query.query(rootValue, contextValue, args.variableValues ?? {});
+    if (!('data' in result)) return executeWithGraphQLJs({ ...args, rootValue, contextValue });
+    return result.errors ? { ...result, errors: asGraphQLErrors(result.errors, args.document.loc?.source.body ?? '') } : result;
   };
 }

@@ -1,4 +1,5 @@
 import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, execute, print } from 'graphql';
+import type { PromiseOrValue } from 'graphql/jsutils/PromiseOrValue.js';
 import type { AuthContext } from '../graphql/access.js';
 import { type FailingStream, MAX_PENDING_EVENTS, subscriberTooSlow } from '../events/event-stream.js';
 
@@ -19,6 +20,8 @@ export interface SharedSubscriptionHooks {
   contextFor: (subscriptionContext: unknown) => unknown;
   /** Once per executed event (not per member). */
   onExecution?: () => void;
+  /** Executes one event for a group (default: graphql-js); its result goes to every member. */
+  executeEvent?: (args: ExecutionArgs, rootValue: unknown, contextValue: unknown) => PromiseOrValue<ExecutionResult>;
   /** A member hands a result to its subscriber (graphql-ws sends it). */
   onDelivered?: () => void;
   /** A subscriber starts receiving (it gets every event executed from now on), and stops. */
@@ -121,7 +124,10 @@ class Group {
       for (;;) {
         const next = await this.source.next();
         if (next.done || this.closed) break;
-        const result = await execute({ ...this.args, rootValue: next.value, contextValue: this.hooks.contextFor(this.args.contextValue) });
+        const contextValue = this.hooks.contextFor(this.args.contextValue);
+        const result = await (this.hooks.executeEvent
+          ? this.hooks.executeEvent(this.args, next.value, contextValue)
+          : execute({ ...this.args, rootValue: next.value, contextValue }));
         this.hooks.onExecution?.();
         for (const member of this.members) member.push(result);
       }

@@ -12,6 +12,7 @@ import { answeredCode, ErrorCode, formatError, refusedRequest, unauthenticated }
 import type { ContextFactory } from './graphql-endpoint.js';
 import { type GraphQLMetrics, outcomeOf } from './graphql-metrics.js';
 import { DocumentCache } from './document-cache.js';
+import { compiledEventExecutor } from './jit-executor.js';
 import { refuseNulCharacters } from './nul-characters.js';
 import { enforceQueryLimits } from './query-limits.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
@@ -126,6 +127,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
   const shared = new SharedSubscriptions({
     contextFor: (context) => contextFor({ auth: (context as { auth: AuthContext | null }).auth }),
     onExecution: () => stats.executions++,
+    executeEvent: compiledEventExecutor(schema),
     onDelivered: () => stats.delivered++,
     // Counted while receiving: from the moment a subscription gets every event executed, until it ends.
     onJoin: () => stats.open++,
