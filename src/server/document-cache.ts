@@ -1,4 +1,5 @@
 import { type DocumentNode, type GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
+import { LruCache } from './lru-cache.js';
 
 /** Distinct operation texts kept parsed and validated; dashboards send a handful, each thousands of times. */
 const MAX_DOCUMENTS = 500;
@@ -11,20 +12,18 @@ export type ParsedDocument = { document: DocumentNode } | { parseError: unknown 
  * A document is read-only for graphql-js, so sharing it is safe.
  */
 export class DocumentCache {
-  private readonly entries = new Map<string, ParsedDocument>();
+  private readonly entries: LruCache<ParsedDocument>;
 
   constructor(
     private readonly schema: GraphQLSchema,
-    private readonly max = MAX_DOCUMENTS,
-  ) {}
+    max = MAX_DOCUMENTS,
+  ) {
+    this.entries = new LruCache(max);
+  }
 
   get(text: string): ParsedDocument {
     const hit = this.entries.get(text);
-    if (hit) {
-      this.entries.delete(text);
-      this.entries.set(text, hit);
-      return hit;
-    }
+    if (hit) return hit;
     let entry: ParsedDocument;
     try {
       const document = parse(text);
@@ -34,7 +33,6 @@ export class DocumentCache {
       entry = { parseError };
     }
     this.entries.set(text, entry);
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
     return entry;
   }
 }

@@ -13,6 +13,7 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { LruCache } from './lru-cache.js';
 
 type GatewayInterface = ApolloServerOptionsWithGateway<object>['gateway'];
 
@@ -43,31 +44,6 @@ export interface CompiledExecutor {
 interface CompiledOperation {
   query: CompiledQuery;
   variableDefinitions: readonly VariableDefinitionNode[];
-}
-
-/** A bounded map that forgets the operation used least recently. */
-class LruCache<V> {
-  private readonly entries = new Map<string, V>();
-
-  constructor(private readonly max: number) {}
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: string, value: V): void {
-    this.entries.set(key, value);
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
-  }
 }
 
 /** Offsets of the first character of every line, to turn a line/column location back into a position. */
