@@ -158,6 +158,28 @@ export class LoaderKit {
     return byIdLoader(this.sql, source, this.organizationId, this.batch, column);
   }
 
+  /**
+   * Objects by `${clusterRowId}/${key}` (a name or a uid within a cluster), one statement for all keys. `query` gets
+   * the placeholders of the organisation and of the parallel arrays of cluster ids and keys; rows are matched back by
+   * their `cluster_id` and `keyColumn`, and absent keys load as null.
+   */
+  byClusterKey<T>(query: (p: { org: string; clusterIds: string; keys: string }) => string, keyColumn: string, map: (row: Row) => T): DataLoader<string, T | null> {
+    return new DataLoader<string, T | null>(
+      async (keys) => {
+        const pairs = keys.map((k) => {
+          const slash = k.indexOf('/');
+          return [k.slice(0, slash), k.slice(slash + 1)] as const;
+        });
+        const params = new SqlParams();
+        const text = query({ org: params.add(this.organizationId()), clusterIds: params.add(pairs.map((p) => p[0])), keys: params.add(pairs.map((p) => p[1])) });
+        const rows = await this.sql(text, params.values);
+        const byKey = new Map(rows.map((r) => [`${r.cluster_id}/${r[keyColumn]}`, map(r)]));
+        return keys.map((k) => byKey.get(k) ?? null);
+      },
+      { batch: this.batch },
+    );
+  }
+
   nested<T>(source: RowSource<T>, parentExpr: string): NestedConnectionLoader<T> {
     return new NestedConnectionLoader<T>(this.sql, source, this.organizationId, parentExpr, this.batch);
   }

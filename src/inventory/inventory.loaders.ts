@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
 import type { LoaderKit, NestedConnectionLoader } from '../graphql/connection-loader.js';
-import { SqlParams } from '../graphql/sql-params.js';
 import type { ClusterNode } from './cluster-node.type.js';
 import type { Deployment } from './deployment.type.js';
 import type { HelmRelease } from './helm-release.type.js';
@@ -43,42 +42,20 @@ declare module '../graphql/context.js' {
 }
 
 export function inventoryLoaders(kit: LoaderKit) {
-  const nodeByName = new DataLoader<string, ClusterNode | null>(
-    async (keys) => {
-      const pairs = keys.map((k) => {
-        const slash = k.indexOf('/');
-        return [k.slice(0, slash), k.slice(slash + 1)] as const;
-      });
-      const params = new SqlParams();
-      const rows = await kit.sql(
-        `SELECT DISTINCT ON (nd.cluster_id, nd.name) nd.*
-         FROM k8s_nodes nd JOIN k8s_clusters c ON c.id = nd.cluster_id AND c.organization_id = ${params.add(kit.organizationId())}::uuid
-         WHERE (nd.cluster_id, nd.name) IN (SELECT * FROM unnest(${params.add(pairs.map((p) => p[0]))}::uuid[], ${params.add(pairs.map((p) => p[1]))}::text[]))
-         ORDER BY nd.cluster_id, nd.name, nd.deleted_at DESC NULLS FIRST`,
-        params.values,
-      );
-      const byKey = new Map(rows.map((r) => [`${r.cluster_id}/${r.name}`, clusterNodeSource.map(r)]));
-      return keys.map((k) => byKey.get(k) ?? null);
-    },
-    { batch: kit.batch },
+  const nodeByName = kit.byClusterKey(
+    (p) => `SELECT DISTINCT ON (nd.cluster_id, nd.name) nd.*
+       FROM k8s_nodes nd JOIN k8s_clusters c ON c.id = nd.cluster_id AND c.organization_id = ${p.org}::uuid
+       WHERE (nd.cluster_id, nd.name) IN (SELECT * FROM unnest(${p.clusterIds}::uuid[], ${p.keys}::text[]))
+       ORDER BY nd.cluster_id, nd.name, nd.deleted_at DESC NULLS FIRST`,
+    'name',
+    clusterNodeSource.map,
   );
 
-  const workloadByUid = new DataLoader<string, Workload | null>(
-    async (keys) => {
-      const pairs = keys.map((k) => {
-        const slash = k.indexOf('/');
-        return [k.slice(0, slash), k.slice(slash + 1)] as const;
-      });
-      const params = new SqlParams();
-      const rows = await kit.sql(
-        `SELECT w.* FROM k8s_workloads w JOIN k8s_clusters c ON c.id = w.cluster_id AND c.organization_id = ${params.add(kit.organizationId())}::uuid
-         WHERE (w.cluster_id, w.uid) IN (SELECT * FROM unnest(${params.add(pairs.map((p) => p[0]))}::uuid[], ${params.add(pairs.map((p) => p[1]))}::text[]))`,
-        params.values,
-      );
-      const byKey = new Map(rows.map((r) => [`${r.cluster_id}/${r.uid}`, storedWorkloadSource.map(r)]));
-      return keys.map((k) => byKey.get(k) ?? null);
-    },
-    { batch: kit.batch },
+  const workloadByUid = kit.byClusterKey(
+    (p) => `SELECT w.* FROM k8s_workloads w JOIN k8s_clusters c ON c.id = w.cluster_id AND c.organization_id = ${p.org}::uuid
+       WHERE (w.cluster_id, w.uid) IN (SELECT * FROM unnest(${p.clusterIds}::uuid[], ${p.keys}::text[]))`,
+    'uid',
+    storedWorkloadSource.map,
   );
 
   return {
