@@ -4,7 +4,8 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { acquireConnection, releaseConnection } from '../db/pool-connections.js';
 import { appendChangeEvents } from '../events/change-log.js';
 import type { ChangeEvent, ChangeType } from '../events/change-event.js';
-import { copyRows, copyText, copyValue } from './bulk-copy.js';
+import { copyRows, copyText } from '../db/bulk-copy.js';
+import { copyValue } from './copy-value.js';
 import type { Change, RowChange, Sweep } from './change-queue.js';
 import { type ColumnDef, DEPLOYMENTS, NAMESPACES, PODS, REPLICA_SETS, TABLE_ORDER, type TableSpec } from './inventory-tables.js';
 import { holdsLease, type LeaseGrant } from './ownership.js';
@@ -103,7 +104,8 @@ export class BatchSink {
       for (const sweep of sweeps) await this.sweep(qr, sweep, events);
       published = events.filter(isPublished);
       // In the same transaction as the rows: a change is in the log exactly when it is in the tables.
-      await appendChangeEvents((sql, params) => qr.query(sql, params), published);
+      const client = (qr as unknown as { databaseConnection: pg.PoolClient }).databaseConnection;
+      await appendChangeEvents((sql, params) => qr.query(sql, params), published, (table, columns, lines) => copyRows(client, table, columns, lines));
       await qr.commitTransaction();
     } catch (err) {
       if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);

@@ -1,4 +1,6 @@
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyRows } from '../../src/db/bulk-copy.js';
 import type { ChangeEvent } from '../../src/events/change-event.js';
 import { ChangeLogBus } from '../../src/events/change-log-bus.js';
 import { appendChangeEvents, CursorExpired, lastSeq, pruneChangeEvents } from '../../src/events/change-log.js';
@@ -90,6 +92,35 @@ describe('the change log', () => {
     await a.publish([pod]);
     await remote.count(1);
     expect(remote.events[0]!.state).toMatchObject({ id: podId, name: 'web-1', phase: 'Running', restartCount: 3, clusterId: cluster });
+    remote.off();
+  });
+
+  it('takes a large batch by COPY, with the same rows, sequence numbers and delivery as one INSERT would give', async () => {
+    const remote = collector(b);
+    // 250 events (over the COPY threshold): awkward names and fields, events with and without a row.
+    const sent: ChangeEvent[] = Array.from({ length: 250 }, (_, i) => ({
+      ...event(`copied\t${i}\\n"x"`),
+      namespace: i % 2 ? null : 'tab\there',
+      changedFields: ['status', 'say "hi"', 'back\\slash'],
+      state: { i, text: 'line\nbreak' },
+    }));
+    const qr = db.dataSource.createQueryRunner();
+    await qr.connect();
+    try {
+      await qr.startTransaction();
+      const client = (qr as unknown as { databaseConnection: pg.PoolClient }).databaseConnection;
+      await appendChangeEvents((sql, params) => qr.query(sql, params), sent, (table, columns, lines) => copyRows(client, table, columns, lines));
+      await qr.commitTransaction();
+    } finally {
+      await qr.release();
+    }
+    // Consecutive numbers, as the log holds them.
+    const seqs = sent.map((e) => e.seq!);
+    expect(seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1)).toBe(true);
+    expect(seqs.at(-1)).toBe(await lastSeq(run));
+    await remote.count(250);
+    expect(remote.events.map((e) => e.seq)).toEqual(seqs);
+    expect(remote.events.map(({ seq: _s, committedAt: _c, ...rest }) => rest)).toEqual(sent.map(({ seq: _s, committedAt: _c, ...rest }) => rest));
     remote.off();
   });
 

@@ -2,11 +2,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { ColumnDef } from './inventory-tables.js';
 
 /**
- * COPY ... FROM STDIN in PostgreSQL's text format: the fastest way to add many new rows, used by the writer for the
- * bulk of an initial list. Values are escaped as the text format requires (backslash, tab, newline, carriage return).
+ * COPY ... FROM STDIN in PostgreSQL's text format: the fastest way to add many new rows, used by the sync's writer for
+ * the bulk of an initial list and by the change log for large batches of events. Values are escaped as the text format
+ * requires (backslash, tab, newline, carriage return).
  */
 
 const SPECIAL = /[\\\t\n\r]/;
@@ -16,14 +16,6 @@ const SPECIALS = /[\\\t\n\r]/g;
 export function copyText(text: string): string {
   if (!SPECIAL.test(text)) return text;
   return text.replace(SPECIALS, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
-}
-
-export function copyValue(value: unknown, type: ColumnDef['type']): string {
-  if (value === null || value === undefined) return '\\N';
-  if (type === 'jsonb') return copyText(JSON.stringify(value));
-  if (type === 'boolean') return value ? 't' : 'f';
-  if (value instanceof Date) return value.toISOString();
-  return copyText(String(value));
 }
 
 /** Copies `lines` (rows already encoded, tab-separated in `columns` order, each ending in a newline) into `table`. */
