@@ -27,3 +27,13 @@ export function withoutUrlCredentials(url: string): string {
     return url;
   }
 }
+
+/** A property name as its column (`restartCount` → `restart_count`): stored rows are snake_case, mapped ones camelCase. */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** A column name as its property (`restart_count` → `restartCount`). */
+export function camelCase(column: string): string {
+  return column.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+}

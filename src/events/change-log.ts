@@ -1,3 +1,4 @@
+import { camelCase } from '../common/formats.js';
 import { transactionLockSql, AdvisoryLock } from '../db/advisory-locks.js';
 import { copyText } from '../db/bulk-copy.js';
 import type { ChangeEvent, ChangeKind, ChangeType } from './change-event.js';
@@ -104,13 +105,9 @@ export async function appendChangeEvents(
   events.forEach((e, i) => (e.seq = Number(seqs[i])));
 }
 
-function camel(column: string): string {
-  return column.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-}
-
 function stateOf(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(row)) out[camel(key)] = row[key];
+  for (const key of Object.keys(row)) out[camelCase(key)] = row[key];
   return out;
 }
 

@@ -1,3 +1,5 @@
+import { snakeCase } from '../common/formats.js';
+
 /** A row in the database's snake_case, as the read model maps it. */
 type Row = Record<string, unknown>;
 
@@ -7,7 +9,7 @@ const COLUMNS = new Map<string, string>();
 function column(key: string): string {
   let name = COLUMNS.get(key);
   if (name === undefined) {
-    name = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    name = snakeCase(key);
     COLUMNS.set(key, name);
   }
   return name;

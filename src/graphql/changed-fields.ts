@@ -1,3 +1,4 @@
+import { snakeCase } from '../common/formats.js';
 import { getMetadataStorage, registerEnumType } from 'type-graphql';
 
 /**
@@ -28,10 +29,6 @@ export interface ChangedFieldEnumOptions {
   reads?: Record<string, readonly string[]>;
 }
 
-function snake(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
 /** Registers `<name>` as the enum of `type`'s own fields. Call it beside the type, after the class is declared. */
 export function changedFieldEnum(type: Function, options: ChangedFieldEnumOptions): ChangedFieldEnum {
   const own = getMetadataStorage().fields.filter((f) => f.target === type);
@@ -39,7 +36,7 @@ export function changedFieldEnum(type: Function, options: ChangedFieldEnumOption
   if (values.length === 0) throw new Error(`${type.name} has no GraphQL fields to make ${options.name} from`);
   const fieldsByColumn = new Map<string, string[]>();
   for (const field of values) {
-    for (const column of options.reads?.[field] ?? [snake(field)]) fieldsByColumn.set(column, [...(fieldsByColumn.get(column) ?? []), field]);
+    for (const column of options.reads?.[field] ?? [snakeCase(field)]) fieldsByColumn.set(column, [...(fieldsByColumn.get(column) ?? []), field]);
   }
   const enumObject = Object.fromEntries(values.map((v) => [v, v]));
   registerEnumType(enumObject, {
@@ -57,7 +54,7 @@ export function changedFieldEnum(type: Function, options: ChangedFieldEnumOption
       let fields = cache.get(key);
       if (!fields) {
         const found = new Set<string>();
-        for (const column of columns) for (const field of fieldsByColumn.get(snake(column)) ?? []) found.add(field);
+        for (const column of columns) for (const field of fieldsByColumn.get(snakeCase(column)) ?? []) found.add(field);
         fields = [...found].sort((a, b) => order.get(a)! - order.get(b)!);
         // The few distinct column sets a kind produces (a restart, a rollout step) make a small cache.
         if (cache.size < 1000) cache.set(key, fields);

@@ -1,4 +1,5 @@
 /** The row sources of every object type the API lists. */
+import { snakeCase } from '../common/formats.js';
 import type { ClusterNode } from './cluster-node.type.js';
 import type { Deployment } from './deployment.type.js';
 import type { HelmRelease } from './helm-release.type.js';
@@ -8,7 +9,7 @@ import type { Pod } from './pod.type.js';
 import type { RowSource } from '../graphql/row-source.js';
 import type { Job, Workload } from './workload.type.js';
 
-const same = (...fields: string[]) => Object.fromEntries(fields.map((f) => [f, [f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)]]));
+const same = (...fields: string[]) => Object.fromEntries(fields.map((f) => [f, [snakeCase(f)]]));
 /** Relations resolved by the object's own id (its children) read no column beyond it. */
 const byOwnId = (...fields: string[]) => Object.fromEntries(fields.map((f) => [f, []]));
 

@@ -1,3 +1,4 @@
+import { camelCase } from '../common/formats.js';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
@@ -34,16 +35,12 @@ function isPublished(e: PendingEvent): e is Omit<ChangeEvent, 'committedAt'> {
 /** The lease the sink writes under expired, or was taken again (by another replica or by this one): it must not write. */
 export class LeaseLost extends Error {}
 
-function camel(column: string): string {
-  return column.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-}
-
 /** A RETURNING * row as event state: camelCase keys, bigints as numbers (they are counts, bytes and millicores). */
 function stateOf(spec: TableSpec, row: Record<string, unknown>): Record<string, unknown> {
   const bigints = new Set(spec.columns.filter((c) => c.type === 'bigint').map((c) => c.column));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {
-    out[camel(k)] = bigints.has(k) && typeof v === 'string' ? Number(v) : v;
+    out[camelCase(k)] = bigints.has(k) && typeof v === 'string' ? Number(v) : v;
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { snakeCase } from '../common/formats.js';
 import type { ChangeKind } from '../events/change-event.js';
 
 /** How a mapped row (camelCase properties) lands in its table (snake_case columns), for the bulk writer. */
@@ -29,12 +30,8 @@ export interface TableSpec {
   scopeSql?: string;
 }
 
-function snake(prop: string): string {
-  return prop.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
 function cols(spec: Record<string, ColumnDef['type']>): ColumnDef[] {
-  return Object.entries(spec).map(([prop, type]) => ({ prop, column: snake(prop), type }));
+  return Object.entries(spec).map(([prop, type]) => ({ prop, column: snakeCase(prop), type }));
 }
 
 const byUid = { keySql: 'uid', keyOf: (row: Record<string, unknown>) => String(row.uid) };
