@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Config } from '../common/config.js';
 import { logger } from '../common/logger.js';
+import { PeriodicJob } from '../common/periodic-job.js';
 import { AdvisoryLock, lockForTransaction } from './advisory-locks.js';
 
 const log = logger.child({ component: 'partitions' });
@@ -254,35 +255,8 @@ export async function maintainPartitions(
 }
 
 /** Runs maintenance at start and then daily, as a serve component. Failures are logged: DEFAULT keeps inserts working. */
-export class PartitionMaintainer {
-  readonly name = 'partition maintenance';
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly settings: PartitionSettings,
-    private readonly intervalMs = DAY_MS,
-  ) {}
-
-  async start(): Promise<void> {
-    await this.runOnce();
-    this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
-    this.timer.unref();
-  }
-
-  runOnce(): Promise<void> {
-    this.running ??= maintainPartitions(this.dataSource, this.settings)
-      .then(() => undefined)
-      .catch((err: unknown) => log.error({ err }, 'partition maintenance failed; will retry at the next run'))
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+export class PartitionMaintainer extends PeriodicJob {
+  constructor(dataSource: DataSource, settings: PartitionSettings, intervalMs = DAY_MS) {
+    super('partition maintenance', () => maintainPartitions(dataSource, settings).then(() => undefined), intervalMs, log);
   }
 }
