@@ -11,6 +11,7 @@ import { ConfigError, loadConfig } from '../../src/common/config.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { createTestDatabase } from '../support/database.js';
 import { exitOf, freePort, runCli, spawnUntil } from './support/processes.js';
+import { until } from '../support/until.js';
 
 vi.setConfig({ testTimeout: 240_000 });
 
@@ -61,14 +62,6 @@ async function listenerClosed(port: number): Promise<void> {
     });
     if (refused) return;
     await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -9,18 +9,11 @@ import { encodeEventCursor } from '../../src/events/event-cursor.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { runCli, spawnUntil } from '../db/support/processes.js';
 import { createTestDatabase } from '../support/database.js';
+import { until } from '../support/until.js';
 
 vi.setConfig({ testTimeout: 240_000 });
 
 const SERVING = /kubegraph is serving at (http:\/\/\S+)/;
-
-async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const seqOf = (cursor: string) => Number(Buffer.from(cursor, 'base64url').toString().slice('change:'.length));
 

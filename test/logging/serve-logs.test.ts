@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../../src/common/config.js';
 import { SimulatedCluster } from '../../src/simulator/simulated-cluster.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { childEnv, exitOf, ROOT, runCli, spawnUntil } from '../db/support/processes.js';
+import { until } from '../support/until.js';
 
 vi.setConfig({ testTimeout: 180_000 });
 
@@ -17,14 +18,6 @@ const SERVING = /kubegraph is serving at (http:\/\/\S+)/;
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 type Line = Record<string, unknown> & { msg: string; level: number };
-
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Whether util-linux `script` is there to give serve a terminal. */
 const hasScript = ['/usr/bin/script', '/bin/script'].some((p) => fs.existsSync(p));
