@@ -139,7 +139,10 @@ export async function readChangeEvents(run: SqlRun, afterSeq: number, limit: num
   const idsByTable = new Map<string, string[]>();
   for (const r of rows) {
     const table = TABLE_OF_KIND[r.kind as ChangeKind];
-    if (table && r.row_id) idsByTable.set(table, [...(idsByTable.get(table) ?? []), r.row_id as string]);
+    if (!table || !r.row_id) continue;
+    const ids = idsByTable.get(table);
+    if (ids) ids.push(r.row_id as string);
+    else idsByTable.set(table, [r.row_id as string]);
   }
   const states = new Map<string, Record<string, unknown>>();
   for (const [table, ids] of idsByTable) {
