@@ -122,29 +122,6 @@ export class NestedConnectionLoader<T> {
   }
 }
 
-/**
- * Objects by a uuid column (the row id unless `column` says otherwise) within the organisation; absent
- * keys, and another organisation's, load as null.
- */
-export function byIdLoader<T>(
-  sql: SqlRunner,
-  source: RowSource<T>,
-  organizationId: () => string,
-  batch: boolean,
-  column = 'id',
-): DataLoader<string, T | null> {
-  return new DataLoader(
-    async (ids: readonly string[]) => {
-      const params = new SqlParams();
-      const scope = scoped(source, organizationId(), params);
-      const where = [...scope.where, `${source.alias}.${column} = ANY(${params.add(ids)}::uuid[])`];
-      const rows = await sql(`SELECT ${source.select} FROM ${scope.from} WHERE ${where.join(' AND ')}`, params.values);
-      const byKey = new Map(rows.map((r) => [r[column] as string, source.map(r)]));
-      return ids.map((id) => byKey.get(id) ?? null);
-    },
-    { batch },
-  );
-}
 
 /** What a domain needs to build its per-request loaders: one organisation, one way to run SQL, one batching choice. */
 export class LoaderKit {
@@ -154,8 +131,22 @@ export class LoaderKit {
     readonly batch: boolean,
   ) {}
 
+  /**
+   * Objects by a uuid column (the row id unless `column` says otherwise) within the organisation; absent keys, and
+   * another organisation's, load as null.
+   */
   byId<T>(source: RowSource<T>, column = 'id'): DataLoader<string, T | null> {
-    return byIdLoader(this.sql, source, this.organizationId, this.batch, column);
+    return new DataLoader(
+      async (ids: readonly string[]) => {
+        const params = new SqlParams();
+        const scope = scoped(source, this.organizationId(), params);
+        const where = [...scope.where, `${source.alias}.${column} = ANY(${params.add(ids)}::uuid[])`];
+        const rows = await this.sql(`SELECT ${source.select} FROM ${scope.from} WHERE ${where.join(' AND ')}`, params.values);
+        const byKey = new Map(rows.map((r) => [r[column] as string, source.map(r)]));
+        return ids.map((id) => byKey.get(id) ?? null);
+      },
+      { batch: this.batch },
+    );
   }
 
   /**
